@@ -1,0 +1,36 @@
+// What connectors are given: configuration and the store. Built once per worker.
+import crypto from 'node:crypto';
+import type { Config } from '../worker/config';
+import { actionFailure } from './errors';
+import type { Store } from './store/store';
+
+/** Dependencies injected into every connector. */
+export interface ActivityDeps {
+  config: Config;
+  store: Store;
+}
+
+/** Runs a store call, turning a lost database into a retried StoreUnavailableError. */
+export async function withStore<T>(origin: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw actionFailure('StoreUnavailableError', `${origin}: store unavailable: ${(err as Error).message}`);
+  }
+}
+
+/** A document id derived from an idempotency key, so a retry upserts the same document. */
+export function documentId(...parts: string[]): string {
+  return crypto.createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 24);
+}
+
+/** The fields of a row named in `fields`, missing ones as null. */
+export function pick(row: Record<string, unknown> | undefined, fields: readonly string[] | undefined): Record<string, unknown> | undefined {
+  if (!fields) return undefined;
+  return Object.fromEntries(fields.map((f) => [f, row?.[f] ?? null]));
+}
+
+/** `step "id" (action)`, the prefix of every failure message. */
+export function originOf(request: { stepId: string; action: string }): string {
+  return `step "${request.stepId}" (${request.action})`;
+}

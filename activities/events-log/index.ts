@@ -1,0 +1,42 @@
+// events.log: appends the results as JSON lines to job_scheduler.log in the data directory.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { ActionOutputs, ActionRequest } from '../../dsl';
+import { actionFailure } from '../errors';
+import { originOf, type ActivityDeps } from '../deps';
+
+/** The scheduler log's file name, as the seed names it. */
+export const SCHEDULER_LOG = 'job_scheduler.log';
+
+/**
+ * Appends one line per result in a single write: with O_APPEND, lines from concurrent runs never
+ * interleave. Each line names its run, step and result so a line repeated by a retry can be told apart.
+ */
+export function logEventsAction(deps: ActivityDeps) {
+  return async function logEvents(request: ActionRequest<'events.log'>): Promise<ActionOutputs['events.log']> {
+    const file = path.join(deps.config.dataDir, SCHEDULER_LOG);
+    const rows = request.results ?? [];
+    const timestamp = new Date().toISOString();
+    const lines = rows
+      .map((result, i) =>
+        JSON.stringify({
+          timestamp,
+          level: 'INFO',
+          job: request.job.name,
+          run_id: request.run.id,
+          step_id: request.stepId,
+          result_index: request.index ?? i,
+          ...(request.params.message ? { message: request.params.message } : {}),
+          result,
+        }),
+      )
+      .join('\n');
+    try {
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      if (rows.length > 0) await fs.appendFile(file, `${lines}\n`, { flag: 'a' });
+    } catch (err) {
+      throw actionFailure('StoreUnavailableError', `${originOf(request)}: cannot append to ${file}: ${(err as Error).message}`);
+    }
+    return { file, lines: rows.length };
+  };
+}

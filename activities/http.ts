@@ -1,0 +1,141 @@
+// The one HTTP client every connector uses: undici, TLS options, and the failure table of DESIGN 4.5.
+import fs from 'node:fs';
+import { Agent, request, type Dispatcher } from 'undici';
+import { actionFailure } from './errors';
+import { maskSecrets } from './secrets';
+
+/** TLS settings for one peer. Verification stays on unless `verify` is false. */
+export interface PeerTls {
+  verify?: boolean;
+  ca?: string;
+  cert?: string;
+  key?: string;
+  servername?: string;
+}
+
+/** A request to a peer, with what the failure message needs to say where it came from. */
+export interface PeerRequest {
+  /** `step "id" (action)`: prefixes every failure message. */
+  origin: string;
+  url: URL;
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  timeoutMs?: number;
+  tls?: PeerTls;
+  /** Values to mask in anything the failure says (resolved secrets). */
+  secrets?: readonly string[];
+}
+
+/** A peer's answer. */
+export interface PeerResponse {
+  status: number;
+  headers: Record<string, string>;
+  text: string;
+  /** The body parsed as JSON when the peer said it is JSON. */
+  json?: unknown;
+}
+
+const agents = new Map<string, Agent>();
+
+function readPem(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  return value.includes('-----BEGIN') ? value : fs.readFileSync(value, 'utf8');
+}
+
+function dispatcherFor(tls: PeerTls | undefined): Dispatcher {
+  const key = JSON.stringify(tls ?? {});
+  let agent = agents.get(key);
+  if (!agent) {
+    agent = new Agent({
+      keepAliveTimeout: 10_000,
+      connect: {
+        rejectUnauthorized: tls?.verify !== false,
+        ca: readPem(tls?.ca),
+        cert: readPem(tls?.cert),
+        key: readPem(tls?.key),
+        servername: tls?.servername,
+      },
+    });
+    agents.set(key, agent);
+  }
+  return agent;
+}
+
+/** Parses Retry-After (seconds or an HTTP date) into milliseconds, capped at one hour. */
+export function retryAfterMs(value: string | undefined, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - now;
+  if (!Number.isFinite(ms)) return undefined;
+  return Math.min(Math.max(ms, 0), 3_600_000);
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
+const TLS_CODES = /^(CERT_|DEPTH_ZERO|SELF_SIGNED|UNABLE_TO_|ERR_TLS_|ERR_SSL_|ERR_OSSL_)/;
+
+function headerMap(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+/** Where the request went, for messages: method and origin, never the path or query, which may carry tokens. */
+function target(req: PeerRequest): string {
+  return `${req.method} ${req.url.origin}`;
+}
+
+function snippet(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > 500 ? `${flat.slice(0, 500)}…` : flat;
+}
+
+/**
+ * Sends the request and classifies the answer: 2xx returns; 408, 429 and 5xx throw a retried
+ * PeerUnavailableError (at Retry-After when given); other statuses throw PeerRejectedError;
+ * network faults throw a retried PeerUnreachableError; TLS verification faults a ConnectionConfigError.
+ */
+export async function callPeer(req: PeerRequest): Promise<PeerResponse> {
+  const secrets = req.secrets ?? [];
+  const say = (text: string) => maskSecrets(text, secrets);
+  let response: Dispatcher.ResponseData;
+  try {
+    response = await request(req.url, {
+      method: req.method,
+      headers: req.headers,
+      body: req.body,
+      dispatcher: dispatcherFor(req.tls),
+      headersTimeout: req.timeoutMs ?? 30_000,
+      bodyTimeout: req.timeoutMs ?? 30_000,
+    });
+  } catch (err) {
+    const e = err as { code?: string; cause?: { code?: string }; message?: string };
+    const code = e.code ?? e.cause?.code ?? '';
+    if (TLS_CODES.test(code)) {
+      throw actionFailure('ConnectionConfigError', say(`${req.origin}: ${target(req)}: TLS verification failed (${code}); give the peer's CA certificate (tls.caFile) rather than turning verification off`));
+    }
+    if (NETWORK_CODES.has(code) || /timeout/i.test(e.message ?? '')) {
+      throw actionFailure('PeerUnreachableError', say(`${req.origin}: ${target(req)}: ${code || 'network error'}: ${e.message ?? ''}`.trim()));
+    }
+    throw actionFailure('PeerUnreachableError', say(`${req.origin}: ${target(req)}: ${e.message ?? String(err)}`));
+  }
+  const text = await response.body.text();
+  const headers = headerMap(response.headers);
+  const status = response.statusCode;
+  if (status >= 200 && status < 300) {
+    let json: unknown;
+    if ((headers['content-type'] ?? '').includes('json') && text.length > 0) {
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+    }
+    return { status, headers, text, json };
+  }
+  const answer = say(`${req.origin}: ${target(req)} answered ${status}${text ? `: ${snippet(text)}` : ''}`);
+  if (status === 408 || status === 429 || status >= 500) {
+    throw actionFailure('PeerUnavailableError', answer, { nextRetryDelayMs: retryAfterMs(headers['retry-after']) });
+  }
+  throw actionFailure('PeerRejectedError', answer);
+}

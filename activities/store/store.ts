@@ -1,0 +1,171 @@
+// The store: incidents, indexed documents (mitre, risk, events) and response-limiter claims.
+import { openSql, type SqlDriver } from './sql';
+
+/** An incident as the store keeps it. */
+export interface Incident {
+  incident_id: string;
+  index: string;
+  title: string;
+  severity: string;
+  status: string;
+  job: string;
+  run_id: string;
+  step_id: string;
+  created_at: string;
+  [field: string]: unknown;
+}
+
+/** A document of an index. */
+export interface StoredDocument {
+  id: string;
+  index: string;
+  created_at: string;
+  updated_at: string;
+  [field: string]: unknown;
+}
+
+/** What a new incident holds besides its identity. */
+export interface NewIncident {
+  idempotencyKey: string;
+  index: string;
+  job: string;
+  runId: string;
+  stepId: string;
+  title: string;
+  severity: string;
+  document: Record<string, unknown>;
+}
+
+function ddl(kind: SqlDriver['kind']): string {
+  const serial = kind === 'sqlite' ? 'INTEGER PRIMARY KEY AUTOINCREMENT' : 'BIGSERIAL PRIMARY KEY';
+  return `
+    CREATE TABLE IF NOT EXISTS incidents (
+      seq ${serial},
+      idem_key TEXT NOT NULL UNIQUE,
+      index_name TEXT NOT NULL,
+      job TEXT NOT NULL,
+      run_id TEXT NOT NULL,
+      step_id TEXT NOT NULL,
+      title TEXT NOT NULL,
+      severity TEXT NOT NULL,
+      status TEXT NOT NULL,
+      doc TEXT NOT NULL,
+      created_at TEXT NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS documents (
+      seq ${serial},
+      index_name TEXT NOT NULL,
+      doc_id TEXT NOT NULL,
+      body TEXT NOT NULL,
+      created_at TEXT NOT NULL,
+      updated_at TEXT NOT NULL,
+      UNIQUE (index_name, doc_id)
+    );
+    CREATE TABLE IF NOT EXISTS throttles (
+      throttle_key TEXT PRIMARY KEY,
+      holder TEXT NOT NULL,
+      expires_at BIGINT NOT NULL
+    );`;
+}
+
+type IncidentRow = { seq: number | string; index_name: string; job: string; run_id: string; step_id: string; title: string; severity: string; status: string; doc: string; created_at: string };
+type DocumentRow = { index_name: string; doc_id: string; body: string; created_at: string; updated_at: string };
+
+/** The store over one SQL connection. */
+export class Store {
+  private constructor(private readonly sql: SqlDriver) {}
+
+  /** Opens the store at `url` and creates its tables if needed. */
+  static async open(url: string): Promise<Store> {
+    const sql = await openSql(url);
+    const store = new Store(sql);
+    await store.migrate();
+    return store;
+  }
+
+  private async migrate(): Promise<void> {
+    if (this.sql.kind === 'postgres') {
+      // Two processes opening a fresh database at once must not race on CREATE TABLE.
+      await this.sql.exec(`SELECT pg_advisory_lock(7210); ${ddl('postgres')} SELECT pg_advisory_unlock(7210);`);
+    } else await this.sql.exec(ddl('sqlite'));
+  }
+
+  /** Which database is behind the store. */
+  get kind(): SqlDriver['kind'] {
+    return this.sql.kind;
+  }
+
+  /** Creates an incident once per idempotency key; a second call returns the first incident. */
+  async createIncident(input: NewIncident): Promise<{ incident: Incident; created: boolean }> {
+    const now = new Date().toISOString();
+    const inserted = await this.sql.run(
+      `INSERT INTO incidents (idem_key, index_name, job, run_id, step_id, title, severity, status, doc, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?) ON CONFLICT (idem_key) DO NOTHING`,
+      [input.idempotencyKey, input.index, input.job, input.runId, input.stepId, input.title, input.severity, JSON.stringify(input.document), now],
+    );
+    const [row] = await this.sql.all<IncidentRow>('SELECT * FROM incidents WHERE idem_key = ?', [input.idempotencyKey]);
+    return { incident: toIncident(row), created: inserted > 0 };
+  }
+
+  /** Incidents, newest first. */
+  async listIncidents(options: { limit?: number; job?: string } = {}): Promise<Incident[]> {
+    const rows = options.job
+      ? await this.sql.all<IncidentRow>('SELECT * FROM incidents WHERE job = ? ORDER BY seq DESC LIMIT ?', [options.job, options.limit ?? 100])
+      : await this.sql.all<IncidentRow>('SELECT * FROM incidents ORDER BY seq DESC LIMIT ?', [options.limit ?? 100]);
+    return rows.map(toIncident);
+  }
+
+  /** Writes documents: a new id adds one, a known id replaces its body (an upsert). */
+  async putDocuments(index: string, documents: { id: string; body: Record<string, unknown> }[]): Promise<string[]> {
+    const now = new Date().toISOString();
+    for (const doc of documents) {
+      await this.sql.run(
+        `INSERT INTO documents (index_name, doc_id, body, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (index_name, doc_id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at`,
+        [index, doc.id, JSON.stringify(doc.body), now, now],
+      );
+    }
+    return documents.map((d) => d.id);
+  }
+
+  /** Documents of an index, newest first. */
+  async listDocuments(index: string, options: { limit?: number } = {}): Promise<StoredDocument[]> {
+    const rows = await this.sql.all<DocumentRow>('SELECT * FROM documents WHERE index_name = ? ORDER BY seq DESC LIMIT ?', [index, options.limit ?? 100]);
+    return rows.map((r) => ({ ...(JSON.parse(r.body) as Record<string, unknown>), id: r.doc_id, index: r.index_name, created_at: r.created_at, updated_at: r.updated_at }));
+  }
+
+  /**
+   * Claims `key` for `holder` until now + window, unless another holder's claim is still live.
+   * The same holder may claim again (a retried activity), so the claim survives retries and restarts.
+   */
+  async acquireThrottle(key: string, holder: string, windowMs: number, now = Date.now()): Promise<{ acquired: boolean; until: number }> {
+    await this.sql.run(
+      `INSERT INTO throttles (throttle_key, holder, expires_at) VALUES (?, ?, ?)
+       ON CONFLICT (throttle_key) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+       WHERE throttles.expires_at <= ? AND throttles.holder <> excluded.holder`,
+      [key, holder, now + windowMs, now],
+    );
+    const [row] = await this.sql.all<{ holder: string; expires_at: number | string }>('SELECT holder, expires_at FROM throttles WHERE throttle_key = ?', [key]);
+    return { acquired: row.holder === holder, until: Number(row.expires_at) };
+  }
+
+  /** Closes the connection. */
+  async close(): Promise<void> {
+    await this.sql.close();
+  }
+}
+
+function toIncident(row: IncidentRow): Incident {
+  return {
+    ...(JSON.parse(row.doc) as Record<string, unknown>),
+    incident_id: `INC-${row.seq}`,
+    index: row.index_name,
+    title: row.title,
+    severity: row.severity,
+    status: row.status,
+    job: row.job,
+    run_id: row.run_id,
+    step_id: row.step_id,
+    created_at: row.created_at,
+  };
+}

@@ -1,0 +1,45 @@
+// Parameters of webhook.send (Smart Monitor "Webhook").
+import { z } from 'zod';
+import { secretRef } from './common';
+
+const scalar = z.union([z.string(), z.number(), z.boolean()]);
+
+const auth = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('basic'), username: z.string().min(1), password: secretRef }).strict(),
+  z.object({ type: z.literal('bearer'), token: secretRef }).strict(),
+  z.object({ type: z.literal('header'), name: z.string().min(1), value: secretRef }).strict(),
+]);
+
+/** webhook.send parameters. Protocol, host and port may come from the step's connection instead. */
+export const webhookSendParams = z
+  .object({
+    protocol: z.enum(['http', 'https']).optional(),
+    host: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+$|^\[[0-9A-Fa-f:.]+\]$/, { message: 'give a host name or IP address only (no scheme, port or path)' })
+      .optional(),
+    port: z.int().min(1).max(65_535).optional(),
+    method: z.enum(['GET', 'POST', 'PUT', 'DELETE']).default('POST'),
+    path: z.string().default('/'),
+    query: z.record(z.string().min(1), z.union([scalar, z.array(scalar)])).optional(),
+    auth: auth.optional(),
+    headers: z.record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { message: 'not a valid header name' }), z.string()).optional(),
+    body: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional(),
+    contentType: z.string().optional(),
+    tls: z
+      .object({
+        verify: z.boolean().default(true),
+        caFile: z.string().optional(),
+        servername: z.string().optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export type WebhookSendParams = z.infer<typeof webhookSendParams>;
+/** webhook.send output. */
+export interface WebhookSendOutput {
+  status: number;
+  body: unknown;
+}

@@ -1,0 +1,112 @@
+// The action catalogue: each action's parameter schema and the defaults the engine applies to it.
+import type { z } from 'zod';
+import { eventsLogParams, type EventsLogOutput } from './actions/events-log';
+import { incidentCreateParams, type IncidentCreateOutput } from './actions/incident-create';
+import { mitreTagParams, type MitreTagOutput } from './actions/mitre-tag';
+import { webhookSendParams, type WebhookSendOutput } from './actions/webhook-send';
+
+/** Retry policy as chains write it. */
+export interface RetrySpec {
+  maxAttempts?: number;
+  initialInterval?: string;
+  backoff?: number;
+  maxInterval?: string;
+}
+
+/** What an action needs to know about the engine and the engine about it. */
+export interface ActionSpec<S extends z.ZodType = z.ZodType> {
+  summary: string;
+  params: S;
+  /** Whether the step must, may or must not name a connection, and which connection types fit. */
+  connection: 'required' | 'optional' | 'none';
+  connectionTypes?: readonly string[];
+  /** Which rows the activity receives besides its rendered parameters. */
+  rows: 'none' | 'result' | 'results';
+  /** The step inherits `incident_id` from an earlier incident.create for the same trigger event. */
+  inheritsIncident?: boolean;
+  /** Parameter paths rendered with HTML escaping (given the raw parameters). */
+  htmlFields?: (params: Record<string, unknown>) => string[];
+  timeout: string;
+  retry: Required<RetrySpec>;
+  /** Output fields, for documentation and `steps.<id>.<field>` checks. */
+  output: readonly string[];
+}
+
+const storeRetry = { maxAttempts: 10, initialInterval: '1s', backoff: 2, maxInterval: '30s' } as const;
+const peerRetry = { maxAttempts: 8, initialInterval: '2s', backoff: 2, maxInterval: '1m' } as const;
+
+/** Every action riposte runs, by its contract name. */
+export const CATALOGUE = {
+  'incident.create': {
+    summary: 'Creates an incident in the store (idempotent per run, step and result)',
+    params: incidentCreateParams,
+    connection: 'none',
+    rows: 'result',
+    timeout: '30s',
+    retry: storeRetry,
+    output: ['incident_id', 'created', 'index'],
+  },
+  'mitre.tag': {
+    summary: 'Tags the result with MITRE ATT&CK techniques in the mitre index, carrying the incident_id',
+    params: mitreTagParams,
+    connection: 'none',
+    rows: 'result',
+    inheritsIncident: true,
+    timeout: '30s',
+    retry: storeRetry,
+    output: ['index', 'ids', 'incident_id'],
+  },
+  'events.log': {
+    summary: 'Appends the results as JSON lines to job_scheduler.log',
+    params: eventsLogParams,
+    connection: 'none',
+    rows: 'results',
+    timeout: '30s',
+    retry: storeRetry,
+    output: ['file', 'lines'],
+  },
+  'webhook.send': {
+    summary: 'Sends an HTTP request built from protocol, host, port, method, path, query, auth, headers and body',
+    params: webhookSendParams,
+    connection: 'optional',
+    connectionTypes: ['http'],
+    rows: 'none',
+    timeout: '30s',
+    retry: peerRetry,
+    output: ['status', 'body'],
+  },
+} as const satisfies Record<string, ActionSpec>;
+
+/** A name from the catalogue. */
+export type ActionName = keyof typeof CATALOGUE;
+
+/** The parameters of an action, after rendering and defaults. */
+export type ActionParams<A extends ActionName> = z.output<(typeof CATALOGUE)[A]['params']>;
+
+/** Each action's output. */
+export interface ActionOutputs {
+  'incident.create': IncidentCreateOutput;
+  'mitre.tag': MitreTagOutput;
+  'events.log': EventsLogOutput;
+  'webhook.send': WebhookSendOutput;
+}
+
+/** Names in the contract whose connectors are not part of this version yet. */
+export const PLANNED_ACTIONS = [
+  'email.send', 'events.index', 'db.insert', 'mitre.risk', 'risk.assign', 'job.run', 'script.run',
+  'http.post', 'sns.publish', 'xsoar.incident', 'hipchat.notify', 'teams.notify', 'pagerduty.trigger',
+  'recordedfuture.enrich', 'slack.post', 'slack.webhook',
+] as const;
+
+/** The catalogue's action names. */
+export const ACTION_NAMES = Object.keys(CATALOGUE) as ActionName[];
+
+/** True when `name` is an action this version runs. */
+export function isActionName(name: string): name is ActionName {
+  return Object.prototype.hasOwnProperty.call(CATALOGUE, name);
+}
+
+/** The spec of an action. */
+export function actionSpec(name: ActionName): ActionSpec {
+  return CATALOGUE[name];
+}

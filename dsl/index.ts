@@ -1,0 +1,9 @@
+// The chain language: schemas, catalogue, validation and tokens. Pure and bundle-safe.
+export * from './catalogue';
+export * from './chain';
+export * from './csv';
+export * from './duration';
+export * from './run';
+export * from './template';
+export * from './validate';
+export * from './json-schema';

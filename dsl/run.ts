@@ -1,0 +1,111 @@
+// The shapes that cross the client/workflow/activity boundaries of a run.
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { ActionName, ActionOutputs, ActionParams } from './catalogue';
+import type { Chain } from './chain';
+
+/** One result row handed to a run. */
+export type ResultRow = Record<string, unknown>;
+
+/** What started a run. */
+export interface Trigger {
+  type: 'manual' | 'schedule' | 'job' | 'api' | 'insight.created' | 'insight.closed' | 'insight.on_demand' | 'sensor.offline' | 'rule.disabled';
+  /** A caller-chosen id that makes starts idempotent. */
+  id?: string;
+  [key: string]: unknown;
+}
+
+/** The window a job searched. */
+export interface Timeframe {
+  from: string;
+  to: string;
+}
+
+/** The workflow input: the chain itself travels with the run, so history shows which version ran. */
+export interface RunInput {
+  chain: Chain;
+  results: ResultRow[];
+  params?: Record<string, unknown>;
+  trigger: Trigger;
+  timeframe?: Timeframe;
+  globals?: Record<string, unknown>;
+  /** Base URL of the Temporal UI, for `run.url`. */
+  uiUrl?: string;
+}
+
+/** Step outcome as the CLI contract names it. */
+export type StepStatus = 'completed' | 'failed' | 'skipped' | 'throttled';
+
+/** The record of one step in a run. */
+export interface StepRecord {
+  status: StepStatus;
+  action: string;
+  mode: 'once' | 'each';
+  output?: unknown;
+  outputs?: unknown[];
+  /** Per-result status in `each` mode. */
+  statuses?: StepStatus[];
+  error?: string;
+  /** Tokens that named fields the data lacked (rendered empty). */
+  missingTokens?: string[];
+}
+
+/** What a run returns (and what a failed run carries in its failure details). */
+export interface RunOutcome {
+  steps: Record<string, StepRecord>;
+}
+
+/** The `status` query's answer: where the run is and what it has produced so far. */
+export interface RunStatus {
+  currentStep: string | null;
+  progress?: { done: number; total: number };
+  steps: Record<string, StepRecord>;
+}
+
+/** The request an action's activity receives. Secrets are never in it: connections are named, not given. */
+export interface ActionRequest<A extends ActionName = ActionName> {
+  action: A;
+  stepId: string;
+  params: ActionParams<A>;
+  connection?: string;
+  /** Derived from workflow id, step id and result index; peers deduplicate on it. */
+  idempotencyKey: string;
+  /** Result index in `each` mode, null in `once` mode. */
+  index: number | null;
+  result?: ResultRow;
+  results?: ResultRow[];
+  job: { name: string; timeframe?: Timeframe };
+  run: { id: string; startedAt: string };
+  incidentId?: string;
+}
+
+/** The activities the workflow calls, one per action, registered under the action's name. */
+export type ActionActivities = {
+  [A in ActionName]: (request: ActionRequest<A>) => Promise<ActionOutputs[A]>;
+};
+
+/** Search attributes riposte sets on every run, for filtering in the Temporal UI. */
+export const SEARCH_ATTRIBUTES = {
+  job: defineSearchAttributeKey('RiposteJob', SearchAttributeType.KEYWORD),
+  chain: defineSearchAttributeKey('RiposteChain', SearchAttributeType.KEYWORD),
+  severity: defineSearchAttributeKey('RiposteSeverity', SearchAttributeType.KEYWORD),
+  incidentIds: defineSearchAttributeKey('RiposteIncidentIds', SearchAttributeType.KEYWORD_LIST),
+  trigger: defineSearchAttributeKey('RiposteTrigger', SearchAttributeType.KEYWORD),
+} as const;
+
+/** The workflow type name of a chain run. */
+export const RUN_WORKFLOW = 'runChain';
+/** The default task queue. */
+export const DEFAULT_TASK_QUEUE = 'riposte';
+
+/** A request to pass the response limiter: one holder per key per window. */
+export interface ThrottleRequest {
+  key: string;
+  windowMs: number;
+  /** Identifies this execution, so a retried activity finds its own claim. */
+  holder: string;
+}
+
+/** Activities the engine itself calls, besides the actions. */
+export interface EngineActivities {
+  acquireThrottle(request: ThrottleRequest): Promise<{ acquired: boolean; until: string }>;
+}

@@ -1,0 +1,303 @@
+// Handlebars tokens: one engine with riposte's helpers, rendering at string leaves, and missing-token tracking.
+import HandlebarsEngine from 'handlebars/dist/cjs/handlebars';
+import { columnsOf, toCsv, toHtmlTable, toTextTable } from './csv';
+
+type AstNode = hbs.AST.Node;
+type Expression = hbs.AST.Expression;
+
+/** The top-level names a token may start with. */
+export const TOKEN_ROOTS = ['result', 'results', 'index', 'steps', 'params', 'globals', 'job', 'run', 'trigger', 'local'] as const;
+
+/** How a rendered field is escaped: plain text, or HTML-escaped for HTML fields. */
+export type Escaping = 'text' | 'html';
+
+/** A token that failed to parse or render; `line`/`column` point into the template. */
+export class TemplateError extends Error {
+  constructor(
+    message: string,
+    readonly line?: number,
+    readonly column?: number,
+  ) {
+    super(message);
+    this.name = 'TemplateError';
+  }
+}
+
+const engine = HandlebarsEngine.create();
+
+function isOptions(value: unknown): value is Handlebars.HelperOptions {
+  return typeof value === 'object' && value !== null && 'hash' in value && 'data' in value;
+}
+
+function args(list: unknown[]): unknown[] {
+  return isOptions(list[list.length - 1]) ? list.slice(0, -1) : list;
+}
+
+function rowsOf(value: unknown): Record<string, unknown>[] {
+  if (Array.isArray(value)) return value.map((v) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>) : { value: v }));
+  if (typeof value === 'object' && value !== null) return [value as Record<string, unknown>];
+  return [];
+}
+
+function columnsArg(value: unknown): string[] | undefined {
+  if (Array.isArray(value)) return value.map(String);
+  if (typeof value === 'string' && value.length > 0) return value.split(',').map((s) => s.trim());
+  return undefined;
+}
+
+function formatDate(date: Date, format: string): string {
+  if (format === 'iso') return date.toISOString();
+  if (format === 'epoch') return String(Math.floor(date.getTime() / 1000));
+  if (format === 'epochms') return String(date.getTime());
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  return format
+    .replace(/YYYY/g, String(date.getUTCFullYear()))
+    .replace(/MM/g, pad(date.getUTCMonth() + 1))
+    .replace(/DD/g, pad(date.getUTCDate()))
+    .replace(/HH/g, pad(date.getUTCHours()))
+    .replace(/mm/g, pad(date.getUTCMinutes()))
+    .replace(/ss/g, pad(date.getUTCSeconds()))
+    .replace(/SSS/g, pad(date.getUTCMilliseconds(), 3));
+}
+
+function toNumberOrText(value: unknown): number | string {
+  if (typeof value === 'number') return value;
+  const n = Number(value);
+  return typeof value === 'string' && value.trim() !== '' && !Number.isNaN(n) ? n : String(value);
+}
+
+const HELPERS: Record<string, (...list: unknown[]) => unknown> = {
+  json: (...list) => {
+    const [value, indent] = args(list);
+    return JSON.stringify(value ?? null, null, typeof indent === 'number' ? indent : undefined);
+  },
+  csv: (...list) => {
+    const [rows, columns] = args(list);
+    return toCsv(rowsOf(rows), columnsArg(columns) ?? columnsOf(rowsOf(rows)));
+  },
+  table: (...list) => {
+    const [rows, format] = args(list);
+    const options = list[list.length - 1] as Handlebars.HelperOptions;
+    const data = rowsOf(rows);
+    const html = format === 'html' || (format === undefined && options?.data?.root?.__escaping === 'html');
+    return html ? new engine.SafeString(toHtmlTable(data)) : toTextTable(data);
+  },
+  join: (...list) => {
+    const [values, separator] = args(list);
+    return Array.isArray(values) ? values.map((v) => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v ?? ''))).join(typeof separator === 'string' ? separator : ', ') : String(values ?? '');
+  },
+  default: (...list) => {
+    const [value, fallback] = args(list);
+    return value === undefined || value === null || value === '' ? fallback : value;
+  },
+  eq: (...list) => { const [a, b] = args(list); return a === b || String(a) === String(b); },
+  ne: (...list) => { const [a, b] = args(list); return !(a === b || String(a) === String(b)); },
+  gt: (...list) => { const [a, b] = args(list); return toNumberOrText(a) > toNumberOrText(b); },
+  gte: (...list) => { const [a, b] = args(list); return toNumberOrText(a) >= toNumberOrText(b); },
+  lt: (...list) => { const [a, b] = args(list); return toNumberOrText(a) < toNumberOrText(b); },
+  lte: (...list) => { const [a, b] = args(list); return toNumberOrText(a) <= toNumberOrText(b); },
+  and: (...list) => args(list).every((v) => isTruthyValue(v)),
+  or: (...list) => args(list).some((v) => isTruthyValue(v)),
+  not: (...list) => !isTruthyValue(args(list)[0]),
+  upper: (...list) => String(args(list)[0] ?? '').toUpperCase(),
+  lower: (...list) => String(args(list)[0] ?? '').toLowerCase(),
+  urlencode: (...list) => encodeURIComponent(String(args(list)[0] ?? '')),
+  date: (...list) => {
+    const [value, format] = args(list);
+    const date = value === undefined || value === null || value === '' ? new Date() : new Date(typeof value === 'number' && value < 1e11 ? value * 1000 : (value as string));
+    if (Number.isNaN(date.getTime())) return String(value);
+    return formatDate(date, typeof format === 'string' ? format : 'iso');
+  },
+};
+for (const [name, fn] of Object.entries(HELPERS)) engine.registerHelper(name, fn);
+
+/** The helper names tokens may call, besides Handlebars' built-ins (if, unless, each, with, lookup). */
+export const HELPER_NAMES = [...Object.keys(HELPERS), 'if', 'unless', 'each', 'with', 'lookup', 'log'];
+
+function isTruthyValue(value: unknown): boolean {
+  if (Array.isArray(value)) return value.length > 0;
+  return isTruthy(value === undefined || value === null ? '' : String(value));
+}
+
+/** A `when` condition holds unless it renders to "", "false", "0", "null" or "undefined". */
+export function isTruthy(rendered: string): boolean {
+  return !['', 'false', '0', 'null', 'undefined'].includes(rendered.trim());
+}
+
+/** True when the text holds at least one token. */
+export function isTemplate(text: string): boolean {
+  return text.includes('{{');
+}
+
+function parse(text: string): hbs.AST.Program {
+  try {
+    return engine.parse(text);
+  } catch (err) {
+    const e = err as { message?: string; lineNumber?: number; column?: number };
+    const first = String(e.message ?? err).split('\n');
+    const detail = first.length > 1 ? `${first[0]} ${first[first.length - 1]}` : first[0];
+    throw new TemplateError(`bad token syntax: ${detail}`, e.lineNumber, e.column);
+  }
+}
+
+/** A path token used in a template, with its position. */
+export interface TokenUse {
+  path: string[];
+  line: number;
+  column: number;
+}
+
+/**
+ * The value paths a template reads in its own scope: simple mustaches and helper arguments,
+ * including inside `if`/`unless`, but not inside `each`/`with` blocks where the scope changes.
+ * Arguments of `default`, and the conditions of `if`/`unless`, may legitimately be missing.
+ */
+function collectUses(program: hbs.AST.Program, uses: TokenUse[], optional: TokenUse[]): void {
+  const addPath = (expr: Expression, into: TokenUse[]) => {
+    if (expr.type === 'PathExpression') {
+      const path = expr as hbs.AST.PathExpression;
+      if (path.data || path.depth > 0 || path.parts.length === 0 || path.original.startsWith('this')) return;
+      into.push({ path: path.parts, line: path.loc.start.line, column: path.loc.start.column });
+    } else if (expr.type === 'SubExpression') {
+      visitCall(expr as hbs.AST.SubExpression);
+    }
+  };
+  const visitCall = (node: { path: Expression; params: Expression[]; hash?: hbs.AST.Hash }) => {
+    const name = node.path.type === 'PathExpression' ? (node.path as hbs.AST.PathExpression).original : '';
+    const into = name === 'default' || name === 'if' || name === 'unless' ? optional : uses;
+    for (const p of node.params) addPath(p, into);
+    for (const pair of node.hash?.pairs ?? []) addPath(pair.value, into);
+  };
+  const visit = (node: AstNode) => {
+    if (node.type === 'MustacheStatement') {
+      const m = node as hbs.AST.MustacheStatement;
+      const name = m.path.type === 'PathExpression' ? (m.path as hbs.AST.PathExpression).original : '';
+      if (m.params.length === 0 && (!m.hash || m.hash.pairs.length === 0) && !HELPER_NAMES.includes(name)) addPath(m.path, uses);
+      else visitCall(m);
+    } else if (node.type === 'BlockStatement') {
+      const b = node as hbs.AST.BlockStatement;
+      const name = b.path.type === 'PathExpression' ? (b.path as hbs.AST.PathExpression).original : '';
+      visitCall(b);
+      if (name === 'if' || name === 'unless') {
+        if (b.program) collectUses(b.program, uses, optional);
+      }
+      if (b.inverse) collectUses(b.inverse, uses, optional);
+    }
+  };
+  for (const statement of program.body) visit(statement);
+}
+
+/** Checks a template's syntax and returns the paths it reads; throws {@link TemplateError}. */
+export function inspectTemplate(text: string): { uses: TokenUse[]; optional: TokenUse[] } {
+  const uses: TokenUse[] = [];
+  const optional: TokenUse[] = [];
+  collectUses(parse(text), uses, optional);
+  return { uses, optional };
+}
+
+const compiled = new Map<string, HandlebarsTemplateDelegate>();
+
+function compile(text: string, escaping: Escaping): HandlebarsTemplateDelegate {
+  const cacheKey = `${escaping}\u0000${text}`;
+  let template = compiled.get(cacheKey);
+  if (!template) {
+    parse(text);
+    template = engine.compile(text, { noEscape: escaping === 'text' });
+    if (compiled.size > 2_000) compiled.clear();
+    compiled.set(cacheKey, template);
+  }
+  return template;
+}
+
+function resolve(context: Record<string, unknown>, path: string[]): unknown {
+  let value: unknown = context;
+  for (const part of path) {
+    if (value === null || value === undefined) return undefined;
+    if (Array.isArray(value) && part === 'length') return value.length;
+    if (typeof value !== 'object') return undefined;
+    if (!Object.prototype.hasOwnProperty.call(value, part)) return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}
+
+/** Options for rendering. */
+export interface RenderOptions {
+  escaping?: Escaping;
+  /** A token naming a missing field throws instead of rendering empty. */
+  strict?: boolean;
+}
+
+/** Renders one template. Returns the text and the tokens that named missing fields. */
+export function renderString(text: string, context: Record<string, unknown>, options: RenderOptions = {}): { text: string; missing: string[] } {
+  if (!isTemplate(text)) return { text, missing: [] };
+  const escaping = options.escaping ?? 'text';
+  const template = compile(text, escaping);
+  const { uses } = inspectTemplate(text);
+  const missing = [...new Set(uses.filter((u) => resolve(context, u.path) === undefined).map((u) => u.path.join('.')))];
+  if (options.strict && missing.length > 0) {
+    const first = uses.find((u) => missing.includes(u.path.join('.')))!;
+    throw new TemplateError(`token {{${missing[0]}}} names a missing field (strict chain)${missing.length > 1 ? `; also missing: ${missing.slice(1).join(', ')}` : ''}`, first.line, first.column);
+  }
+  try {
+    const data = escaping === 'html' ? { ...context, __escaping: 'html' } : context;
+    return { text: template(data, { allowProtoPropertiesByDefault: false }), missing };
+  } catch (err) {
+    throw new TemplateError(`token failed to render: ${(err as Error).message}`);
+  }
+}
+
+const WHOLE_JSON_TOKEN = /^\{\{\{?\s*json\s+([^\s}]+)\s*\}?\}\}$/;
+
+/**
+ * Renders every string leaf of a parameter tree. A leaf that is exactly `{{json x}}` is replaced by
+ * the value itself, so JSON bodies keep numbers, arrays and objects as they are.
+ * `escapingFor` picks the escaping per leaf path (HTML only where the field is HTML).
+ */
+export function renderTree(
+  value: unknown,
+  context: Record<string, unknown>,
+  options: RenderOptions & { escapingFor?: (path: (string | number)[]) => Escaping } = {},
+  path: (string | number)[] = [],
+  missing: Set<string> = new Set(),
+): { value: unknown; missing: string[] } {
+  const walk = (v: unknown, at: (string | number)[]): unknown => {
+    if (typeof v === 'string') {
+      const whole = WHOLE_JSON_TOKEN.exec(v.trim());
+      if (whole) {
+        const found = resolve(context, whole[1].split('.'));
+        if (found !== undefined) return found;
+      }
+      try {
+        const out = renderString(v, context, { ...options, escaping: options.escapingFor?.(at) ?? options.escaping });
+        out.missing.forEach((m) => missing.add(m));
+        return out.text;
+      } catch (err) {
+        if (err instanceof TemplateError) {
+          const where = err.line !== undefined ? ` (line ${err.line}, column ${(err.column ?? 0) + 1})` : '';
+          throw new TemplateError(`${formatPath(at)}: ${err.message}${where}`, err.line, err.column);
+        }
+        throw err;
+      }
+    }
+    if (Array.isArray(v)) return v.map((item, i) => walk(item, [...at, i]));
+    if (typeof v === 'object' && v !== null) {
+      const out: Record<string, unknown> = {};
+      for (const [k, item] of Object.entries(v)) out[k] = walk(item, [...at, k]);
+      return out;
+    }
+    return v;
+  };
+  const rendered = walk(value, path);
+  return { value: rendered, missing: [...missing] };
+}
+
+/** `with.to[0]` style path text for messages. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out.length === 0 ? String(part) : `.${String(part)}`;
+  }
+  return out;
+}

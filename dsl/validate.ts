@@ -1,0 +1,235 @@
+// Validates a chain before anything runs and reports every problem with its path.
+import type { z } from 'zod';
+import { ACTION_NAMES, CATALOGUE, PLANNED_ACTIONS, isActionName, type ActionName, type ActionSpec } from './catalogue';
+import { chainSchema, type Chain } from './chain';
+import { TOKEN_ROOTS, TemplateError, formatPath, inspectTemplate, isTemplate } from './template';
+
+/** One problem in a chain, with the path of the field it concerns. */
+export interface Problem {
+  path: string;
+  message: string;
+}
+
+/** What validation knows of the installation: the configured connections by name. */
+export interface ValidationContext {
+  connections?: Record<string, { type: string }>;
+}
+
+/** A chain that did not validate; `problems` lists every problem found. */
+export class ChainValidationError extends Error {
+  constructor(readonly problems: Problem[]) {
+    super(problems.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)).join('\n'));
+    this.name = 'ChainValidationError';
+  }
+}
+
+/** The outcome of validation. */
+export type Validation = { ok: true; chain: Chain; problems: [] } | { ok: false; problems: Problem[] };
+
+function lineColumn(text: string, position: number): { line: number; column: number } {
+  const before = text.slice(0, position);
+  const line = before.split('\n').length;
+  return { line, column: position - before.lastIndexOf('\n') };
+}
+
+/** Parses chain JSON text; a syntax error becomes a problem with line and column. */
+export function parseChainText(text: string): { value?: unknown; problems: Problem[] } {
+  try {
+    return { value: JSON.parse(text), problems: [] };
+  } catch (err) {
+    const message = (err as Error).message;
+    const position = /position (\d+)/.exec(message);
+    const lineCol = /line (\d+) column (\d+)/.exec(message);
+    let where = '';
+    if (lineCol) where = ` at line ${lineCol[1]}, column ${lineCol[2]}`;
+    else if (position) {
+      const at = lineColumn(text, Number(position[1]));
+      where = ` at line ${at.line}, column ${at.column}`;
+    }
+    const reason = message.replace(/^JSON\.parse: /, '').replace(/ in JSON at position \d+.*$/, '').replace(/ \(line \d+ column \d+\)$/, '');
+    return { problems: [{ path: '', message: `malformed JSON${where}: ${reason}` }] };
+  }
+}
+
+function zodProblems(issues: readonly z.core.$ZodIssue[], prefix: (string | number)[], keep: (path: PropertyKey[]) => boolean = () => true): Problem[] {
+  const out: Problem[] = [];
+  for (const issue of issues) {
+    if (issue.code === 'invalid_union' && 'errors' in issue && issue.errors.length > 0) {
+      // Report the branch that got furthest rather than "invalid input".
+      const best = [...issue.errors].sort((a, b) => depth(b) - depth(a))[0];
+      out.push(...zodProblems(best.map((i) => ({ ...i, path: [...issue.path, ...i.path] })), prefix, keep));
+      continue;
+    }
+    if (!keep(issue.path)) continue;
+    out.push({ path: formatPath([...prefix, ...issue.path]), message: issue.message });
+  }
+  return out;
+}
+
+function depth(issues: readonly z.core.$ZodIssue[]): number {
+  return Math.max(0, ...issues.map((i) => i.path.length));
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v = root;
+  for (const part of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[part];
+  }
+  return v;
+}
+
+/** Issues at a field that holds a token, or below one, wait until the token is rendered. */
+function notTemplated(root: unknown) {
+  return (path: PropertyKey[]) => {
+    for (let i = 0; i <= path.length; i++) {
+      const v = valueAt(root, path.slice(0, i));
+      if (typeof v === 'string' && isTemplate(v)) return false;
+    }
+    return true;
+  };
+}
+
+/** Checks an action's parameters before rendering: fields holding tokens are checked after rendering. */
+export function checkParamsBeforeRendering(action: ActionName, params: unknown, prefix: (string | number)[]): Problem[] {
+  const parsed = CATALOGUE[action].params.safeParse(params);
+  return parsed.success ? [] : zodProblems(parsed.error.issues, prefix, notTemplated(params));
+}
+
+/** Checks rendered parameters and applies defaults; throws {@link ChainValidationError}. */
+export function parseRenderedParams(action: ActionName, params: unknown, prefix: (string | number)[]): unknown {
+  const parsed = CATALOGUE[action].params.safeParse(params);
+  if (parsed.success) return parsed.data;
+  throw new ChainValidationError(
+    zodProblems(parsed.error.issues, prefix).map((p) => {
+      const rendered = valueAt(params, p.path.split(/[.[\]]/).filter(Boolean).slice(prefix.length).map((s) => (/^\d+$/.test(s) ? Number(s) : s)));
+      return rendered === undefined || typeof rendered === 'object' ? p : { ...p, message: `${p.message} (rendered value: ${JSON.stringify(rendered)})` };
+    }),
+  );
+}
+
+function walkStrings(value: unknown, path: (string | number)[], visit: (text: string, path: (string | number)[]) => void): void {
+  if (typeof value === 'string') visit(value, path);
+  else if (Array.isArray(value)) value.forEach((v, i) => walkStrings(v, [...path, i], visit));
+  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) walkStrings(v, [...path, k], visit);
+}
+
+function suggestion(name: string): string {
+  if ((PLANNED_ACTIONS as readonly string[]).includes(name)) return `action "${name}" is in the catalogue but not available in this version of riposte yet; available: ${ACTION_NAMES.join(', ')}`;
+  return `unknown action "${name}"; known actions: ${ACTION_NAMES.join(', ')}`;
+}
+
+/** Validates a parsed chain: structure, actions, parameters, tokens, step references and connections. */
+export function validateChain(value: unknown, context: ValidationContext = {}): Validation {
+  const problems: Problem[] = [];
+  const parsed = chainSchema.safeParse(value);
+  if (!parsed.success) problems.push(...zodProblems(parsed.error.issues, []));
+
+  const raw = (value && typeof value === 'object' ? value : {}) as Record<string, unknown>;
+  const steps = Array.isArray(raw.steps) ? (raw.steps as unknown[]) : [];
+  const seen = new Map<string, number>();
+  const actionsById = new Map<string, string>();
+  steps.forEach((s, i) => {
+    if (!s || typeof s !== 'object') return;
+    const step = s as Record<string, unknown>;
+    const at = (...rest: (string | number)[]) => formatPath(['steps', i, ...rest]);
+    const id = typeof step.id === 'string' ? step.id : undefined;
+    if (id !== undefined) {
+      if (seen.has(id)) problems.push({ path: at('id'), message: `duplicate step id "${id}" (first used by steps[${seen.get(id)}]); give each step its own id` });
+      else seen.set(id, i);
+    }
+    const action = typeof step.action === 'string' ? step.action : undefined;
+    if (action !== undefined && action.length > 0) {
+      if (!isActionName(action)) problems.push({ path: at('action'), message: suggestion(action) });
+      else {
+        if (id !== undefined) actionsById.set(id, action);
+        const spec: ActionSpec = CATALOGUE[action];
+        if (step.with === undefined || (typeof step.with === 'object' && step.with !== null && !Array.isArray(step.with))) {
+          problems.push(...checkParamsBeforeRendering(action, step.with ?? {}, ['steps', i, 'with']));
+        }
+        const connection = typeof step.connection === 'string' ? step.connection : undefined;
+        if (spec.connection === 'none' && connection !== undefined) problems.push({ path: at('connection'), message: `${action} takes no connection; remove it` });
+        if (spec.connection === 'required' && connection === undefined) problems.push({ path: at('connection'), message: `${action} needs a connection; name one from riposte.config.json` });
+        if (connection !== undefined && context.connections) {
+          const found = context.connections[connection];
+          const names = Object.keys(context.connections);
+          if (!found) problems.push({ path: at('connection'), message: `unknown connection "${connection}"; configured: ${names.length ? names.join(', ') : 'none (add it under "connections" in riposte.config.json)'}` });
+          else if (spec.connectionTypes && !spec.connectionTypes.includes(found.type)) {
+            problems.push({ path: at('connection'), message: `connection "${connection}" is of type ${found.type}; ${action} needs one of type ${spec.connectionTypes.join(' or ')}` });
+          }
+        }
+        if (action === 'webhook.send' && connection === undefined) {
+          const w = (step.with ?? {}) as Record<string, unknown>;
+          if (w.host === undefined) problems.push({ path: at('with', 'host'), message: 'give the host, or name an http connection that holds the URL' });
+        }
+      }
+    }
+    const checkTemplate = (text: string, path: (string | number)[]) => {
+      if (!isTemplate(text)) return;
+      try {
+        const { uses, optional } = inspectTemplate(text);
+        for (const use of [...uses, ...optional]) {
+          const root = use.path[0];
+          const pos = `line ${use.line}, column ${use.column + 1}`;
+          if (!(TOKEN_ROOTS as readonly string[]).includes(root)) {
+            problems.push({ path: formatPath(['steps', i, ...path]), message: `token "${use.path.join('.')}" (${pos}) starts with an unknown name; tokens start with ${TOKEN_ROOTS.join(', ')}` });
+            continue;
+          }
+          if (root === 'steps') {
+            const ref = use.path[1];
+            const refIndex = ref === undefined ? undefined : seen.get(ref);
+            const later = ref === undefined ? -1 : steps.findIndex((o, j) => j >= i && (o as Record<string, unknown>)?.id === ref);
+            if (ref === undefined) problems.push({ path: formatPath(['steps', i, ...path]), message: `token "steps" (${pos}) must name a step: steps.<id>.<field>` });
+            else if (refIndex === undefined || refIndex >= i) {
+              const why = later === i ? 'a step cannot read its own output' : later > i ? `step "${ref}" runs later (steps[${later}]); only earlier steps' outputs exist` : `no step has id "${ref}"`;
+              problems.push({ path: formatPath(['steps', i, ...path]), message: `token "${use.path.join('.')}" (${pos}): ${why}` });
+            } else {
+              const refAction = actionsById.get(ref);
+              const field = use.path[2];
+              const refOutput: readonly string[] | undefined = refAction && isActionName(refAction) ? CATALOGUE[refAction].output : undefined;
+              if (refOutput && field !== undefined && field !== 'missingTokens' && !refOutput.includes(field)) {
+                problems.push({ path: formatPath(['steps', i, ...path]), message: `token "${use.path.join('.')}" (${pos}): ${refAction} outputs ${refOutput.join(', ')}` });
+              }
+            }
+          }
+        }
+      } catch (err) {
+        if (!(err instanceof TemplateError)) throw err;
+        const where = err.line !== undefined ? ` (line ${err.line}, column ${(err.column ?? 0) + 1})` : '';
+        problems.push({ path: formatPath(['steps', i, ...path]), message: `${err.message}${where}` });
+      }
+    };
+    if (typeof step.when === 'string') checkTemplate(step.when, ['when']);
+    walkStrings(step.with, ['with'], checkTemplate);
+    const throttle = step.throttle as Record<string, unknown> | undefined;
+    if (throttle && typeof throttle.key === 'string') checkTemplate(throttle.key, ['throttle', 'key']);
+  });
+
+  const unique = dedupe(problems);
+  if (unique.length > 0 || !parsed.success) return { ok: false, problems: unique };
+  return { ok: true, chain: parsed.data, problems: [] };
+}
+
+function dedupe(problems: Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.path}\u0000${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** Parses and validates chain JSON text. */
+export function validateChainText(text: string, context: ValidationContext = {}): Validation {
+  const { value, problems } = parseChainText(text);
+  if (problems.length > 0) return { ok: false, problems };
+  return validateChain(value, context);
+}
+
+/** Returns the valid chain or throws {@link ChainValidationError} with every problem. */
+export function assertValidChain(value: unknown, context: ValidationContext = {}): Chain {
+  const result = validateChain(value, context);
+  if (!result.ok) throw new ChainValidationError(result.problems);
+  return result.chain;
+}

@@ -1,0 +1,122 @@
+// riposte.config.json: connections, store, globals and the Temporal address, each overridable from the environment.
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { DEFAULT_TASK_QUEUE, formatPath } from '../dsl';
+
+const tlsFiles = z
+  .object({
+    verify: z.boolean().default(true),
+    caFile: z.string().optional(),
+    certFile: z.string().optional(),
+    keyFile: z.string().optional(),
+    servername: z.string().optional(),
+  })
+  .strict();
+
+const httpConnection = z
+  .object({
+    type: z.literal('http'),
+    url: z.string().min(1),
+    auth: z
+      .discriminatedUnion('type', [
+        z.object({ type: z.literal('basic'), username: z.string(), password: z.string() }).strict(),
+        z.object({ type: z.literal('bearer'), token: z.string() }).strict(),
+        z.object({ type: z.literal('header'), name: z.string(), value: z.string() }).strict(),
+      ])
+      .optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+    tls: tlsFiles.optional(),
+  })
+  .strict();
+
+/** A named endpoint with its credentials. Secret values may be `env:NAME` or `enc:v1:...` references. */
+export const connectionSchema = z.discriminatedUnion('type', [
+  httpConnection,
+  z.object({ type: z.literal('smtp') }).loose(),
+  z.object({ type: z.literal('database') }).loose(),
+  z.object({ type: z.literal('aws') }).loose(),
+  z.object({ type: z.literal('apikey') }).loose(),
+]);
+export type Connection = z.infer<typeof connectionSchema>;
+export type HttpConnection = z.infer<typeof httpConnection>;
+
+/** The configuration file's schema. */
+export const configSchema = z
+  .object({
+    $schema: z.string().optional(),
+    dataDir: z.string().default('.riposte'),
+    store: z.object({ url: z.string().optional() }).strict().default({}),
+    temporal: z
+      .object({
+        address: z.string().optional(),
+        namespace: z.string().default('default'),
+        taskQueue: z.string().default(DEFAULT_TASK_QUEUE),
+        uiUrl: z.string().optional(),
+        apiKey: z.string().optional(),
+        tls: tlsFiles.optional(),
+      })
+      .strict()
+      .default({ namespace: 'default', taskQueue: DEFAULT_TASK_QUEUE }),
+    connections: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/), connectionSchema).default({}),
+    globals: z.record(z.string(), z.unknown()).default({}),
+    jobsDir: z.string().default('jobs'),
+    metricsPort: z.int().optional(),
+  })
+  .strict();
+
+/** Configuration after defaults and environment overrides. */
+export type Config = z.output<typeof configSchema> & { storeUrl: string; configDir: string };
+
+/** A configuration file that does not validate. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Loads `riposte.config.json` from `RIPOSTE_CONFIG` or the working directory (optional) and applies
+ * the environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_UI_URL,
+ * RIPOSTE_TASK_QUEUE, RIPOSTE_STORE_URL, RIPOSTE_DATA_DIR, RIPOSTE_JOBS_DIR, RIPOSTE_GLOBALS (JSON).
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const file = env.RIPOSTE_CONFIG ? path.resolve(cwd, env.RIPOSTE_CONFIG) : path.join(cwd, 'riposte.config.json');
+  let raw: unknown = {};
+  if (fs.existsSync(file)) {
+    try {
+      raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new ConfigError(`${file}: malformed JSON: ${(err as Error).message}`);
+    }
+  } else if (env.RIPOSTE_CONFIG) throw new ConfigError(`${file}: no such file (RIPOSTE_CONFIG)`);
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${file}: ${formatPath(i.path) || '(top level)'}: ${i.message}`).join('\n'));
+  }
+  const config = parsed.data;
+  const configDir = path.dirname(file);
+  if (env.RIPOSTE_DATA_DIR) config.dataDir = env.RIPOSTE_DATA_DIR;
+  config.dataDir = path.resolve(configDir, config.dataDir);
+  config.jobsDir = path.resolve(configDir, env.RIPOSTE_JOBS_DIR ?? config.jobsDir);
+  if (env.TEMPORAL_ADDRESS) config.temporal.address = env.TEMPORAL_ADDRESS;
+  if (env.TEMPORAL_NAMESPACE) config.temporal.namespace = env.TEMPORAL_NAMESPACE;
+  if (env.TEMPORAL_API_KEY) config.temporal.apiKey = 'env:TEMPORAL_API_KEY';
+  if (env.TEMPORAL_UI_URL) config.temporal.uiUrl = env.TEMPORAL_UI_URL;
+  if (env.RIPOSTE_TASK_QUEUE) config.temporal.taskQueue = env.RIPOSTE_TASK_QUEUE;
+  if (env.RIPOSTE_GLOBALS) {
+    try {
+      config.globals = { ...config.globals, ...(JSON.parse(env.RIPOSTE_GLOBALS) as Record<string, unknown>) };
+    } catch {
+      throw new ConfigError('RIPOSTE_GLOBALS: not a JSON object');
+    }
+  }
+  const storeUrl = env.RIPOSTE_STORE_URL ?? config.store.url ?? `sqlite:${path.join(config.dataDir, 'store.db')}`;
+  return { ...config, storeUrl, configDir };
+}
+
+/** The connections as validation sees them: names and types only. */
+export function connectionTypes(config: Config): Record<string, { type: string }> {
+  return Object.fromEntries(Object.entries(config.connections).map(([name, c]) => [name, { type: c.type }]));
+}

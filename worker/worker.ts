@@ -1,0 +1,59 @@
+// Builds riposte's Temporal worker: the chain workflow plus every connector.
+import fs from 'node:fs';
+import path from 'node:path';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, Store } from '../activities';
+import type { Config } from './config';
+import { readTls } from './tls';
+import { resolveSecret } from '../activities/secrets';
+
+/** The workflows module, from sources under test and from dist/ when built. */
+export function workflowsPath(): string {
+  const dir = path.join(__dirname, '..', 'workflows');
+  return fs.existsSync(path.join(dir, 'index.ts')) ? path.join(dir, 'index.ts') : path.join(dir, 'index.js');
+}
+
+let runtimeInstalled = false;
+/** Keeps the SDK's own logging at warnings; riposte prints what a user needs. */
+export function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    /* already installed */
+  }
+}
+
+/** Connects a worker to the configured Temporal server. */
+export async function connectWorker(config: Config, address: string): Promise<NativeConnection> {
+  const tls = readTls(config.temporal.tls);
+  const apiKey = config.temporal.apiKey ? resolveSecret(config.temporal.apiKey, 'temporal.apiKey') : undefined;
+  return NativeConnection.connect({ address, ...(tls ? { tls } : {}), ...(apiKey ? { apiKey } : {}) });
+}
+
+/** Options for {@link createWorker}. */
+export interface RiposteWorkerOptions {
+  config: Config;
+  connection: NativeConnection;
+  store: Store;
+  taskQueue?: string;
+  /** A prebuilt workflow bundle (tests build one per run). */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  overrides?: Partial<WorkerOptions>;
+}
+
+/** Creates a worker polling the chain task queue. */
+export async function createWorker(options: RiposteWorkerOptions): Promise<Worker> {
+  const { config, connection, store } = options;
+  return Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: options.taskQueue ?? config.temporal.taskQueue,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
+    activities: createActivities({ config, store }),
+    maxConcurrentActivityTaskExecutions: 200,
+    maxConcurrentWorkflowTaskExecutions: 100,
+    ...options.overrides,
+  });
+}
