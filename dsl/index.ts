@@ -7,3 +7,4 @@ export * from './run';
 export * from './template';
 export * from './validate';
 export * from './json-schema';
+export * from './prepare';

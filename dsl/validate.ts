@@ -187,7 +187,7 @@ export function validateChain(value: unknown, context: ValidationContext = {}): 
               const refAction = actionsById.get(ref);
               const field = use.path[2];
               const refOutput: readonly string[] | undefined = refAction && isActionName(refAction) ? CATALOGUE[refAction].output : undefined;
-              if (refOutput && field !== undefined && field !== 'missingTokens' && !refOutput.includes(field)) {
+              if (refOutput && field !== undefined && field !== 'missingTokens' && field !== 'outputs' && !refOutput.includes(field)) {
                 problems.push({ path: formatPath(['steps', i, ...path]), message: `token "${use.path.join('.')}" (${pos}): ${refAction} outputs ${refOutput.join(', ')}` });
               }
             }

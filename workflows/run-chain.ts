@@ -15,18 +15,16 @@ import {
   SEARCH_ATTRIBUTES,
   TemplateError,
   durationMs,
-  isTruthy,
-  parseRenderedParams,
-  renderString,
-  renderTree,
+  prepareStep,
+  stepContext,
   validateChain,
   type ActionActivities,
   type ActionName,
   type ActionOutputs,
   type ActionRequest,
   type ActionSpec,
+  type BaseContext,
   type EngineActivities,
-  type Escaping,
   type ResultRow,
   type RunInput,
   type RunOutcome,
@@ -106,25 +104,13 @@ export async function runChain(input: RunInput): Promise<RunOutcome> {
   const startedAt = info.startTime.toISOString();
   const timeframe = input.timeframe ?? (chain.timeframe ? { from: new Date(info.startTime.getTime() - durationMs(chain.timeframe)).toISOString(), to: startedAt } : undefined);
   const uiUrl = input.uiUrl ? `${input.uiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(info.namespace)}/workflows/${encodeURIComponent(info.workflowId)}/${info.runId}/history` : undefined;
-  const base = {
+  const base: BaseContext = {
     results,
     params: { ...chain.params, ...(input.params ?? {}) },
     globals: input.globals ?? {},
     job: { name: chain.name, timeframe },
     run: { id: info.workflowId, runId: info.runId, startedAt, url: uiUrl },
     trigger: input.trigger ?? { type: 'manual' },
-  };
-
-  const stepsContext = (index: number | null): Record<string, unknown> => {
-    const out: Record<string, unknown> = {};
-    for (const [id, record] of Object.entries(steps)) {
-      if (record.mode === 'each') {
-        const outputs = record.outputs ?? [];
-        if (index !== null) out[id] = outputs[index] ?? {};
-        else out[id] = { ...((outputs.find((o) => o !== null) as object | undefined) ?? {}), outputs };
-      } else out[id] = record.output ?? {};
-    }
-    return out;
   };
 
   const inheritedIncident = (index: number | null): string | undefined => {
@@ -140,41 +126,22 @@ export async function runChain(input: RunInput): Promise<RunOutcome> {
   const attempt = async (step: Step, stepIndex: number, index: number | null, activities: ActionActivities): Promise<Attempt> => {
     const action = step.action as ActionName;
     const spec: ActionSpec = CATALOGUE[action];
-    const context: Record<string, unknown> = {
-      ...base,
-      result: index === null ? results[0] ?? {} : results[index],
-      index,
-      steps: stepsContext(index),
-    };
-    const missing = new Set<string>();
+    const context = stepContext(base, steps, index);
+    let missing: string[] = [];
     try {
-      if (step.when !== undefined) {
-        const when = renderString(step.when, context, { strict: chain.strict });
-        when.missing.forEach((m) => missing.add(m));
-        if (!isTruthy(when.text)) return { status: 'skipped', missing: [...missing] };
-      }
-      const raw = step.with as Record<string, unknown>;
-      if (raw.localParams && typeof raw.localParams === 'object') {
-        const local = renderTree(raw.localParams, context, { strict: chain.strict }, ['with', 'localParams']);
-        local.missing.forEach((m) => missing.add(m));
-        context.local = local.value;
-      }
-      const html = new Set(spec.htmlFields?.(raw) ?? []);
-      const rendered = renderTree(raw, context, {
-        strict: chain.strict,
-        escapingFor: (path): Escaping => (html.has(path.slice(1).join('.')) ? 'html' : 'text'),
-      }, ['with']);
-      rendered.missing.forEach((m) => missing.add(m));
-      const params = parseRenderedParams(action, rendered.value, ['steps', stepIndex, 'with']);
+      const prepared = prepareStep(chain, step, stepIndex, context);
+      missing = prepared.missing;
+      if (prepared.skip) return { status: 'skipped', missing };
+      const params = prepared.params;
 
-      if (step.throttle) {
-        const key = renderString(step.throttle.key, context, { strict: chain.strict }).text;
+      if (step.throttle && prepared.throttleKey !== undefined) {
+        const key = prepared.throttleKey;
         const claim = await engine.acquireThrottle({
           key: `${chain.name}/${step.id}/${key}`,
           windowMs: durationMs(step.throttle.window),
           holder: `${info.workflowId}/${step.id}/${index ?? 'once'}`,
         });
-        if (!claim.acquired) return { status: 'throttled', output: { throttledUntil: claim.until, key }, missing: [...missing] };
+        if (!claim.acquired) return { status: 'throttled', output: { throttledUntil: claim.until, key }, missing };
       }
 
       const request = {
@@ -191,10 +158,10 @@ export async function runChain(input: RunInput): Promise<RunOutcome> {
         ...(spec.inheritsIncident ? { incidentId: inheritedIncident(index) } : {}),
       } as ActionRequest;
       const output: object = await callAction(activities, action, request);
-      return { status: 'completed', output: missing.size > 0 ? { ...output, missingTokens: [...missing] } : output, missing: [...missing] };
+      return { status: 'completed', output: missing.length > 0 ? { ...output, missingTokens: missing } : output, missing };
     } catch (err) {
       if (err instanceof TemplateError || err instanceof ChainValidationError || err instanceof ActivityFailure) {
-        return { status: 'failed', error: failureMessage(err), missing: [...missing] };
+        return { status: 'failed', error: failureMessage(err), missing };
       }
       throw err;
     }

@@ -18,7 +18,7 @@ export const webhookSendParams = z
       .string()
       .regex(/^[A-Za-z0-9.-]+$|^\[[0-9A-Fa-f:.]+\]$/, { message: 'give a host name or IP address only (no scheme, port or path)' })
       .optional(),
-    port: z.int().min(1).max(65_535).optional(),
+    port: z.coerce.number().int().min(1).max(65_535).optional(),
     method: z.enum(['GET', 'POST', 'PUT', 'DELETE']).default('POST'),
     path: z.string().default('/'),
     query: z.record(z.string().min(1), z.union([scalar, z.array(scalar)])).optional(),

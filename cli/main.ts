@@ -1,0 +1,270 @@
+#!/usr/bin/env node
+// The riposte command line: validate, run, test, dev, worker, incidents, docs, schema.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import { chainJsonSchema, validateChainText, type Chain, type ResultRow } from '../dsl';
+import { Store } from '../activities';
+import { encryptSecret, masterKey } from '../activities/secrets';
+import { ConfigError, connectionTypes, loadConfig, type Config } from '../worker/config';
+import { connectClient, readRun, runUrl, startRun, type RunReport } from '../worker/client';
+import { TemporalNotFoundError } from '../worker/temporal-server';
+import { connectWorker, createWorker, quietRuntime } from '../worker/worker';
+import { dryRun } from './dry-run';
+import { temporalEnvironment } from './environment';
+import { runExample } from './example';
+import { printReport } from './output';
+
+/** A failure the CLI reports as one message and exit code 1. */
+class CliError extends Error {}
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+function config(): Config {
+  return loadConfig();
+}
+
+/** Reads and validates a chain file; throws with every problem as `FILE: PATH: message`. */
+export function loadChain(file: string, cfg: Config): Chain {
+  const text = readText(file);
+  const result = validateChainText(text, { connections: connectionTypes(cfg) });
+  if (!result.ok) throw new CliError(result.problems.map((p) => `${file}: ${p.path || '(root)'}: ${p.message}`).join('\n'));
+  return result.chain;
+}
+
+function readText(file: string): string {
+  try {
+    return file === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+/** Reads results: a JSON array of objects (a single object is one result). */
+export function loadResults(file: string | undefined): ResultRow[] {
+  if (!file) return [];
+  const text = readText(file);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new CliError(`${file}: malformed JSON: ${(err as Error).message}`);
+  }
+  const rows = Array.isArray(value) ? value : [value];
+  rows.forEach((row, i) => {
+    if (typeof row !== 'object' || row === null || Array.isArray(row)) throw new CliError(`${file}: [${i}]: each result must be a JSON object`);
+  });
+  return rows as ResultRow[];
+}
+
+function parseParams(pairs: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new CliError(`--param ${pair}: write key=value`);
+    const raw = pair.slice(eq + 1);
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      value = raw;
+    }
+    out[pair.slice(0, eq)] = value;
+  }
+  return out;
+}
+
+const program = new Command();
+program.name('riposte').description("Runs a security rule's active responses as durable Temporal workflows").showHelpAfterError();
+
+program
+  .command('validate')
+  .description('exit 0 when every chain is valid; otherwise print FILE: PATH: message per problem and exit 1')
+  .argument('<files...>')
+  .action((files: string[]) => {
+    const cfg = config();
+    let bad = 0;
+    for (const file of files) {
+      let text: string;
+      try {
+        text = readText(file);
+      } catch (err) {
+        console.log((err as Error).message);
+        bad++;
+        continue;
+      }
+      const result = validateChainText(text, { connections: connectionTypes(cfg) });
+      if (result.ok) continue;
+      bad++;
+      for (const p of result.problems) console.log(`${file}: ${p.path || '(root)'}: ${p.message}`);
+    }
+    if (bad > 0) process.exitCode = 1;
+    else log(`${files.length} chain${files.length === 1 ? '' : 's'} valid`);
+  });
+
+program
+  .command('run')
+  .description('start a run of CHAIN with the results of a JSON file (- for stdin)')
+  .argument('<chain>')
+  .option('--results <file>', 'JSON array of results, or - for stdin')
+  .option('--param <key=value>', 'override a chain param (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option('--wait', 'wait for the run and print each step')
+  .option('--json', 'print the run as JSON')
+  .action(async (file: string, opts: { results?: string; param: string[]; wait?: boolean; json?: boolean }) => {
+    const cfg = config();
+    const chain = loadChain(file, cfg);
+    const results = loadResults(opts.results);
+    const env = await temporalEnvironment(cfg, { log });
+    try {
+      const client = await connectClient(cfg, env.address);
+      const handle = await startRun(client, { chain, results, params: parseParams(opts.param), taskQueue: cfg.temporal.taskQueue, globals: cfg.globals, uiUrl: env.uiUrl });
+      const url = runUrl(env.uiUrl, cfg.temporal.namespace, handle.workflowId);
+      // An embedded server lives only as long as this process: wait for the run.
+      const wait = opts.wait || env.embedded;
+      if (!wait) {
+        const report: RunReport = { runId: handle.workflowId, status: 'running', url, steps: {} };
+        console.log(opts.json ? JSON.stringify(report, null, 2) : `started ${handle.workflowId}${url ? `\n${url}` : ''}`);
+      } else {
+        const report = { ...(await readRun(handle, true)), ...(url ? { url } : {}) };
+        if (opts.json) console.log(JSON.stringify(report, null, 2));
+        else printReport(report, chain);
+        if (report.status !== 'completed') process.exitCode = 1;
+      }
+      await client.connection.close();
+    } finally {
+      await env.close();
+    }
+  });
+
+program
+  .command('test')
+  .description('dry run: render every step with the real template engine and print what it would send; sends nothing')
+  .argument('<chain>')
+  .option('--results <file>', 'JSON array of results, or - for stdin')
+  .option('--param <key=value>', 'override a chain param (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option('--json', 'print as JSON')
+  .action((file: string, opts: { results?: string; param: string[]; json?: boolean }) => {
+    const cfg = config();
+    const chain = loadChain(file, cfg);
+    const steps = dryRun(chain, loadResults(opts.results), parseParams(opts.param), cfg.globals);
+    const invalid = Object.values(steps).some((s) => s.executions.some((e) => e.status === 'invalid'));
+    if (opts.json) console.log(JSON.stringify({ chain: chain.name, steps }, null, 2));
+    else {
+      for (const [id, s] of Object.entries(steps)) {
+        console.log(`${id} (${s.action}${s.connection ? ` via ${s.connection}` : ''}, ${s.mode})`);
+        s.executions.forEach((e, i) => {
+          const label = s.mode === 'each' ? `  result ${i}: ` : '  ';
+          if (e.status === 'would-send') console.log(`${label}would send ${JSON.stringify(e.sends, null, 2).replace(/\n/g, '\n    ')}`);
+          else if (e.status === 'skipped') console.log(`${label}skipped (when is false)`);
+          else console.log(`${label}INVALID: ${e.error}`);
+          if (e.missingTokens?.length) console.log(`${label}missing tokens: ${e.missingTokens.join(', ')}`);
+        });
+      }
+    }
+    if (invalid) process.exitCode = 1;
+  });
+
+program
+  .command('dev')
+  .description('embedded Temporal server with its UI and a worker, until Ctrl-C; state kept under .riposte/')
+  .action(async () => {
+    const cfg = config();
+    if (cfg.temporal.address) throw new CliError('riposte dev runs its own server; unset TEMPORAL_ADDRESS, or use `riposte worker` against your cluster');
+    const env = await temporalEnvironment(cfg, { log });
+    if (!env.embedded) throw new CliError(`a Temporal server already answers on ${env.address}; stop it first or use \`riposte worker\``);
+    log(`Temporal server: ${env.address}`);
+    log(`Temporal UI:     ${env.uiUrl}`);
+    log(`Worker polling task queue "${cfg.temporal.taskQueue}". Ctrl-C to stop.`);
+    await waitForSignal();
+    await env.close();
+  });
+
+program
+  .command('worker')
+  .description('a worker only, for a real cluster (TEMPORAL_ADDRESS)')
+  .option('--task-queue <name>', 'task queue to poll (default from configuration)')
+  .action(async (opts: { taskQueue?: string }) => {
+    const cfg = config();
+    if (!cfg.temporal.address) throw new CliError('set TEMPORAL_ADDRESS (or temporal.address in riposte.config.json) to the cluster to poll; `riposte dev` runs an embedded one');
+    quietRuntime();
+    const store = await Store.open(cfg.storeUrl);
+    const connection = await connectWorker(cfg, cfg.temporal.address);
+    const worker = await createWorker({ config: cfg, connection, store, taskQueue: opts.taskQueue });
+    log(`Worker polling "${opts.taskQueue ?? cfg.temporal.taskQueue}" on ${cfg.temporal.address} (namespace ${cfg.temporal.namespace}). Ctrl-C to stop.`);
+    const running = worker.run();
+    await Promise.race([waitForSignal(), running]);
+    worker.shutdown();
+    await running;
+    await store.close();
+  });
+
+const incidents = program.command('incidents').description('read incidents from the store');
+incidents
+  .command('list')
+  .option('--json', 'print a JSON array')
+  .option('--limit <n>', 'how many, newest first', '50')
+  .action(async (opts: { json?: boolean; limit: string }) => {
+    const store = await Store.open(config().storeUrl);
+    const rows = await store.listIncidents({ limit: Number(opts.limit) });
+    await store.close();
+    if (opts.json) console.log(JSON.stringify(rows, null, 2));
+    else if (rows.length === 0) console.log('no incidents');
+    else for (const i of rows) console.log(`${i.incident_id}\t${i.severity}\t${i.status}\t${i.created_at}\t${i.title}`);
+  });
+
+program
+  .command('docs')
+  .description('documents of an index (mitre, risk, or one that events.index wrote)')
+  .argument('<index>')
+  .option('--json', 'print a JSON array')
+  .option('--limit <n>', 'how many, newest first', '50')
+  .action(async (index: string, opts: { json?: boolean; limit: string }) => {
+    const store = await Store.open(config().storeUrl);
+    const rows = await store.listDocuments(index, { limit: Number(opts.limit) });
+    await store.close();
+    if (opts.json) console.log(JSON.stringify(rows, null, 2));
+    else if (rows.length === 0) console.log(`no documents in index "${index}"`);
+    else for (const d of rows) console.log(JSON.stringify(d));
+  });
+
+program
+  .command('schema')
+  .description('print the chain JSON Schema')
+  .action(() => {
+    console.log(JSON.stringify(chainJsonSchema(), null, 2));
+  });
+
+const secret = program.command('secret').description('manage encrypted values');
+secret
+  .command('encrypt')
+  .description('encrypt a value (from stdin) into an enc:v1: value with the master key (RIPOSTE_MASTER_KEY)')
+  .action(() => {
+    const value = fs.readFileSync(0, 'utf8').replace(/\r?\n$/, '');
+    console.log(encryptSecret(value, masterKey()));
+  });
+
+program
+  .command('example')
+  .description('run the example chain end to end on the embedded server (what `npm start` does)')
+  .addOption(new Option('--exit', 'exit after the run instead of keeping the UI up'))
+  .action(async (opts: { exit?: boolean }) => {
+    const cfg = config();
+    const keepUi = !opts.exit && process.stdout.isTTY === true;
+    await runExample(cfg, path.join(__dirname, '..', '..', 'examples'), { log, keepUi, waitForSignal });
+  });
+
+function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof CliError || err instanceof ConfigError || err instanceof TemporalNotFoundError) {
+    process.stderr.write(`${err.message}\n`);
+  } else {
+    process.stderr.write(`riposte: ${(err as Error)?.stack ?? String(err)}\n`);
+  }
+  process.exitCode = 1;
+});

@@ -1,0 +1,70 @@
+// Turns a step and the run's data into what its activity is sent: shared by the workflow and the dry run.
+import { CATALOGUE, type ActionName, type ActionSpec } from './catalogue';
+import type { Chain, Step } from './chain';
+import type { ResultRow, StepRecord } from './run';
+import { isTruthy, renderString, renderTree, type Escaping } from './template';
+import { parseRenderedParams } from './validate';
+
+/** The tokens every step of a run sees, before `result`, `index` and `steps` are added. */
+export interface BaseContext {
+  results: ResultRow[];
+  params: Record<string, unknown>;
+  globals: Record<string, unknown>;
+  job: { name: string; timeframe?: { from: string; to: string } };
+  run: { id: string; runId?: string; startedAt: string; url?: string };
+  trigger: Record<string, unknown>;
+}
+
+/**
+ * `steps.<id>` as seen from result `index` (null in `once` mode): an `each` step's output for the same
+ * result; from a `once` step, its first output plus `outputs`, the list of all.
+ */
+export function stepsContext(steps: Record<string, StepRecord>, index: number | null): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [id, record] of Object.entries(steps)) {
+    if (record.mode === 'each') {
+      const outputs = record.outputs ?? [];
+      if (index !== null) out[id] = outputs[index] ?? {};
+      else out[id] = { ...((outputs.find((o) => o !== null) as object | undefined) ?? {}), outputs };
+    } else out[id] = record.output ?? {};
+  }
+  return out;
+}
+
+/** The full token context for one execution of a step. */
+export function stepContext(base: BaseContext, steps: Record<string, StepRecord>, index: number | null): Record<string, unknown> {
+  return { ...base, result: index === null ? base.results[0] ?? {} : base.results[index], index, steps: stepsContext(steps, index) };
+}
+
+/** A step ready to send, or skipped by its `when`. */
+export type PreparedStep =
+  | { skip: true; missing: string[] }
+  | { skip: false; params: unknown; missing: string[]; throttleKey?: string };
+
+/**
+ * Renders `when`, local params, `with` and the throttle key, then checks the rendered parameters
+ * against the action's schema. Throws TemplateError or ChainValidationError naming the field.
+ */
+export function prepareStep(chain: Pick<Chain, 'strict'>, step: Step, stepIndex: number, context: Record<string, unknown>): PreparedStep {
+  const spec: ActionSpec = CATALOGUE[step.action as ActionName];
+  const strict = chain.strict;
+  const missing = new Set<string>();
+  if (step.when !== undefined) {
+    const when = renderString(step.when, context, { strict });
+    when.missing.forEach((m) => missing.add(m));
+    if (!isTruthy(when.text)) return { skip: true, missing: [...missing] };
+  }
+  const raw = step.with as Record<string, unknown>;
+  let scope = context;
+  if (raw.localParams && typeof raw.localParams === 'object') {
+    const local = renderTree(raw.localParams, context, { strict }, ['with', 'localParams']);
+    local.missing.forEach((m) => missing.add(m));
+    scope = { ...context, local: local.value };
+  }
+  const html = new Set(spec.htmlFields?.(raw) ?? []);
+  const rendered = renderTree(raw, scope, { strict, escapingFor: (path): Escaping => (html.has(path.slice(1).join('.')) ? 'html' : 'text') }, ['with']);
+  rendered.missing.forEach((m) => missing.add(m));
+  const params = parseRenderedParams(step.action as ActionName, rendered.value, ['steps', stepIndex, 'with']);
+  const throttleKey = step.throttle ? renderString(step.throttle.key, scope, { strict }).text : undefined;
+  return { skip: false, params, missing: [...missing], throttleKey };
+}
