@@ -1,4 +1,5 @@
 // Validates a chain before anything runs and reports every problem with its path.
+import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import type { z } from 'zod';
 import { ACTION_NAMES, CATALOGUE, PLANNED_ACTIONS, isActionName, type ActionName, type ActionSpec } from './catalogue';
 import { chainSchema, type Chain } from './chain';
@@ -37,18 +38,21 @@ export function parseChainText(text: string): { value?: unknown; problems: Probl
   try {
     return { value: JSON.parse(text), problems: [] };
   } catch (err) {
-    const message = (err as Error).message;
-    const position = /position (\d+)/.exec(message);
-    const lineCol = /line (\d+) column (\d+)/.exec(message);
-    let where = '';
-    if (lineCol) where = ` at line ${lineCol[1]}, column ${lineCol[2]}`;
-    else if (position) {
-      const at = lineColumn(text, Number(position[1]));
-      where = ` at line ${at.line}, column ${at.column}`;
-    }
-    const reason = message.replace(/^JSON\.parse: /, '').replace(/ in JSON at position \d+.*$/, '').replace(/ \(line \d+ column \d+\)$/, '');
-    return { problems: [{ path: '', message: `malformed JSON${where}: ${reason}` }] };
+    // JSON.parse does not always say where; jsonc-parser does.
+    const errors: ParseError[] = [];
+    parseJsonc(text, errors, { disallowComments: true, allowTrailingComma: false });
+    const first = errors[0];
+    if (!first) return { problems: [{ path: '', message: `malformed JSON: ${(err as Error).message}` }] };
+    const at = lineColumn(text, first.offset);
+    const found = text.slice(first.offset, first.offset + Math.max(first.length, 1));
+    return { problems: [{ path: '', message: `malformed JSON at line ${at.line}, column ${at.column}: ${describeJsonError(first.error)}${found.trim() ? ` near ${JSON.stringify(found)}` : ''}` }] };
   }
+}
+
+function describeJsonError(code: number): string {
+  return printParseErrorCode(code)
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase();
 }
 
 function zodProblems(issues: readonly z.core.$ZodIssue[], prefix: (string | number)[], keep: (path: PropertyKey[]) => boolean = () => true): Problem[] {
@@ -150,7 +154,7 @@ export function validateChain(value: unknown, context: ValidationContext = {}): 
         const connection = typeof step.connection === 'string' ? step.connection : undefined;
         if (spec.connection === 'none' && connection !== undefined) problems.push({ path: at('connection'), message: `${action} takes no connection; remove it` });
         if (spec.connection === 'required' && connection === undefined) problems.push({ path: at('connection'), message: `${action} needs a connection; name one from riposte.config.json` });
-        if (connection !== undefined && context.connections) {
+        if (connection !== undefined && spec.connection !== 'none' && context.connections) {
           const found = context.connections[connection];
           const names = Object.keys(context.connections);
           if (!found) problems.push({ path: at('connection'), message: `unknown connection "${connection}"; configured: ${names.length ? names.join(', ') : 'none (add it under "connections" in riposte.config.json)'}` });
