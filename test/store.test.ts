@@ -1,0 +1,63 @@
+// The store behaves the same on SQLite and on the PostgreSQL server running on this machine.
+import crypto from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Store } from '../activities';
+
+const schema = `riposte_test_${crypto.randomBytes(4).toString('hex')}`;
+const backends = [
+  ['SQLite', `sqlite:${path.join(os.tmpdir(), `riposte-store-${crypto.randomUUID()}.db`)}`],
+  ['PostgreSQL', `postgres://postgres@127.0.0.1:5432/test?schema=${schema}`],
+] as const;
+
+afterAll(async () => {
+  const client = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
+  await client.connect();
+  await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  await client.end();
+});
+
+describe.each(backends)('the store on %s', (_name, url) => {
+  let store: Store;
+  beforeAll(async () => {
+    store = await Store.open(url);
+  });
+  afterAll(async () => {
+    await store?.close();
+  });
+
+  const incident = (key: string, title = 'Brute force') => ({ idempotencyKey: key, index: 'incidents', job: 'ssh', runId: 'run-1', stepId: 'incident', title, severity: 'high', document: { description: 'x', additional_fields: { a: 1 } } });
+
+  it('creates one incident per idempotency key, however often it is asked', async () => {
+    const first = await store.createIncident(incident('run-1/incident/0'));
+    const again = await store.createIncident(incident('run-1/incident/0', 'changed'));
+    const other = await store.createIncident(incident('run-1/incident/1'));
+    expect(first.created).toBe(true);
+    expect(again).toEqual({ incident: first.incident, created: false });
+    expect(other.incident.incident_id).not.toBe(first.incident.incident_id);
+    const listed = await store.listIncidents({ job: 'ssh' });
+    expect(listed.map((i) => i.incident_id)).toEqual([other.incident.incident_id, first.incident.incident_id]);
+    expect(listed[1]).toMatchObject({ title: 'Brute force', severity: 'high', status: 'open', additional_fields: { a: 1 } });
+  });
+
+  it('upserts documents by id within an index', async () => {
+    await store.putDocuments('mitre', [{ id: 'd1', body: { technique: 'T1110', n: 1 } }, { id: 'd2', body: { technique: 'T1059', n: 1 } }]);
+    await store.putDocuments('mitre', [{ id: 'd1', body: { technique: 'T1110', n: 2 } }]);
+    await store.putDocuments('risk', [{ id: 'd1', body: { score: 5 } }]);
+    const docs = await store.listDocuments('mitre');
+    expect(docs).toHaveLength(2);
+    expect(docs.find((d) => d.id === 'd1')).toMatchObject({ technique: 'T1110', n: 2, index: 'mitre' });
+    expect(await store.listDocuments('risk')).toHaveLength(1);
+  });
+
+  it('gives a throttle key to one holder per window, and to the same holder again', async () => {
+    const now = 1_000_000;
+    expect((await store.acquireThrottle('k', 'run-a', 60_000, now)).acquired).toBe(true);
+    expect((await store.acquireThrottle('k', 'run-a', 60_000, now + 10)).acquired).toBe(true);
+    expect(await store.acquireThrottle('k', 'run-b', 60_000, now + 20)).toEqual({ acquired: false, until: now + 60_000 });
+    expect((await store.acquireThrottle('k', 'run-b', 60_000, now + 60_000)).acquired).toBe(true);
+    expect((await store.acquireThrottle('other', 'run-c', 60_000, now)).acquired).toBe(true);
+  });
+});
