@@ -163,3 +163,16 @@ describe('step control', () => {
     }
   });
 });
+
+describe('response limiter', () => {
+  it('fires a step once per key per window and records the rest as throttled', async () => {
+    const chain = { name: `throttle-${Date.now()}`, steps: [{ id: 'i', action: 'incident.create', mode: 'each', throttle: { key: '{{result.src_ip}}', window: '30m' }, with: { title: 'from {{result.src_ip}}' } }] } as const;
+    const rows = [{ src_ip: '10.0.0.1' }, { src_ip: '10.0.0.2' }, { src_ip: '10.0.0.1' }];
+    const first = await h.run(chain, rows);
+    const second = await h.run(chain, [{ src_ip: '10.0.0.2' }, { src_ip: '10.0.0.3' }]);
+    const fired = (report: typeof first) => (report.steps.i.outputs as { incident_id?: string; throttledUntil?: string }[]).map((o) => (o.incident_id ? 'fired' : o.throttledUntil ? 'throttled' : 'other'));
+    expect(fired(first).filter((f) => f === 'fired')).toHaveLength(2);
+    expect(fired(first)).toContain('throttled');
+    expect(fired(second)).toEqual(['throttled', 'fired']);
+  });
+});
