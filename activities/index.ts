@@ -21,5 +21,14 @@ export function createActivities(deps: ActivityDeps): ActionActivities & EngineA
       const claim = await withStore('response limiter', () => deps.store.acquireThrottle(request.key, request.holder, request.windowMs));
       return { acquired: claim.acquired, until: new Date(claim.until).toISOString() };
     },
+    async loadResults({ ref, offset, limit }) {
+      return withStore('result loader', () => deps.store.loadResultSet(ref.id, offset, limit));
+    },
+    async saveStepOutputs({ runId, stepId, offset, outputs }) {
+      await withStore('output keeper', () => deps.store.saveStepOutputs(runId, stepId, offset, outputs));
+    },
+    async loadStepOutputs({ runId, stepId, offset, limit }) {
+      return withStore('output reader', () => deps.store.loadStepOutputs(runId, stepId, offset, limit));
+    },
   };
 }

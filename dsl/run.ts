@@ -23,7 +23,9 @@ export interface Timeframe {
 /** The workflow input: the chain itself travels with the run, so history shows which version ran. */
 export interface RunInput {
   chain: Chain;
+  /** The results inline; empty when they ride by reference in `resultsRef`. */
   results: ResultRow[];
+  resultsRef?: ResultsRef;
   params?: Record<string, unknown>;
   trigger: Trigger;
   timeframe?: Timeframe;
@@ -31,6 +33,15 @@ export interface RunInput {
   /** Base URL of the Temporal UI, for `run.url`. */
   uiUrl?: string;
 }
+
+/** A result set kept in the store because it is too large for one payload. */
+export interface ResultsRef {
+  id: string;
+  count: number;
+}
+
+/** Results whose serialized size passes this bound ride by reference (Temporal's payload limit is 2 MiB). */
+export const INLINE_RESULTS_LIMIT = 512 * 1024;
 
 /** Step outcome as the CLI contract names it. */
 export type StepStatus = 'completed' | 'failed' | 'skipped' | 'throttled';
@@ -47,6 +58,10 @@ export interface StepRecord {
   error?: string;
   /** Tokens that named fields the data lacked (rendered empty). */
   missingTokens?: string[];
+  /** For large fan-outs: the per-result outputs are in the store, not in history. */
+  outputsRef?: { runId: string; stepId: string; count: number };
+  /** Per-status counts of an `each` step. */
+  counts?: Partial<Record<StepStatus, number>>;
 }
 
 /** What a run returns (and what a failed run carries in its failure details). */
@@ -73,6 +88,8 @@ export interface ActionRequest<A extends ActionName = ActionName> {
   index: number | null;
   result?: ResultRow;
   results?: ResultRow[];
+  /** Instead of `results`, when they ride by reference. */
+  resultsRef?: ResultsRef;
   job: { name: string; timeframe?: Timeframe };
   run: { id: string; startedAt: string };
   incidentId?: string;
@@ -108,4 +125,10 @@ export interface ThrottleRequest {
 /** Activities the engine itself calls, besides the actions. */
 export interface EngineActivities {
   acquireThrottle(request: ThrottleRequest): Promise<{ acquired: boolean; until: string }>;
+  /** Reads up to `limit` results from `offset`, stopping early past about 1 MiB. */
+  loadResults(request: { ref: ResultsRef; offset: number; limit: number }): Promise<ResultRow[]>;
+  /** Keeps an `each` step's outputs for results `offset`.. in the store. */
+  saveStepOutputs(request: { runId: string; stepId: string; offset: number; outputs: unknown[] }): Promise<void>;
+  /** Reads kept outputs back. */
+  loadStepOutputs(request: { runId: string; stepId: string; offset: number; limit: number }): Promise<unknown[]>;
 }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
-import { assertValidChain, type ChainInput, type ResultRow } from '../dsl';
+import { assertValidChain, type ResultRow } from '../dsl';
 import { Store } from '../activities';
 import { loadConfig, type Config } from '../worker/config';
 import { createWorker, quietRuntime } from '../worker/worker';
@@ -22,7 +22,7 @@ export interface Harness {
   dataDir: string;
   worker: Worker;
   /** Validates the chain, runs it to the end and returns the CLI report. */
-  run(chain: ChainInput, results?: ResultRow[], options?: { params?: Record<string, unknown>; workflowId?: string }): Promise<RunReport>;
+  run(chain: object, results?: ResultRow[], options?: { params?: Record<string, unknown>; workflowId?: string }): Promise<RunReport>;
   close(): Promise<void>;
 }
 
@@ -49,8 +49,8 @@ export async function startHarness(configure: (config: Config) => void = () => u
     worker,
     async run(chain, results = [], options = {}) {
       const valid = assertValidChain(chain);
-      const handle = await startRun(client, { chain: valid, results, params: options.params, taskQueue, workflowId: options.workflowId });
-      return readRun(handle, true);
+      const handle = await startRun(client, { chain: valid, results, params: options.params, taskQueue, workflowId: options.workflowId, store });
+      return readRun(handle, true, store);
     },
     async close() {
       worker.shutdown();

@@ -2,10 +2,11 @@
 import crypto from 'node:crypto';
 import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { RUN_WORKFLOW, SEARCH_ATTRIBUTES, type Chain, type ResultRow, type RunInput, type RunOutcome, type RunStatus, type StepRecord, type Timeframe, type Trigger } from '../dsl';
+import { INLINE_RESULTS_LIMIT, RUN_WORKFLOW, SEARCH_ATTRIBUTES, type Chain, type ResultRow, type RunInput, type RunOutcome, type RunStatus, type StepRecord, type Timeframe, type Trigger } from '../dsl';
 import type { Config } from './config';
 import { readTls } from './tls';
 import { resolveSecret } from '../activities/secrets';
+import type { Store } from '../activities/store/store';
 
 /** A run's status as the CLI reports it. */
 export type RunState = 'completed' | 'failed' | 'running' | 'cancelled' | 'timed_out';
@@ -16,7 +17,7 @@ export interface RunReport {
   status: RunState;
   url?: string;
   error?: string;
-  steps: Record<string, { status: StepRecord['status']; output?: unknown; outputs?: unknown[]; error?: string }>;
+  steps: Record<string, { status: StepRecord['status']; output?: unknown; outputs?: unknown[]; counts?: StepRecord['counts']; error?: string }>;
 }
 
 /** Connects a client to the configured Temporal server. */
@@ -38,28 +39,48 @@ export interface StartRunOptions {
   globals?: Record<string, unknown>;
   uiUrl?: string;
   workflowId?: string;
+  /** Where results too large for a payload are kept; the workers must share it. */
+  store?: Store;
 }
 
 /** Starts a run of a validated chain; the chain travels in the workflow input. */
 export async function startRun(client: Client, options: StartRunOptions): Promise<WorkflowHandle> {
   const trigger: Trigger = options.trigger ?? { type: 'manual' };
+  const workflowId = options.workflowId ?? `${options.chain.name}-${trigger.id ?? crypto.randomUUID()}`;
+  let results = options.results;
+  let resultsRef: RunInput['resultsRef'];
+  if (resultsSize(results) > INLINE_RESULTS_LIMIT) {
+    if (!options.store) throw new Error(`the results are larger than ${INLINE_RESULTS_LIMIT} bytes and no store is configured to keep them`);
+    await options.store.saveResultSet(workflowId, results);
+    resultsRef = { id: workflowId, count: results.length };
+    results = [];
+  }
   const input: RunInput = {
     chain: options.chain,
-    results: options.results,
+    results,
+    ...(resultsRef ? { resultsRef } : {}),
     params: options.params,
     trigger,
     timeframe: options.timeframe,
     globals: options.globals,
     uiUrl: options.uiUrl,
   };
-  const workflowId = options.workflowId ?? `${options.chain.name}-${trigger.id ?? crypto.randomUUID()}`;
   return client.workflow.start(RUN_WORKFLOW, {
     taskQueue: options.taskQueue,
     workflowId,
     args: [input],
-    staticSummary: `${options.chain.name}: ${options.results.length} result(s), ${options.chain.steps.length} step(s)`,
+    staticSummary: `${options.chain.name}: ${options.results.length} result(s)${resultsRef ? ' by reference' : ''}, ${options.chain.steps.length} step(s)`,
     typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.job, value: options.chain.name }],
   });
+}
+
+function resultsSize(results: ResultRow[]): number {
+  let size = 2;
+  for (const row of results) {
+    size += JSON.stringify(row).length + 1;
+    if (size > INLINE_RESULTS_LIMIT) break;
+  }
+  return size;
 }
 
 /** The Temporal UI page of a run. */
@@ -68,10 +89,17 @@ export function runUrl(uiUrl: string | undefined, namespace: string, workflowId:
   return `${uiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}${runId ? `/${runId}` : ''}/history`;
 }
 
-function reportSteps(steps: Record<string, StepRecord>): RunReport['steps'] {
+async function reportSteps(steps: Record<string, StepRecord>, store?: Store): Promise<RunReport['steps']> {
   const out: RunReport['steps'] = {};
   for (const [id, s] of Object.entries(steps)) {
-    out[id] = { status: s.status, ...(s.mode === 'each' ? { outputs: s.outputs ?? [] } : { output: s.output ?? null }), ...(s.error ? { error: s.error } : {}) };
+    let outputs = s.outputs;
+    if (s.mode === 'each' && s.outputsRef && store) outputs = await store.loadStepOutputs(s.outputsRef.runId, s.outputsRef.stepId);
+    out[id] = {
+      status: s.status,
+      ...(s.mode === 'each' ? { outputs: outputs ?? [] } : { output: s.output ?? null }),
+      ...(s.counts ? { counts: s.counts } : {}),
+      ...(s.error ? { error: s.error } : {}),
+    };
   }
   return out;
 }
@@ -87,30 +115,30 @@ const STATES: Record<string, RunState> = {
 };
 
 /** Reads a run's outcome: its steps when finished, its progress so far when still running. */
-export async function readRun(handle: WorkflowHandle, wait: boolean): Promise<RunReport> {
+export async function readRun(handle: WorkflowHandle, wait: boolean, store?: Store): Promise<RunReport> {
   if (wait) {
     try {
       const outcome = (await handle.result()) as RunOutcome;
-      return { runId: handle.workflowId, status: 'completed', steps: reportSteps(outcome.steps) };
+      return { runId: handle.workflowId, status: 'completed', steps: await reportSteps(outcome.steps, store) };
     } catch (err) {
-      return failedReport(handle.workflowId, err);
+      return failedReport(handle.workflowId, err, store);
     }
   }
   const description = await handle.describe();
   const status = STATES[description.status.name] ?? 'running';
   if (status === 'running') {
     const snapshot = await handle.query<RunStatus>('status').catch(() => undefined);
-    return { runId: handle.workflowId, status, steps: snapshot ? reportSteps(snapshot.steps) : {} };
+    return { runId: handle.workflowId, status, steps: snapshot ? await reportSteps(snapshot.steps) : {} };
   }
-  return readRun(handle, true);
+  return readRun(handle, true, store);
 }
 
-function failedReport(runId: string, err: unknown): RunReport {
+async function failedReport(runId: string, err: unknown, store?: Store): Promise<RunReport> {
   if (err instanceof WorkflowFailedError) {
     const cause = err.cause;
     const details = cause instanceof ApplicationFailure ? (cause.details?.[0] as RunOutcome | undefined) : undefined;
     const state: RunState = cause?.name === 'CancelledFailure' ? 'cancelled' : cause?.name === 'TimeoutFailure' ? 'timed_out' : cause?.name === 'TerminatedFailure' ? 'cancelled' : 'failed';
-    return { runId, status: state, error: cause?.message ?? err.message, steps: details?.steps ? reportSteps(details.steps) : {} };
+    return { runId, status: state, error: cause?.message ?? err.message, steps: details?.steps ? await reportSteps(details.steps, store) : {} };
   }
   throw err;
 }

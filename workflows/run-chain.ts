@@ -1,30 +1,11 @@
 // The chain interpreter: runs each step of a chain as activities, once or per result, in one durable workflow.
+import { ApplicationFailure, defineQuery, executeChild, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import {
-  ActivityFailure,
-  ApplicationFailure,
-  defineQuery,
-  proxyActivities,
-  setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
-  type ActivityOptions,
-} from '@temporalio/workflow';
-import {
-  CATALOGUE,
-  ChainValidationError,
   SEARCH_ATTRIBUTES,
-  TemplateError,
   durationMs,
-  prepareStep,
-  stepContext,
   validateChain,
   type ActionActivities,
-  type ActionName,
-  type ActionOutputs,
-  type ActionRequest,
-  type ActionSpec,
   type BaseContext,
-  type EngineActivities,
   type ResultRow,
   type RunInput,
   type RunOutcome,
@@ -33,48 +14,20 @@ import {
   type StepRecord,
   type StepStatus,
 } from '../dsl';
+import { activityOptions, attempt, countStatuses, eachStatus, engine, runEach, stepFailure, type Scope } from './execute';
+import { runSegment, type SegmentInput } from './run-segment';
 
-/** The `status` query: current step and outputs so far. */
+/** The `status` query: current step, progress of an `each` step, and outputs so far. */
 export const statusQuery = defineQuery<RunStatus>('status');
 
-const engine = proxyActivities<EngineActivities>({
-  startToCloseTimeout: '30s',
-  retry: { maximumAttempts: 10, initialInterval: '1s', maximumInterval: '30s' },
-  summary: 'response limiter',
-});
-
-/** The error types that are the user's to fix: retrying them cannot help. */
-const NON_RETRYABLE = ['PeerRejectedError', 'ActionInputError', 'ConnectionConfigError', 'ChainValidationError'];
-
-function activityOptions(step: Step, spec: ActionSpec): ActivityOptions {
-  const retry = { ...spec.retry, ...step.retry };
-  return {
-    startToCloseTimeout: step.timeout ?? spec.timeout,
-    retry: {
-      maximumAttempts: retry.maxAttempts,
-      initialInterval: retry.initialInterval,
-      backoffCoefficient: retry.backoff,
-      maximumInterval: retry.maxInterval,
-      nonRetryableErrorTypes: NON_RETRYABLE,
-    },
-    summary: `${step.id}: ${step.action}`,
-    ...(step.host ? { taskQueue: `riposte-host-${step.host}` } : {}),
-  };
-}
-
-function callAction<A extends ActionName>(activities: ActionActivities, action: A, request: ActionRequest<A>): Promise<ActionOutputs[A]> {
-  const fn = activities[action] as (r: ActionRequest<A>) => Promise<ActionOutputs[A]>;
-  return fn(request);
-}
-
-function failureMessage(err: unknown): string {
-  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
-  if (err instanceof ChainValidationError) return err.message.replace(/\n/g, '; ');
-  if (err instanceof Error) return err.message;
-  return String(err);
-}
-
-type Attempt = { status: StepStatus; output?: unknown; error?: string; missing: string[] };
+/** Past this many results, `each` steps fan out to child workflows so no history grows unbounded. */
+export const FANOUT_THRESHOLD = 200;
+/** Activity executions one child may schedule: keeps each child far below 10,240 history events. */
+const CHILD_ACTIVITY_BUDGET = 1_200;
+/** Children running at once per fan-out. */
+const CHILD_WINDOW = 8;
+/** How many results of a by-reference set the run loads for the `results` token. */
+const PREVIEW = 100;
 
 /** Runs a chain for one trigger. Returns every step's record; a failed run carries them in its failure details. */
 export async function runChain(input: RunInput): Promise<RunOutcome> {
@@ -88,8 +41,15 @@ export async function runChain(input: RunInput): Promise<RunOutcome> {
   }
   const chain = validation.chain;
   const info = workflowInfo();
-  const results: ResultRow[] = input.results ?? [];
+  const ref = input.resultsRef;
+  const total = ref ? ref.count : (input.results ?? []).length;
+  let firstResults: ResultRow[] = input.results ?? [];
+  if (ref) firstResults = await engine.loadResults({ ref, offset: 0, limit: PREVIEW });
+  // With results by reference, `results` holds the first page; `results.length` is the full count.
+  const results: ResultRow[] = ref ? Object.assign(new Array<ResultRow>(total), firstResults) : firstResults;
+
   const steps: Record<string, StepRecord> = {};
+  const contextSteps: Record<string, StepRecord> = {};
   let currentStep: string | null = null;
   let progress: RunStatus['progress'];
   setHandler(statusQuery, () => ({ currentStep, progress, steps }));
@@ -112,129 +72,117 @@ export async function runChain(input: RunInput): Promise<RunOutcome> {
     run: { id: info.workflowId, runId: info.runId, startedAt, url: uiUrl },
     trigger: input.trigger ?? { type: 'manual' },
   };
+  const scope: Scope = { chain, base, runId: info.workflowId, startedAt, resultsRef: ref };
+  const large = ref !== undefined || total > FANOUT_THRESHOLD;
 
-  const inheritedIncident = (index: number | null): string | undefined => {
-    const earlier = chain.steps.filter((s) => s.action === 'incident.create' && steps[s.id]?.status === 'completed');
-    for (const s of earlier.reverse()) {
-      const record = steps[s.id];
-      const output = (record.mode === 'each' ? record.outputs?.[index ?? 0] : record.output) as { incident_id?: string } | null | undefined;
-      if (output?.incident_id) return output.incident_id;
-    }
-    return undefined;
-  };
-
-  const attempt = async (step: Step, stepIndex: number, index: number | null, activities: ActionActivities): Promise<Attempt> => {
-    const action = step.action as ActionName;
-    const spec: ActionSpec = CATALOGUE[action];
-    const context = stepContext(base, steps, index);
-    let missing: string[] = [];
-    try {
-      const prepared = prepareStep(chain, step, stepIndex, context);
-      missing = prepared.missing;
-      if (prepared.skip) return { status: 'skipped', missing };
-      const params = prepared.params;
-
-      if (step.throttle && prepared.throttleKey !== undefined) {
-        const key = prepared.throttleKey;
-        const claim = await engine.acquireThrottle({
-          key: `${chain.name}/${step.id}/${key}`,
-          windowMs: durationMs(step.throttle.window),
-          holder: `${info.workflowId}/${step.id}/${index ?? 'once'}`,
-        });
-        if (!claim.acquired) return { status: 'throttled', output: { throttledUntil: claim.until, key }, missing };
-      }
-
-      const request = {
-        action,
-        stepId: step.id,
-        params,
-        connection: step.connection,
-        idempotencyKey: `${info.workflowId}/${step.id}/${index ?? 'once'}`,
-        index,
-        job: { name: chain.name, timeframe },
-        run: { id: info.workflowId, startedAt },
-        ...(spec.rows === 'result' ? { result: context.result as ResultRow } : {}),
-        ...(spec.rows === 'results' ? { results: index === null ? results : [results[index]] } : {}),
-        ...(spec.inheritsIncident ? { incidentId: inheritedIncident(index) } : {}),
-      } as ActionRequest;
-      const output: object = await callAction(activities, action, request);
-      return { status: 'completed', output: missing.length > 0 ? { ...output, missingTokens: missing } : output, missing };
-    } catch (err) {
-      if (err instanceof TemplateError || err instanceof ChainValidationError || err instanceof ActivityFailure) {
-        return { status: 'failed', error: failureMessage(err), missing };
-      }
-      throw err;
-    }
-  };
-
-  for (const [stepIndex, step] of chain.steps.entries()) {
-    currentStep = step.id;
-    const activities = proxyActivities<ActionActivities>(activityOptions(step, CATALOGUE[step.action as ActionName]));
-    let record: StepRecord;
-    if (step.mode === 'once') {
-      progress = undefined;
-      const a = await attempt(step, stepIndex, null, activities);
-      record = { status: a.status, action: step.action, mode: 'once', output: a.output ?? null, ...(a.error ? { error: a.error } : {}), ...(a.missing.length ? { missingTokens: a.missing } : {}) };
-    } else {
-      const total = results.length;
-      const outputs: unknown[] = new Array(total).fill(null);
-      const statuses: StepStatus[] = new Array(total).fill('skipped');
-      const errors: string[] = [];
-      const missing = new Set<string>();
-      let next = 0;
-      let done = 0;
-      let stop = false;
-      progress = { done, total };
-      const lane = async () => {
-        while (!stop && next < total) {
-          const index = next++;
-          const a = await attempt(step, stepIndex, index, activities);
-          outputs[index] = a.output ?? null;
-          statuses[index] = a.status;
-          a.missing.forEach((m) => missing.add(m));
-          if (a.status === 'failed') {
-            errors.push(`result ${index}: ${a.error}`);
-            if (step.onError === 'fail') stop = true;
-          }
-          progress = { done: ++done, total };
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(step.concurrency ?? 20, total) }, lane));
-      const failed = statuses.filter((s) => s === 'failed').length;
-      const status: StepStatus = failed > 0 ? 'failed' : total === 0 || statuses.every((s) => s === 'skipped') ? 'skipped' : statuses.every((s) => s === 'throttled' || s === 'skipped') ? 'throttled' : 'completed';
-      record = {
-        status,
-        action: step.action,
-        mode: 'each',
-        outputs,
-        statuses,
-        ...(failed > 0 ? { error: `${failed} of ${total} results failed; ${errors[0]}` } : {}),
-        ...(missing.size ? { missingTokens: [...missing] } : {}),
-      };
-    }
-    steps[step.id] = record;
-
-    if (step.action === 'incident.create' && record.status === 'completed') {
-      const outs = record.mode === 'each' ? record.outputs ?? [] : [record.output];
+  const record = (step: Step, r: StepRecord, contextRecord: StepRecord = r) => {
+    steps[step.id] = r;
+    contextSteps[step.id] = contextRecord;
+    if (step.action === 'incident.create' && r.status !== 'skipped') {
+      const outs = r.mode === 'each' ? contextRecord.outputs ?? [] : [r.output];
       for (const o of outs) {
         const id = (o as { incident_id?: string } | null)?.incident_id;
-        if (id && !incidentIds.includes(id)) incidentIds.push(id);
+        if (id && !incidentIds.includes(id) && incidentIds.length < 100) incidentIds.push(id);
       }
       const severity = (step.with as { severity?: unknown }).severity;
       upsertSearchAttributes([
-        { key: SEARCH_ATTRIBUTES.incidentIds, value: incidentIds.slice(0, 100) },
+        { key: SEARCH_ATTRIBUTES.incidentIds, value: [...incidentIds] },
         ...(typeof severity === 'string' && !severity.includes('{{') ? [{ key: SEARCH_ATTRIBUTES.severity, value: severity }] : []),
       ]);
     }
+  };
 
-    if (record.status === 'failed' && step.onError === 'fail') {
-      currentStep = null;
-      throw ApplicationFailure.create({
-        type: 'StepFailedError',
-        nonRetryable: true,
-        message: `step "${step.id}" (${step.action}) failed: ${record.error}`,
-        details: [{ steps }],
+  let stepIndex = 0;
+  while (stepIndex < chain.steps.length) {
+    const step = chain.steps[stepIndex];
+    currentStep = step.id;
+    progress = undefined;
+    if (step.mode === 'once') {
+      const a = await attempt(scope, contextSteps, step, stepIndex, null, proxyActivities<ActionActivities>(activityOptions(step)));
+      record(step, { status: a.status, action: step.action, mode: 'once', output: a.output ?? null, ...(a.error ? { error: a.error } : {}), ...(a.missing.length ? { missingTokens: a.missing } : {}) });
+      if (a.status === 'failed' && step.onError === 'fail') throw stepFailure(step, a.error, steps);
+      stepIndex++;
+    } else if (!large) {
+      progress = { done: 0, total };
+      const indexes = Array.from({ length: total }, (_, i) => i);
+      const outcome = await runEach(scope, contextSteps, step, stepIndex, indexes, (done) => (progress = { done, total }));
+      const counts = countStatuses(outcome.statuses);
+      const status = eachStatus(counts, total);
+      record(step, {
+        status,
+        action: step.action,
+        mode: 'each',
+        outputs: outcome.outputs,
+        statuses: outcome.statuses,
+        ...(outcome.errors.length ? { error: `${outcome.errors.length} of ${total} results failed; ${outcome.errors[0]}` } : {}),
+        ...(outcome.missing.length ? { missingTokens: outcome.missing } : {}),
       });
+      if (status === 'failed' && step.onError === 'fail') throw stepFailure(step, steps[step.id].error, steps);
+      stepIndex++;
+    } else {
+      // A segment: this and the following `each` steps run together per chunk in child workflows.
+      const segment: number[] = [];
+      for (let j = stepIndex; j < chain.steps.length && chain.steps[j].mode === 'each'; j++) segment.push(j);
+      const perResult = segment.reduce((n, j) => n + (chain.steps[j].throttle ? 2 : 1), 0);
+      const chunk = Math.max(25, Math.floor(CHILD_ACTIVITY_BUDGET / perResult));
+      const chunks = Math.ceil(total / chunk);
+      const tallies = new Map<string, { counts: Partial<Record<StepStatus, number>>; errors: string[]; missing: Set<string> }>();
+      for (const j of segment) tallies.set(chain.steps[j].id, { counts: {}, errors: [], missing: new Set() });
+      const prior: Record<string, StepRecord> = { ...steps };
+      let next = 0;
+      let done = 0;
+      let stopped = false;
+      progress = { done: 0, total };
+      const lane = async () => {
+        while (!stopped && next < chunks) {
+          const k = next++;
+          const offset = k * chunk;
+          const count = Math.min(chunk, total - offset);
+          const child: SegmentInput = {
+            chain,
+            stepIndexes: segment,
+            offset,
+            count,
+            total,
+            runId: info.workflowId,
+            startedAt,
+            base: { params: base.params, globals: base.globals, job: base.job, run: base.run, trigger: base.trigger },
+            firstResults: firstResults.slice(0, PREVIEW),
+            ...(ref ? { resultsRef: ref } : { rows: results.slice(offset, offset + count) }),
+            prior,
+          };
+          const out = await executeChild(runSegment, { args: [child], workflowId: `${info.workflowId}/${step.id}/${k}`, staticSummary: `${segment.map((j) => chain.steps[j].id).join(', ')}: results ${offset}-${offset + count - 1}` });
+          for (const [id, s] of Object.entries(out.steps)) {
+            const t = tallies.get(id)!;
+            for (const [status, n] of Object.entries(s.counts)) t.counts[status as StepStatus] = (t.counts[status as StepStatus] ?? 0) + (n ?? 0);
+            t.errors.push(...s.errors);
+            s.missing.forEach((m) => t.missing.add(m));
+          }
+          if (out.stoppedAt) stopped = true;
+          done += count;
+          progress = { done, total };
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(CHILD_WINDOW, chunks) }, lane));
+      for (const j of segment) {
+        const s = chain.steps[j];
+        const t = tallies.get(s.id)!;
+        const failed = t.counts.failed ?? 0;
+        const outputsRef = { runId: info.workflowId, stepId: s.id, count: total };
+        const preview = await engine.loadStepOutputs({ runId: info.workflowId, stepId: s.id, offset: 0, limit: PREVIEW });
+        const r: StepRecord = {
+          status: eachStatus(t.counts, total),
+          action: s.action,
+          mode: 'each',
+          outputsRef,
+          counts: t.counts,
+          ...(failed ? { error: `${failed} of ${total} results failed; ${t.errors[0]}` } : {}),
+          ...(t.missing.size ? { missingTokens: [...t.missing] } : {}),
+        };
+        record(s, r, { ...r, outputs: preview });
+        if (r.status === 'failed' && s.onError === 'fail') throw stepFailure(s, r.error, steps);
+      }
+      stepIndex += segment.length;
     }
   }
   currentStep = null;

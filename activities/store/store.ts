@@ -61,6 +61,19 @@ function ddl(kind: SqlDriver['kind']): string {
       updated_at TEXT NOT NULL,
       UNIQUE (index_name, doc_id)
     );
+    CREATE TABLE IF NOT EXISTS result_rows (
+      set_id TEXT NOT NULL,
+      idx INTEGER NOT NULL,
+      body TEXT NOT NULL,
+      PRIMARY KEY (set_id, idx)
+    );
+    CREATE TABLE IF NOT EXISTS step_outputs (
+      run_id TEXT NOT NULL,
+      step_id TEXT NOT NULL,
+      idx INTEGER NOT NULL,
+      body TEXT NOT NULL,
+      PRIMARY KEY (run_id, step_id, idx)
+    );
     CREATE TABLE IF NOT EXISTS throttles (
       throttle_key TEXT PRIMARY KEY,
       holder TEXT NOT NULL,
@@ -147,6 +160,48 @@ export class Store {
     );
     const [row] = await this.sql.all<{ holder: string; expires_at: number | string }>('SELECT holder, expires_at FROM throttles WHERE throttle_key = ?', [key]);
     return { acquired: row.holder === holder, until: Number(row.expires_at) };
+  }
+
+  /** Keeps rows under `(key, idx)` in `table`, in multi-row batches; writing the same rows again changes nothing. */
+  private async putRows(table: 'result_rows' | 'step_outputs', key: string[], offset: number, rows: unknown[]): Promise<void> {
+    const keyColumns = table === 'result_rows' ? ['set_id'] : ['run_id', 'step_id'];
+    const columns = [...keyColumns, 'idx', 'body'];
+    const batch = 400;
+    for (let start = 0; start < rows.length; start += batch) {
+      const slice = rows.slice(start, start + batch);
+      const values = slice.map(() => `(${columns.map(() => '?').join(', ')})`).join(', ');
+      const params = slice.flatMap((row, i) => [...key, offset + start + i, JSON.stringify(row ?? null)]);
+      await this.sql.run(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${values} ON CONFLICT (${[...keyColumns, 'idx'].join(', ')}) DO UPDATE SET body = excluded.body`, params);
+    }
+  }
+
+  /** Stores a result set that is too large to ride in a workflow payload. */
+  async saveResultSet(id: string, rows: unknown[]): Promise<void> {
+    await this.putRows('result_rows', [id], 0, rows);
+  }
+
+  /** Reads results `offset`.. of a stored set: at most `limit`, and stops once `maxBytes` of JSON are read. */
+  async loadResultSet(id: string, offset: number, limit: number, maxBytes = 1_048_576): Promise<Record<string, unknown>[]> {
+    const rows = await this.sql.all<{ body: string }>('SELECT body FROM result_rows WHERE set_id = ? AND idx >= ? ORDER BY idx LIMIT ?', [id, offset, limit]);
+    const out: Record<string, unknown>[] = [];
+    let bytes = 0;
+    for (const row of rows) {
+      if (out.length > 0 && bytes + row.body.length > maxBytes) break;
+      bytes += row.body.length;
+      out.push(JSON.parse(row.body) as Record<string, unknown>);
+    }
+    return out;
+  }
+
+  /** Keeps an `each` step's outputs of a large fan-out. */
+  async saveStepOutputs(runId: string, stepId: string, offset: number, outputs: unknown[]): Promise<void> {
+    await this.putRows('step_outputs', [runId, stepId], offset, outputs);
+  }
+
+  /** Reads kept outputs `offset`.. in result order. */
+  async loadStepOutputs(runId: string, stepId: string, offset = 0, limit = 1_000_000): Promise<unknown[]> {
+    const rows = await this.sql.all<{ body: string }>('SELECT body FROM step_outputs WHERE run_id = ? AND step_id = ? AND idx >= ? ORDER BY idx LIMIT ?', [runId, stepId, offset, limit]);
+    return rows.map((r) => JSON.parse(r.body) as unknown);
   }
 
   /** Closes the connection. */

@@ -1,0 +1,203 @@
+// Executing one step for one result (or once), shared by the run workflow and its fan-out children.
+import { ActivityFailure, ApplicationFailure, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import {
+  CATALOGUE,
+  ChainValidationError,
+  TemplateError,
+  durationMs,
+  prepareStep,
+  stepContext,
+  type ActionActivities,
+  type ActionName,
+  type ActionOutputs,
+  type ActionRequest,
+  type ActionSpec,
+  type BaseContext,
+  type Chain,
+  type EngineActivities,
+  type ResultRow,
+  type ResultsRef,
+  type Step,
+  type StepRecord,
+  type StepStatus,
+} from '../dsl';
+
+/** The engine's own activities: response limiter, result loading, output keeping. */
+export const engine = proxyActivities<EngineActivities>({
+  startToCloseTimeout: '1m',
+  retry: { maximumAttempts: 10, initialInterval: '1s', maximumInterval: '30s' },
+  summary: 'riposte engine',
+});
+
+/** The error types that are the user's to fix: retrying them cannot help. */
+const NON_RETRYABLE = ['PeerRejectedError', 'ActionInputError', 'ConnectionConfigError', 'ChainValidationError'];
+
+/** Activity options from the step's overrides and the action's defaults. */
+export function activityOptions(step: Step): ActivityOptions {
+  const spec: ActionSpec = CATALOGUE[step.action as ActionName];
+  const retry = { ...spec.retry, ...step.retry };
+  return {
+    startToCloseTimeout: step.timeout ?? spec.timeout,
+    retry: {
+      maximumAttempts: retry.maxAttempts,
+      initialInterval: retry.initialInterval,
+      backoffCoefficient: retry.backoff,
+      maximumInterval: retry.maxInterval,
+      nonRetryableErrorTypes: NON_RETRYABLE,
+    },
+    summary: `${step.id}: ${step.action}`,
+    ...(step.host ? { taskQueue: `riposte-host-${step.host}` } : {}),
+  };
+}
+
+function callAction<A extends ActionName>(activities: ActionActivities, action: A, request: ActionRequest<A>): Promise<ActionOutputs[A]> {
+  const fn = activities[action] as (r: ActionRequest<A>) => Promise<ActionOutputs[A]>;
+  return fn(request);
+}
+
+function failureMessage(err: unknown): string {
+  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
+  if (err instanceof ChainValidationError) return err.message.replace(/\n/g, '; ');
+  if (err instanceof Error) return err.message;
+  return String(err);
+}
+
+/** What a run's steps share: the chain, the tokens, and the root run's identity for idempotency keys. */
+export interface Scope {
+  chain: Chain;
+  base: BaseContext;
+  /** The workflow id of the run (not of a fan-out child), so keys stay the same wherever a result runs. */
+  runId: string;
+  startedAt: string;
+  resultsRef?: ResultsRef;
+}
+
+/** The outcome of one execution. */
+export interface Attempt {
+  status: StepStatus;
+  output?: unknown;
+  error?: string;
+  missing: string[];
+}
+
+function inheritedIncident(scope: Scope, steps: Record<string, StepRecord>, index: number | null): string | undefined {
+  const earlier = scope.chain.steps.filter((s) => s.action === 'incident.create' && steps[s.id] && steps[s.id].status !== 'skipped');
+  for (const s of earlier.reverse()) {
+    const record = steps[s.id];
+    const output = (record.mode === 'each' ? record.outputs?.[index ?? 0] : record.output) as { incident_id?: string } | null | undefined;
+    if (output?.incident_id) return output.incident_id;
+  }
+  return undefined;
+}
+
+/** Renders, checks, throttles and runs one execution of a step. Failures become a failed attempt, never a thrown error. */
+export async function attempt(scope: Scope, steps: Record<string, StepRecord>, step: Step, stepIndex: number, index: number | null, activities: ActionActivities): Promise<Attempt> {
+  const action = step.action as ActionName;
+  const spec: ActionSpec = CATALOGUE[action];
+  const context = stepContext(scope.base, steps, index);
+  let missing: string[] = [];
+  try {
+    const prepared = prepareStep(scope.chain, step, stepIndex, context);
+    missing = prepared.missing;
+    if (prepared.skip) return { status: 'skipped', missing };
+    const executionKey = `${scope.runId}/${step.id}/${index ?? 'once'}`;
+    if (step.throttle && prepared.throttleKey !== undefined) {
+      const key = prepared.throttleKey;
+      const claim = await engine.acquireThrottle({ key: `${scope.chain.name}/${step.id}/${key}`, windowMs: durationMs(step.throttle.window), holder: executionKey });
+      if (!claim.acquired) return { status: 'throttled', output: { throttledUntil: claim.until, key }, missing };
+    }
+    const rows =
+      spec.rows === 'result'
+        ? { result: context.result as ResultRow }
+        : spec.rows === 'results'
+          ? index !== null
+            ? { results: [context.result as ResultRow] }
+            : scope.resultsRef
+              ? { resultsRef: scope.resultsRef }
+              : { results: scope.base.results }
+          : {};
+    const request = {
+      action,
+      stepId: step.id,
+      params: prepared.params,
+      connection: step.connection,
+      idempotencyKey: executionKey,
+      index,
+      job: scope.base.job,
+      run: { id: scope.runId, startedAt: scope.startedAt },
+      ...rows,
+      ...(spec.inheritsIncident ? { incidentId: inheritedIncident(scope, steps, index) } : {}),
+    } as ActionRequest;
+    const output: object = await callAction(activities, action, request);
+    return { status: 'completed', output: missing.length > 0 ? { ...output, missingTokens: missing } : output, missing };
+  } catch (err) {
+    if (err instanceof TemplateError || err instanceof ChainValidationError || err instanceof ActivityFailure) {
+      return { status: 'failed', error: failureMessage(err), missing };
+    }
+    throw err;
+  }
+}
+
+/** Per-result outcomes of an `each` step over some results. */
+export interface EachOutcome {
+  outputs: unknown[];
+  statuses: StepStatus[];
+  errors: string[];
+  missing: string[];
+}
+
+/**
+ * Runs a step for each of `indexes`, at most `step.concurrency` (default 20) at a time. With
+ * `onError: fail` it stops starting new executions after the first failure.
+ */
+export async function runEach(scope: Scope, steps: Record<string, StepRecord>, step: Step, stepIndex: number, indexes: number[], onDone: (done: number) => void = () => undefined): Promise<EachOutcome> {
+  const activities = proxyActivities<ActionActivities>(activityOptions(step));
+  const outputs: unknown[] = new Array(indexes.length).fill(null);
+  const statuses: StepStatus[] = new Array(indexes.length).fill('skipped');
+  const errors: string[] = [];
+  const missing = new Set<string>();
+  let next = 0;
+  let done = 0;
+  let stop = false;
+  const lane = async () => {
+    while (!stop && next < indexes.length) {
+      const slot = next++;
+      const a = await attempt(scope, steps, step, stepIndex, indexes[slot], activities);
+      outputs[slot] = a.output ?? null;
+      statuses[slot] = a.status;
+      a.missing.forEach((m) => missing.add(m));
+      if (a.status === 'failed') {
+        errors.push(`result ${indexes[slot]}: ${a.error}`);
+        if (step.onError === 'fail') stop = true;
+      }
+      onDone(++done);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(step.concurrency ?? 20, indexes.length) }, lane));
+  return { outputs, statuses, errors, missing: [...missing] };
+}
+
+/** Counts per status. */
+export function countStatuses(statuses: StepStatus[]): Partial<Record<StepStatus, number>> {
+  const counts: Partial<Record<StepStatus, number>> = {};
+  for (const s of statuses) counts[s] = (counts[s] ?? 0) + 1;
+  return counts;
+}
+
+/** The step status of an `each` step from its per-status counts. */
+export function eachStatus(counts: Partial<Record<StepStatus, number>>, total: number): StepStatus {
+  if (counts.failed) return 'failed';
+  if (total === 0 || counts.skipped === total) return 'skipped';
+  if (!counts.completed) return 'throttled';
+  return 'completed';
+}
+
+/** The error of a step failure that ends the run. */
+export function stepFailure(step: Step, error: string | undefined, steps: Record<string, StepRecord>): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: 'StepFailedError',
+    nonRetryable: true,
+    message: `step "${step.id}" (${step.action}) failed: ${error}`,
+    details: [{ steps }],
+  });
+}

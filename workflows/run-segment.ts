@@ -1,0 +1,73 @@
+// A fan-out child: runs a segment of consecutive `each` steps for one chunk of a large result set.
+import type { BaseContext, Chain, ResultRow, ResultsRef, StepRecord, StepStatus } from '../dsl';
+import { countStatuses, engine, runEach, type Scope } from './execute';
+
+/** What a chunk needs: its results (inline or by reference) and the outputs of earlier steps. */
+export interface SegmentInput {
+  chain: Chain;
+  stepIndexes: number[];
+  offset: number;
+  count: number;
+  total: number;
+  runId: string;
+  startedAt: string;
+  base: Omit<BaseContext, 'results'>;
+  /** The first results of the run, for the `results` token. */
+  firstResults: ResultRow[];
+  rows?: ResultRow[];
+  resultsRef?: ResultsRef;
+  /** Records of earlier steps; `each` records of large fan-outs carry only `outputsRef`. */
+  prior: Record<string, StepRecord>;
+}
+
+/** Per step of the segment: counts, the first error, missing tokens, and whether the chunk stopped there. */
+export interface SegmentOutput {
+  steps: Record<string, { counts: Partial<Record<StepStatus, number>>; errors: string[]; missing: string[] }>;
+  stoppedAt?: string;
+}
+
+function sparse<T>(total: number, offset: number, values: T[]): T[] {
+  const out = new Array<T>(total);
+  values.forEach((v, i) => (out[offset + i] = v));
+  return out;
+}
+
+/** Runs the segment for results `offset` .. `offset + count - 1` and keeps their outputs in the store. */
+export async function runSegment(input: SegmentInput): Promise<SegmentOutput> {
+  const { chain, offset, count, total } = input;
+  let rows = input.rows ?? [];
+  if (input.resultsRef) {
+    rows = [];
+    while (rows.length < count) {
+      const page = await engine.loadResults({ ref: input.resultsRef, offset: offset + rows.length, limit: count - rows.length });
+      if (page.length === 0) break;
+      rows.push(...page);
+    }
+  }
+  const results = sparse(total, offset, rows);
+  input.firstResults.forEach((r, i) => (results[i] ??= r));
+  const scope: Scope = { chain, base: { ...input.base, results }, runId: input.runId, startedAt: input.startedAt, resultsRef: input.resultsRef };
+
+  const steps: Record<string, StepRecord> = {};
+  for (const [id, record] of Object.entries(input.prior)) {
+    if (record.outputsRef) {
+      const outputs = await engine.loadStepOutputs({ runId: record.outputsRef.runId, stepId: id, offset, limit: count });
+      steps[id] = { ...record, outputs: sparse(total, offset, outputs) };
+    } else steps[id] = record;
+  }
+
+  const indexes = Array.from({ length: rows.length }, (_, i) => offset + i);
+  const out: SegmentOutput = { steps: {} };
+  for (const stepIndex of input.stepIndexes) {
+    const step = chain.steps[stepIndex];
+    const outcome = await runEach(scope, steps, step, stepIndex, indexes);
+    await engine.saveStepOutputs({ runId: input.runId, stepId: step.id, offset, outputs: outcome.outputs });
+    steps[step.id] = { status: 'completed', action: step.action, mode: 'each', outputs: sparse(total, offset, outcome.outputs) };
+    out.steps[step.id] = { counts: countStatuses(outcome.statuses), errors: outcome.errors.slice(0, 5), missing: outcome.missing };
+    if (outcome.errors.length > 0 && step.onError === 'fail') {
+      out.stoppedAt = step.id;
+      break;
+    }
+  }
+  return out;
+}
