@@ -5,6 +5,7 @@ const path = require('node:path');
 
 const root = path.join(__dirname, '..');
 execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit', cwd: root });
+execFileSync(process.execPath, [path.join(root, 'dist', 'worker', 'bundle.js')], { stdio: 'inherit', cwd: root });
 
 if (process.env.TEMPORAL_ADDRESS || process.env.RIPOSTE_SKIP_TEMPORAL_SETUP) process.exit(0);
 const { findTemporal } = require(path.join(root, 'dist', 'worker', 'temporal-server.js'));

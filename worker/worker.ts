@@ -32,6 +32,14 @@ export async function connectWorker(config: Config, address: string): Promise<Na
   return NativeConnection.connect({ address, ...(tls ? { tls } : {}), ...(apiKey ? { apiKey } : {}) });
 }
 
+/** A given bundle, else the one the build wrote next to dist/workflows, else the sources (bundled at start). */
+function workflowSource(bundle: WorkerOptions['workflowBundle']): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  if (bundle) return { workflowBundle: bundle };
+  const prebuilt = path.join(__dirname, '..', 'workflows.bundle.js');
+  if (!workflowsPath().endsWith('.ts') && fs.existsSync(prebuilt)) return { workflowBundle: { codePath: prebuilt } };
+  return { workflowsPath: workflowsPath() };
+}
+
 /** Options for {@link createWorker}. */
 export interface RiposteWorkerOptions {
   config: Config;
@@ -50,7 +58,7 @@ export async function createWorker(options: RiposteWorkerOptions): Promise<Worke
     connection,
     namespace: config.temporal.namespace,
     taskQueue: options.taskQueue ?? config.temporal.taskQueue,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
+    ...workflowSource(options.workflowBundle),
     activities: createActivities({ config, store }),
     maxConcurrentActivityTaskExecutions: 200,
     maxConcurrentWorkflowTaskExecutions: 100,

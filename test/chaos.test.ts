@@ -1,0 +1,17 @@
+// Faults in reduced form: worker killed with SIGKILL, Temporal server restarted, peer failing half the time.
+import { describe, expect, it } from 'vitest';
+import { chaosPassed, runChaos } from '../scripts/chaos';
+
+describe('faults', () => {
+  it('loses no run, opens one incident per run and lands every delivery through kill -9, a server restart and a flapping peer', async () => {
+    const report = await runChaos({ runs: 12, kills: 3, restartServer: true, failureRate: 0.5 });
+    expect(report.notCompleted).toEqual([]);
+    expect(report.incidentsPerRun).toEqual({ missing: [], doubled: [] });
+    expect(report.deliveries.missing).toEqual([]);
+    expect(report.deliveries.landed).toBe(12);
+    expect(report.deliveries.refused503).toBeGreaterThan(0);
+    expect(report.kills).toBe(3);
+    expect(report.serverRestarts).toBe(1);
+    expect(chaosPassed(report)).toBe(true);
+  }, 300_000);
+});
