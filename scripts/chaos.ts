@@ -68,7 +68,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const peerPort = (peer.address() as { port: number }).port;
 
   const taskQueue = 'chaos';
-  const cli = path.join(__dirname, '..', 'cli', 'main.js');
+  const built = path.join(__dirname, '..', 'cli', 'main.js');
+  const cli = fs.existsSync(built) ? built : path.join(__dirname, '..', 'dist', 'cli', 'main.js');
   let worker: ChildProcess | undefined;
   const startWorker = () => {
     worker = spawn(process.execPath, [cli, 'worker', '--task-queue', taskQueue], {
