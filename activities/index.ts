@@ -1,5 +1,7 @@
 // The activities a worker registers: one connector per action, under the action's name, plus the engine's own.
-import type { ActionActivities, EngineActivities } from '../dsl';
+import { performance } from 'node:perf_hooks';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { ActionActivities, ActionName, ActionOutputs, ActionRequest, EngineActivities } from '../dsl';
 import type { ActivityDeps } from './deps';
 import { logEventsAction } from './events-log';
 import { createIncidentAction } from './incident-create';
@@ -10,13 +12,41 @@ import { sendWebhookAction } from './webhook-send';
 export type { ActivityDeps } from './deps';
 export { Store } from './store/store';
 
+/** Counts each execution by action and outcome (the failure type when it fails) and times it. */
+function measured<A extends ActionName>(action: A, fn: (request: ActionRequest<A>) => Promise<ActionOutputs[A]>) {
+  return async (request: ActionRequest<A>): Promise<ActionOutputs[A]> => {
+    if (!inActivity()) return fn(request);
+    const meter = Context.current().metricMeter;
+    const started = performance.now();
+    let outcome = 'completed';
+    try {
+      return await fn(request);
+    } catch (err) {
+      outcome = err instanceof ApplicationFailure && err.type ? err.type : 'error';
+      throw err;
+    } finally {
+      meter.createCounter('riposte_action_executions', 'executions', 'action executions by action and outcome').add(1, { action, outcome });
+      meter.createHistogram('riposte_action_latency', 'int', 'ms', 'time an action took, peer call included').record(Math.round(performance.now() - started), { action, outcome });
+    }
+  };
+}
+
+function inActivity(): boolean {
+  try {
+    Context.current();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Builds every activity with its dependencies. Adding an action adds one line here. */
 export function createActivities(deps: ActivityDeps): ActionActivities & EngineActivities {
   return {
-    'incident.create': createIncidentAction(deps),
-    'mitre.tag': tagMitreAction(deps),
-    'events.log': logEventsAction(deps),
-    'webhook.send': sendWebhookAction(deps),
+    'incident.create': measured('incident.create', createIncidentAction(deps)),
+    'mitre.tag': measured('mitre.tag', tagMitreAction(deps)),
+    'events.log': measured('events.log', logEventsAction(deps)),
+    'webhook.send': measured('webhook.send', sendWebhookAction(deps)),
     async acquireThrottle(request) {
       const claim = await withStore('response limiter', () => deps.store.acquireThrottle(request.key, request.holder, request.windowMs));
       return { acquired: claim.acquired, until: new Date(claim.until).toISOString() };

@@ -43,7 +43,7 @@ export async function temporalEnvironment(config: Config, options: { log: (line:
   let running: Promise<void> | undefined;
   let store: Store | undefined;
   if (options.worker !== false) {
-    quietRuntime();
+    quietRuntime({ metricsAddress: config.metricsAddress });
     store = await Store.open(config.storeUrl);
     const connection = await connectWorker(config, server.address);
     worker = await createWorker({ config, connection, store });

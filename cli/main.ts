@@ -186,7 +186,8 @@ program
   .action(async (opts: { taskQueue?: string }) => {
     const cfg = config();
     if (!cfg.temporal.address) throw new CliError('set TEMPORAL_ADDRESS (or temporal.address in riposte.config.json) to the cluster to poll; `riposte dev` runs an embedded one');
-    quietRuntime();
+    quietRuntime({ metricsAddress: cfg.metricsAddress });
+    if (cfg.metricsAddress) log(`Prometheus metrics on http://${cfg.metricsAddress}/metrics`);
     const store = await Store.open(cfg.storeUrl);
     const connection = await connectWorker(cfg, cfg.temporal.address);
     const worker = await createWorker({ config: cfg, connection, store, taskQueue: opts.taskQueue });

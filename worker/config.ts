@@ -61,7 +61,7 @@ export const configSchema = z
     connections: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/), connectionSchema).default({}),
     globals: z.record(z.string(), z.unknown()).default({}),
     jobsDir: z.string().default('jobs'),
-    metricsPort: z.int().optional(),
+    metricsAddress: z.string().regex(/^[^:]+:\d+$/, { message: 'write host:port, e.g. 127.0.0.1:9464' }).optional(),
   })
   .strict();
 
@@ -79,7 +79,7 @@ export class ConfigError extends Error {
 /**
  * Loads `riposte.config.json` from `RIPOSTE_CONFIG` or the working directory (optional) and applies
  * the environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_UI_URL,
- * RIPOSTE_TASK_QUEUE, RIPOSTE_STORE_URL, RIPOSTE_DATA_DIR, RIPOSTE_JOBS_DIR, RIPOSTE_GLOBALS (JSON).
+ * RIPOSTE_TASK_QUEUE, RIPOSTE_METRICS_ADDRESS, RIPOSTE_STORE_URL, RIPOSTE_DATA_DIR, RIPOSTE_JOBS_DIR, RIPOSTE_GLOBALS (JSON).
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const file = env.RIPOSTE_CONFIG ? path.resolve(cwd, env.RIPOSTE_CONFIG) : path.join(cwd, 'riposte.config.json');
@@ -105,6 +105,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (env.TEMPORAL_API_KEY) config.temporal.apiKey = 'env:TEMPORAL_API_KEY';
   if (env.TEMPORAL_UI_URL) config.temporal.uiUrl = env.TEMPORAL_UI_URL;
   if (env.RIPOSTE_TASK_QUEUE) config.temporal.taskQueue = env.RIPOSTE_TASK_QUEUE;
+  if (env.RIPOSTE_METRICS_ADDRESS) config.metricsAddress = env.RIPOSTE_METRICS_ADDRESS;
   if (env.RIPOSTE_GLOBALS) {
     try {
       config.globals = { ...config.globals, ...(JSON.parse(env.RIPOSTE_GLOBALS) as Record<string, unknown>) };

@@ -14,12 +14,19 @@ export function workflowsPath(): string {
 }
 
 let runtimeInstalled = false;
-/** Keeps the SDK's own logging at warnings; riposte prints what a user needs. */
-export function quietRuntime(): void {
+/**
+ * Installs the SDK runtime once per process: SDK logging at warnings (riposte prints what a user
+ * needs), and, with `metricsAddress` (host:port), a Prometheus endpoint at /metrics carrying the
+ * SDK's metrics and riposte's own (riposte_runs_total, riposte_steps_total, riposte_action_latency).
+ */
+export function quietRuntime(options: { metricsAddress?: string } = {}): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    Runtime.install({
+      logger: new DefaultLogger('WARN'),
+      ...(options.metricsAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: options.metricsAddress, countersTotalSuffix: true } } } } : {}),
+    });
   } catch {
     /* already installed */
   }

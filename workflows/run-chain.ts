@@ -1,5 +1,5 @@
 // The chain interpreter: runs each step of a chain as activities, once or per result, in one durable workflow.
-import { ApplicationFailure, defineQuery, executeChild, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, defineQuery, executeChild, metricMeter, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import {
   SEARCH_ATTRIBUTES,
   durationMs,
@@ -31,6 +31,19 @@ const PREVIEW = 100;
 
 /** Runs a chain for one trigger. Returns every step's record; a failed run carries them in its failure details. */
 export async function runChain(input: RunInput): Promise<RunOutcome> {
+  const job = String((input.chain as { name?: unknown })?.name ?? 'unknown');
+  const runs = metricMeter.createCounter('riposte_runs', 'runs', 'finished runs by job and outcome');
+  try {
+    const outcome = await interpret(input);
+    runs.add(1, { job, outcome: 'completed' });
+    return outcome;
+  } catch (err) {
+    runs.add(1, { job, outcome: 'failed' });
+    throw err;
+  }
+}
+
+async function interpret(input: RunInput): Promise<RunOutcome> {
   const validation = validateChain(input.chain);
   if (!validation.ok) {
     throw ApplicationFailure.create({
@@ -75,7 +88,9 @@ export async function runChain(input: RunInput): Promise<RunOutcome> {
   const scope: Scope = { chain, base, runId: info.workflowId, startedAt, resultsRef: ref };
   const large = ref !== undefined || total > FANOUT_THRESHOLD;
 
+  const stepCounter = metricMeter.createCounter('riposte_steps', 'steps', 'finished steps by action and status');
   const record = (step: Step, r: StepRecord, contextRecord: StepRecord = r) => {
+    stepCounter.add(1, { action: step.action, status: r.status });
     steps[step.id] = r;
     contextSteps[step.id] = contextRecord;
     if (step.action === 'incident.create' && r.status !== 'skipped') {
