@@ -34,3 +34,14 @@ export function pick(row: Record<string, unknown> | undefined, fields: readonly 
 export function originOf(request: { stepId: string; action: string }): string {
   return `step "${request.stepId}" (${request.action})`;
 }
+
+/** Every result of a set kept by reference, page by page. */
+export async function loadAllResults(deps: ActivityDeps, ref: { id: string; count: number }): Promise<Record<string, unknown>[]> {
+  const rows: Record<string, unknown>[] = [];
+  while (rows.length < ref.count) {
+    const page = await deps.store.loadResultSet(ref.id, rows.length, 5_000, 8 * 1_048_576);
+    if (page.length === 0) break;
+    rows.push(...page);
+  }
+  return rows;
+}

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ActionActivities, ActionName, ActionOutputs, ActionRequest, EngineActivities } from '../dsl';
 import type { ActivityDeps } from './deps';
+import { sendEmailAction } from './email-send';
 import { logEventsAction } from './events-log';
 import { createIncidentAction } from './incident-create';
 import { tagMitreAction } from './mitre-tag';
@@ -47,6 +48,7 @@ export function createActivities(deps: ActivityDeps): ActionActivities & EngineA
     'mitre.tag': measured('mitre.tag', tagMitreAction(deps)),
     'events.log': measured('events.log', logEventsAction(deps)),
     'webhook.send': measured('webhook.send', sendWebhookAction(deps)),
+    'email.send': measured('email.send', sendEmailAction(deps)),
     async acquireThrottle(request) {
       const claim = await withStore('response limiter', () => deps.store.acquireThrottle(request.key, request.holder, request.windowMs));
       return { acquired: claim.acquired, until: new Date(claim.until).toISOString() };

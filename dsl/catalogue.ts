@@ -1,5 +1,6 @@
 // The action catalogue: each action's parameter schema and the defaults the engine applies to it.
 import type { z } from 'zod';
+import { emailSendParams, type EmailSendOutput } from './actions/email-send';
 import { eventsLogParams, type EventsLogOutput } from './actions/events-log';
 import { incidentCreateParams, type IncidentCreateOutput } from './actions/incident-create';
 import { mitreTagParams, type MitreTagOutput } from './actions/mitre-tag';
@@ -26,6 +27,8 @@ export interface ActionSpec<S extends z.ZodType = z.ZodType> {
   inheritsIncident?: boolean;
   /** Parameter paths rendered with HTML escaping (given the raw parameters). */
   htmlFields?: (params: Record<string, unknown>) => string[];
+  /** With `merge: true` in `once` mode, these fields are rendered for every result and joined into one message. */
+  mergeFields?: readonly string[];
   timeout: string;
   retry: Required<RetrySpec>;
   /** Output fields, for documentation and `steps.<id>.<field>` checks. */
@@ -75,6 +78,18 @@ export const CATALOGUE = {
     retry: peerRetry,
     output: ['status', 'body'],
   },
+  'email.send': {
+    summary: 'Sends an e-mail through an SMTP connection: recipients, subject, body, signature, time, results table, CSV attachment, headers',
+    params: emailSendParams,
+    connection: 'required',
+    connectionTypes: ['smtp'],
+    rows: 'results',
+    htmlFields: (params) => (params.html === true ? ['body', 'signature'] : []),
+    mergeFields: ['body'],
+    timeout: '1m',
+    retry: peerRetry,
+    output: ['messageId', 'accepted', 'rejected', 'alreadySent'],
+  },
 } as const satisfies Record<string, ActionSpec>;
 
 /** A name from the catalogue. */
@@ -89,11 +104,12 @@ export interface ActionOutputs {
   'mitre.tag': MitreTagOutput;
   'events.log': EventsLogOutput;
   'webhook.send': WebhookSendOutput;
+  'email.send': EmailSendOutput;
 }
 
 /** Names in the contract whose connectors are not part of this version yet. */
 export const PLANNED_ACTIONS = [
-  'email.send', 'events.index', 'db.insert', 'mitre.risk', 'risk.assign', 'job.run', 'script.run',
+  'events.index', 'db.insert', 'mitre.risk', 'risk.assign', 'job.run', 'script.run',
   'http.post', 'sns.publish', 'xsoar.incident', 'hipchat.notify', 'teams.notify', 'pagerduty.trigger',
   'recordedfuture.enrich', 'slack.post', 'slack.webhook',
 ] as const;

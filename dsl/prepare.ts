@@ -62,8 +62,23 @@ export function prepareStep(chain: Pick<Chain, 'strict'>, step: Step, stepIndex:
     scope = { ...context, local: local.value };
   }
   const html = new Set(spec.htmlFields?.(raw) ?? []);
-  const rendered = renderTree(raw, scope, { strict, escapingFor: (path): Escaping => (html.has(path.slice(1).join('.')) ? 'html' : 'text') }, ['with']);
+  const escapingFor = (path: (string | number)[]): Escaping => (html.has(path.slice(1).join('.')) ? 'html' : 'text');
+  const rendered = renderTree(raw, scope, { strict, escapingFor }, ['with']);
   rendered.missing.forEach((m) => missing.add(m));
+  if (raw.merge === true && step.mode === 'once' && spec.mergeFields) {
+    // "Merge": one message for all results, each result's part rendered with that result.
+    const results = (context.results as unknown[]) ?? [];
+    const value = rendered.value as Record<string, unknown>;
+    for (const field of spec.mergeFields) {
+      if (typeof raw[field] !== 'string') continue;
+      const parts = results.map((result, index) => {
+        const part = renderTree(raw[field], { ...scope, result, index }, { strict, escapingFor }, ['with', field]);
+        part.missing.forEach((m) => missing.add(m));
+        return part.value as string;
+      });
+      value[field] = parts.join(escapingFor(['with', field]) === 'html' ? '<hr>' : '\n\n');
+    }
+  }
   const params = parseRenderedParams(step.action as ActionName, rendered.value, ['steps', stepIndex, 'with']);
   const throttleKey = step.throttle ? renderString(step.throttle.key, scope, { strict }).text : undefined;
   return { skip: false, params, missing: [...missing], throttleKey };

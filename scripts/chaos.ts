@@ -9,6 +9,7 @@ import { Store } from '../activities';
 import { assertValidChain } from '../dsl';
 import { readRun, startRun } from '../worker/client';
 import { freePort, startDevServer, type DevServer } from '../worker/temporal-server';
+import { startSmtpPeer } from './smtp-peer';
 
 /** How hard to shake. */
 export interface ChaosOptions {
@@ -29,6 +30,7 @@ export interface ChaosReport {
   notCompleted: string[];
   incidentsPerRun: { missing: string[]; doubled: string[] };
   deliveries: { landed: number; attempts: number; refused503: number; duplicatesSuppressed: number; missing: string[] };
+  emails: { received: number; missing: string[]; duplicated: string[] };
   kills: number;
   serverRestarts: number;
   seconds: number;
@@ -67,13 +69,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   await new Promise<void>((r) => peer.listen(0, '127.0.0.1', r));
   const peerPort = (peer.address() as { port: number }).port;
 
+  const smtp = await startSmtpPeer();
+  const config = { connections: { 'chaos-smtp': { type: 'smtp', host: '127.0.0.1', port: smtp.port, starttls: 'never', from: 'riposte@example.org' } } };
+  fs.writeFileSync(path.join(dir, 'riposte.config.json'), JSON.stringify(config));
   const taskQueue = 'chaos';
   const built = path.join(__dirname, '..', 'cli', 'main.js');
   const cli = fs.existsSync(built) ? built : path.join(__dirname, '..', 'dist', 'cli', 'main.js');
   let worker: ChildProcess | undefined;
   const startWorker = () => {
     worker = spawn(process.execPath, [cli, 'worker', '--task-queue', taskQueue], {
-      env: { ...process.env, TEMPORAL_ADDRESS: server.address, RIPOSTE_STORE_URL: storeUrl, RIPOSTE_DATA_DIR: dir },
+      env: { ...process.env, TEMPORAL_ADDRESS: server.address, RIPOSTE_STORE_URL: storeUrl, RIPOSTE_DATA_DIR: dir, RIPOSTE_CONFIG: path.join(dir, 'riposte.config.json') },
       stdio: 'ignore',
     });
   };
@@ -84,6 +89,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     steps: [
       { id: 'incident', action: 'incident.create', with: { title: 'chaos {{result.n}}', severity: 'high' } },
       { id: 'tag', action: 'mitre.tag', with: { techniques: ['T1110'] } },
+      { id: 'mail', action: 'email.send', connection: 'chaos-smtp', retry: { maxAttempts: 100, initialInterval: '200ms', maxInterval: '2s' }, with: { to: ['soc@example.org'], subject: 'chaos {{result.n}}', body: 'incident {{steps.incident.incident_id}}' } },
       { id: 'hook', action: 'webhook.send', retry: { maxAttempts: 100, initialInterval: '200ms', backoff: 1.5, maxInterval: '2s' }, with: { protocol: 'http', host: '127.0.0.1', port: peerPort, body: { incident: '{{steps.incident.incident_id}}' } } },
     ],
   });
@@ -130,7 +136,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   for (const i of incidents) perRun.set(i.run_id, (perRun.get(i.run_id) ?? 0) + 1);
   const keys = ids.map((id) => `${id}/hook/once`);
 
+  const bySubject = new Map<string, number>();
+  for (const m of smtp.received) bySubject.set(String(m.parsed.subject), (bySubject.get(String(m.parsed.subject)) ?? 0) + 1);
+  const subjects = Array.from({ length: ids.length }, (_, n) => `chaos ${n}`);
+
   worker?.kill('SIGKILL');
+  await smtp.close();
   await client.connection.close();
   await server.stop();
   peer.closeAllConnections();
@@ -147,6 +158,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       duplicatesSuppressed: [...landed.values()].reduce((n, c) => n + c - 1, 0),
       missing: keys.filter((k) => !landed.has(k)),
     },
+    emails: { received: smtp.received.length, missing: subjects.filter((s) => !bySubject.has(s)), duplicated: subjects.filter((s) => (bySubject.get(s) ?? 0) > 1) },
     kills,
     serverRestarts: restarts,
     seconds: Math.round((Date.now() - started) / 1000),
@@ -155,7 +167,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
 /** True when nothing was lost or doubled. */
 export function chaosPassed(r: ChaosReport): boolean {
-  return r.completed === r.runs && r.incidentsPerRun.missing.length === 0 && r.incidentsPerRun.doubled.length === 0 && r.deliveries.missing.length === 0;
+  return r.completed === r.runs && r.incidentsPerRun.missing.length === 0 && r.incidentsPerRun.doubled.length === 0 && r.deliveries.missing.length === 0 && r.emails.missing.length === 0 && r.emails.duplicated.length === 0;
 }
 
 if (require.main === module) {
@@ -164,7 +176,7 @@ if (require.main === module) {
     .then((report) => {
       console.log(JSON.stringify(report, null, 2));
       const ok = chaosPassed(report);
-      console.log(ok ? `chaos: PASS — ${report.runs} runs, ${report.kills} kill -9, ${report.serverRestarts} server restart, 0 lost, 0 doubled incidents, every delivery landed once` : 'chaos: FAIL');
+      console.log(ok ? `chaos: PASS — ${report.runs} runs, ${report.kills} kill -9, ${report.serverRestarts} server restart, 0 lost, 0 doubled incidents, every e-mail received exactly once, every delivery landed` : 'chaos: FAIL');
       process.exit(ok ? 0 : 1);
     })
     .catch((err: unknown) => {

@@ -3,12 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { chaosPassed, runChaos } from '../scripts/chaos';
 
 describe('faults', () => {
-  it('loses no run, opens one incident per run and lands every delivery through kill -9, a server restart and a flapping peer', async () => {
+  it('loses no run, opens one incident per run and sends every e-mail exactly once and lands every delivery through kill -9, a server restart and a flapping peer', async () => {
     const report = await runChaos({ runs: 12, kills: 3, restartServer: true, failureRate: 0.5 });
     expect(report.notCompleted).toEqual([]);
     expect(report.incidentsPerRun).toEqual({ missing: [], doubled: [] });
     expect(report.deliveries.missing).toEqual([]);
     expect(report.deliveries.landed).toBe(12);
+    expect(report.emails).toEqual({ received: 12, missing: [], duplicated: [] });
     expect(report.deliveries.refused503).toBeGreaterThan(0);
     expect(report.kills).toBe(3);
     expect(report.serverRestarts).toBe(1);

@@ -30,16 +30,31 @@ const httpConnection = z
   })
   .strict();
 
+const smtpConnection = z
+  .object({
+    type: z.literal('smtp'),
+    host: z.string().min(1),
+    port: z.int().min(1).max(65_535).default(587),
+    /** Implicit TLS from the first byte (port 465); otherwise STARTTLS per `starttls`. */
+    secure: z.boolean().default(false),
+    starttls: z.enum(['required', 'opportunistic', 'never']).default('opportunistic'),
+    auth: z.object({ user: z.string().min(1), pass: z.string().min(1) }).strict().optional(),
+    from: z.string().min(3),
+    tls: tlsFiles.optional(),
+  })
+  .strict();
+
 /** A named endpoint with its credentials. Secret values may be `env:NAME` or `enc:v1:...` references. */
 export const connectionSchema = z.discriminatedUnion('type', [
   httpConnection,
-  z.object({ type: z.literal('smtp') }).loose(),
+  smtpConnection,
   z.object({ type: z.literal('database') }).loose(),
   z.object({ type: z.literal('aws') }).loose(),
   z.object({ type: z.literal('apikey') }).loose(),
 ]);
 export type Connection = z.infer<typeof connectionSchema>;
 export type HttpConnection = z.infer<typeof httpConnection>;
+export type SmtpConnection = z.infer<typeof smtpConnection>;
 
 /** The configuration file's schema. */
 export const configSchema = z

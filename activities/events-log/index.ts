@@ -3,7 +3,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ActionOutputs, ActionRequest } from '../../dsl';
 import { actionFailure } from '../errors';
-import { originOf, type ActivityDeps } from '../deps';
+import { loadAllResults, originOf, type ActivityDeps } from '../deps';
 
 /** The scheduler log's file name, as the seed names it. */
 export const SCHEDULER_LOG = 'job_scheduler.log';
@@ -15,7 +15,7 @@ export const SCHEDULER_LOG = 'job_scheduler.log';
 export function logEventsAction(deps: ActivityDeps) {
   return async function logEvents(request: ActionRequest<'events.log'>): Promise<ActionOutputs['events.log']> {
     const file = path.join(deps.config.dataDir, SCHEDULER_LOG);
-    const rows = request.resultsRef ? await loadAll(deps, request.resultsRef) : request.results ?? [];
+    const rows = request.resultsRef ? await loadAllResults(deps, request.resultsRef) : request.results ?? [];
     const timestamp = new Date().toISOString();
     const lines = rows
       .map((result, i) =>
@@ -41,12 +41,3 @@ export function logEventsAction(deps: ActivityDeps) {
   };
 }
 
-async function loadAll(deps: ActivityDeps, ref: { id: string; count: number }) {
-  const rows: Record<string, unknown>[] = [];
-  while (rows.length < ref.count) {
-    const page = await deps.store.loadResultSet(ref.id, rows.length, 5_000, 8 * 1_048_576);
-    if (page.length === 0) break;
-    rows.push(...page);
-  }
-  return rows;
-}

@@ -74,6 +74,11 @@ function ddl(kind: SqlDriver['kind']): string {
       body TEXT NOT NULL,
       PRIMARY KEY (run_id, step_id, idx)
     );
+    CREATE TABLE IF NOT EXISTS deliveries (
+      idem_key TEXT PRIMARY KEY,
+      output TEXT NOT NULL,
+      delivered_at TEXT NOT NULL
+    );
     CREATE TABLE IF NOT EXISTS throttles (
       throttle_key TEXT PRIMARY KEY,
       holder TEXT NOT NULL,
@@ -202,6 +207,17 @@ export class Store {
   async loadStepOutputs(runId: string, stepId: string, offset = 0, limit = 1_000_000): Promise<unknown[]> {
     const rows = await this.sql.all<{ body: string }>('SELECT body FROM step_outputs WHERE run_id = ? AND step_id = ? AND idx >= ? ORDER BY idx LIMIT ?', [runId, stepId, offset, limit]);
     return rows.map((r) => JSON.parse(r.body) as unknown);
+  }
+
+  /** The recorded output of a delivery already made under `key`, if any. */
+  async findDelivery(key: string): Promise<unknown | undefined> {
+    const [row] = await this.sql.all<{ output: string }>('SELECT output FROM deliveries WHERE idem_key = ?', [key]);
+    return row ? (JSON.parse(row.output) as unknown) : undefined;
+  }
+
+  /** Records that a delivery under `key` was made, so a retry does not make it again. */
+  async recordDelivery(key: string, output: unknown): Promise<void> {
+    await this.sql.run('INSERT INTO deliveries (idem_key, output, delivered_at) VALUES (?, ?, ?) ON CONFLICT (idem_key) DO NOTHING', [key, JSON.stringify(output), new Date().toISOString()]);
   }
 
   /** Closes the connection. */
