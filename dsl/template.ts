@@ -187,12 +187,18 @@ function collectUses(program: hbs.AST.Program, uses: TokenUse[], optional: Token
   for (const statement of program.body) visit(statement);
 }
 
+const inspected = new Map<string, { uses: TokenUse[]; optional: TokenUse[] }>();
+
 /** Checks a template's syntax and returns the paths it reads; throws {@link TemplateError}. */
 export function inspectTemplate(text: string): { uses: TokenUse[]; optional: TokenUse[] } {
-  const uses: TokenUse[] = [];
-  const optional: TokenUse[] = [];
-  collectUses(parse(text), uses, optional);
-  return { uses, optional };
+  let found = inspected.get(text);
+  if (!found) {
+    found = { uses: [], optional: [] };
+    collectUses(parse(text), found.uses, found.optional);
+    if (inspected.size > 2_000) inspected.clear();
+    inspected.set(text, found);
+  }
+  return found;
 }
 
 const compiled = new Map<string, HandlebarsTemplateDelegate>();
@@ -201,7 +207,7 @@ function compile(text: string, escaping: Escaping): HandlebarsTemplateDelegate {
   const cacheKey = `${escaping}\u0000${text}`;
   let template = compiled.get(cacheKey);
   if (!template) {
-    parse(text);
+    inspectTemplate(text);
     template = engine.compile(text, { noEscape: escaping === 'text' });
     if (compiled.size > 2_000) compiled.clear();
     compiled.set(cacheKey, template);
