@@ -4,7 +4,10 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ActionActivities, ActionName, ActionOutputs, ActionRequest, EngineActivities } from '../dsl';
 import type { ActivityDeps } from './deps';
 import { sendEmailAction } from './email-send';
+import { indexEventsAction } from './events-index';
 import { logEventsAction } from './events-log';
+import { scoreMitreRiskAction } from './mitre-risk';
+import { assignRiskAction } from './risk-assign';
 import { createIncidentAction } from './incident-create';
 import { tagMitreAction } from './mitre-tag';
 import { withStore } from './deps';
@@ -49,6 +52,9 @@ export function createActivities(deps: ActivityDeps): ActionActivities & EngineA
     'events.log': measured('events.log', logEventsAction(deps)),
     'webhook.send': measured('webhook.send', sendWebhookAction(deps)),
     'email.send': measured('email.send', sendEmailAction(deps)),
+    'events.index': measured('events.index', indexEventsAction(deps)),
+    'mitre.risk': measured('mitre.risk', scoreMitreRiskAction(deps)),
+    'risk.assign': measured('risk.assign', assignRiskAction(deps)),
     async acquireThrottle(request) {
       const claim = await withStore('response limiter', () => deps.store.acquireThrottle(request.key, request.holder, request.windowMs));
       return { acquired: claim.acquired, until: new Date(claim.until).toISOString() };

@@ -4,6 +4,7 @@ import { emailSendParams, type EmailSendOutput } from './actions/email-send';
 import { eventsLogParams, type EventsLogOutput } from './actions/events-log';
 import { incidentCreateParams, type IncidentCreateOutput } from './actions/incident-create';
 import { mitreTagParams, type MitreTagOutput } from './actions/mitre-tag';
+import { eventsIndexParams, mitreRiskParams, riskAssignParams, type DocumentsOutput } from './actions/store-writes';
 import { webhookSendParams, type WebhookSendOutput } from './actions/webhook-send';
 
 /** Retry policy as chains write it. */
@@ -78,6 +79,33 @@ export const CATALOGUE = {
     retry: peerRetry,
     output: ['status', 'body'],
   },
+  'events.index': {
+    summary: 'Writes the result to an index; with update, replaces one document instead of adding new ones',
+    params: eventsIndexParams,
+    connection: 'none',
+    rows: 'result',
+    timeout: '30s',
+    retry: storeRetry,
+    output: ['index', 'ids'],
+  },
+  'mitre.risk': {
+    summary: 'Records a MITRE ATT&CK risk score for the system and/or user of the result in the risk index',
+    params: mitreRiskParams,
+    connection: 'none',
+    rows: 'result',
+    timeout: '30s',
+    retry: storeRetry,
+    output: ['index', 'ids'],
+  },
+  'risk.assign': {
+    summary: 'Records a risk score with result fields and a scoring type in an index',
+    params: riskAssignParams,
+    connection: 'none',
+    rows: 'result',
+    timeout: '30s',
+    retry: storeRetry,
+    output: ['index', 'ids'],
+  },
   'email.send': {
     summary: 'Sends an e-mail through an SMTP connection: recipients, subject, body, signature, time, results table, CSV attachment, headers',
     params: emailSendParams,
@@ -105,11 +133,14 @@ export interface ActionOutputs {
   'events.log': EventsLogOutput;
   'webhook.send': WebhookSendOutput;
   'email.send': EmailSendOutput;
+  'events.index': DocumentsOutput;
+  'mitre.risk': DocumentsOutput;
+  'risk.assign': DocumentsOutput;
 }
 
 /** Names in the contract whose connectors are not part of this version yet. */
 export const PLANNED_ACTIONS = [
-  'events.index', 'db.insert', 'mitre.risk', 'risk.assign', 'job.run', 'script.run',
+  'db.insert', 'job.run', 'script.run',
   'http.post', 'sns.publish', 'xsoar.incident', 'hipchat.notify', 'teams.notify', 'pagerduty.trigger',
   'recordedfuture.enrich', 'slack.post', 'slack.webhook',
 ] as const;

@@ -33,7 +33,7 @@ describe('validateChain', () => {
     const [p] = problems({ name: 'x', steps: [{ id: 'a', action: 'incident.open', with: {} }] });
     expect(p.path).toBe('steps[0].action');
     expect(p.message).toContain('unknown action "incident.open"');
-    expect(p.message).toContain('incident.create, mitre.tag, events.log, webhook.send, email.send');
+    expect(p.message).toContain('incident.create, mitre.tag, events.log, webhook.send, events.index, mitre.risk, risk.assign, email.send');
   });
 
   it('reports duplicate step ids, unknown and later step references, and bad token syntax all at once', () => {

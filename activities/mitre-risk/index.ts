@@ -1,0 +1,30 @@
+// mitre.risk: one risk document per category (system, user) in the risk index.
+import type { ActionOutputs, ActionRequest } from '../../dsl';
+import { documentId, originOf, withStore, type ActivityDeps } from '../deps';
+
+/** Records score × fidelity against the result's system and/or user. */
+export function scoreMitreRiskAction(deps: ActivityDeps) {
+  return async function scoreMitreRisk(request: ActionRequest<'mitre.risk'>): Promise<ActionOutputs['mitre.risk']> {
+    const p = request.params;
+    const timestamp = new Date().toISOString();
+    const documents = p.category.map((category) => ({
+      id: documentId(request.idempotencyKey, category),
+      body: {
+        name: p.name ?? null,
+        category,
+        entity: request.result?.[category === 'system' ? p.systemField : p.userField] ?? null,
+        score: p.score,
+        fidelity: p.fidelity,
+        risk: p.score * p.fidelity,
+        ...(p.additionalFields ?? {}),
+        event: request.result ?? null,
+        job: request.job.name,
+        run_id: request.run.id,
+        step_id: request.stepId,
+        timestamp,
+      },
+    }));
+    const ids = await withStore(originOf(request), () => deps.store.putDocuments('risk', documents));
+    return { index: 'risk', ids };
+  };
+}

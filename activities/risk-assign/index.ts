@@ -1,0 +1,21 @@
+// risk.assign: a risk score with result fields and a scoring type, in the chosen index.
+import type { ActionOutputs, ActionRequest } from '../../dsl';
+import { documentId, originOf, withStore, type ActivityDeps } from '../deps';
+
+/** Writes one risk document per execution. */
+export function assignRiskAction(deps: ActivityDeps) {
+  return async function assignRisk(request: ActionRequest<'risk.assign'>): Promise<ActionOutputs['risk.assign']> {
+    const p = request.params;
+    const body = {
+      score: p.score,
+      scoring_type: p.scoringType,
+      ...(p.fields ?? {}),
+      job: request.job.name,
+      run_id: request.run.id,
+      step_id: request.stepId,
+      timestamp: new Date().toISOString(),
+    };
+    const ids = await withStore(originOf(request), () => deps.store.putDocuments(p.index, [{ id: documentId(request.idempotencyKey), body }]));
+    return { index: p.index, ids };
+  };
+}
