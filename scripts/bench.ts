@@ -18,6 +18,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 600);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
 const FANOUT = Number(process.env.BENCH_FANOUT ?? 10_000);
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 1_000);
+/** Comma-separated parts to run: engines, fanout, memory (default: all). */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'engines,fanout,memory').split(','));
 
 const row: ResultRow = { src_ip: '203.0.113.7', user: 'root', host: 'bastion-1' };
 
@@ -102,7 +104,7 @@ async function main() {
   const nativeConnection = await NativeConnection.connect({ address: server.address });
   const taskQueue = 'bench';
   const benchWorkflows = path.join(__dirname, 'bench', fs.existsSync(path.join(__dirname, 'bench', 'workflows.ts')) ? 'workflows.ts' : 'workflows.js');
-  const worker = await createWorker({ config, connection: nativeConnection, store, taskQueue, overrides: { workflowsPath: benchWorkflows, activities: timed } });
+  const worker = await createWorker({ config, connection: nativeConnection, store, taskQueue, overrides: { workflowBundle: undefined, workflowsPath: benchWorkflows, activities: timed } });
   const running = worker.run();
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });
@@ -142,62 +144,76 @@ async function main() {
     return { first, total: performance.now() - t0 };
   };
 
-  log(`bench: warming up`);
-  await batch(40, 8, riposteRun);
-  await batch(40, 8, baselineRun);
-  await batch(40, 8, directRun);
-  // Interleave the two Temporal measurements so neither gets a warmer server.
-  log(`bench: ${RUNS} runs each at ${CONCURRENCY} in flight`);
-  const half = Math.floor(RUNS / 2);
-  const a1 = await batch(half, CONCURRENCY, riposteRun);
-  const b1 = await batch(half, CONCURRENCY, baselineRun);
-  const a2 = await batch(RUNS - half, CONCURRENCY, riposteRun);
-  const b2 = await batch(RUNS - half, CONCURRENCY, baselineRun);
-  const a = stats({ samples: [...a1.samples, ...a2.samples], wallMs: a1.wallMs + a2.wallMs });
-  const b = stats({ samples: [...b1.samples, ...b2.samples], wallMs: b1.wallMs + b2.wallMs });
-  const c = stats(await batch(RUNS, CONCURRENCY, directRun));
-
-  log(`bench: one run fanning out over ${FANOUT} results`);
-  const fanChain = assertValidChain({
-    name: 'bench-fanout',
-    steps: [
-      { id: 'incident', action: 'incident.create', with: { title: '{{results.length}} hosts hit' } },
-      { id: 'tag', action: 'mitre.tag', mode: 'each', with: { techniques: ['T1078'] } },
-      { id: 'hook', action: 'webhook.send', with: { protocol: 'http', host: '127.0.0.1', port: peer.port, body: { hits: '{{json results.length}}' } } },
-    ],
-  });
-  const fanRows = Array.from({ length: FANOUT }, (_, i) => ({ host: `h-${i}`, src_ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}` }));
-  const f0 = performance.now();
-  const fanHandle = await startRun(client, { chain: fanChain, results: fanRows, taskQueue, store });
-  await fanHandle.result();
-  const fanWall = performance.now() - f0;
-  let executions = 0;
-  let largestHistory = 0;
-  for await (const wf of client.workflow.list({ query: `WorkflowId = "${fanHandle.workflowId}" OR WorkflowId STARTS_WITH "${fanHandle.workflowId}/"` })) {
-    executions++;
-    largestHistory = Math.max(largestHistory, wf.historyLength);
+  const empty = { rps: NaN, firstP50: NaN, firstP99: NaN, doneP50: NaN, doneP99: NaN };
+  let a = empty;
+  let b = empty;
+  let c = empty;
+  if (ONLY.has('engines')) {
+    log(`bench: warming up`);
+    await batch(40, 8, riposteRun);
+    await batch(40, 8, baselineRun);
+    await batch(40, 8, directRun);
+    // Interleave the two Temporal measurements so neither gets a warmer server.
+    log(`bench: ${RUNS} runs each at ${CONCURRENCY} in flight`);
+    const half = Math.floor(RUNS / 2);
+    const a1 = await batch(half, CONCURRENCY, riposteRun);
+    const b1 = await batch(half, CONCURRENCY, baselineRun);
+    const a2 = await batch(RUNS - half, CONCURRENCY, riposteRun);
+    const b2 = await batch(RUNS - half, CONCURRENCY, baselineRun);
+    a = stats({ samples: [...a1.samples, ...a2.samples], wallMs: a1.wallMs + a2.wallMs });
+    b = stats({ samples: [...b1.samples, ...b2.samples], wallMs: b1.wallMs + b2.wallMs });
+    c = stats(await batch(RUNS, CONCURRENCY, directRun));
   }
 
-  log(`bench: ${IN_FLIGHT} runs in flight on a separate worker process`);
+  let fanWall = NaN;
+  let executions = 0;
+  let largestHistory = 0;
+  if (ONLY.has('fanout')) {
+    log(`bench: one run fanning out over ${FANOUT} results`);
+    const fanChain = assertValidChain({
+      name: 'bench-fanout',
+      steps: [
+        { id: 'incident', action: 'incident.create', with: { title: '{{results.length}} hosts hit' } },
+        { id: 'tag', action: 'mitre.tag', mode: 'each', with: { techniques: ['T1078'] } },
+        { id: 'hook', action: 'webhook.send', with: { protocol: 'http', host: '127.0.0.1', port: peer.port, body: { hits: '{{json results.length}}' } } },
+      ],
+    });
+    const fanRows = Array.from({ length: FANOUT }, (_, i) => ({ host: `h-${i}`, src_ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}` }));
+    const f0 = performance.now();
+    const fanHandle = await startRun(client, { chain: fanChain, results: fanRows, taskQueue, store });
+    await fanHandle.result();
+    fanWall = performance.now() - f0;
+    for await (const wf of client.workflow.list({ query: `WorkflowId = "${fanHandle.workflowId}" OR WorkflowId STARTS_WITH "${fanHandle.workflowId}/"` })) {
+      executions++;
+      largestHistory = Math.max(largestHistory, wf.historyLength);
+    }
+  }
+
+  let rss = NaN;
+  let idleRss = NaN;
   const slowPeer = await startPeer(2_000);
-  const rssQueue = 'bench-rss';
-  const cli = path.join(__dirname, '..', 'cli', 'main.js');
-  const child = spawn(process.execPath, [cli, 'worker', '--task-queue', rssQueue], {
-    env: { ...process.env, TEMPORAL_ADDRESS: server.address, RIPOSTE_STORE_URL: storeUrl, RIPOSTE_DATA_DIR: dataDir },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    child.stderr.on('data', (d: Buffer) => d.toString().includes('Worker polling') && resolve());
-    child.once('exit', (code) => reject(new Error(`worker exited ${code}`)));
-  });
-  const idleRss = peakRss(child.pid!);
-  // Start the peak from here: what counts is the worker under load, not its start-up.
-  fs.writeFileSync(`/proc/${child.pid}/clear_refs`, '5');
-  const slowChain = assertValidChain({ ...chain, name: 'bench-rss', steps: chain.steps.map((s) => (s.id === 'hook' ? { ...s, with: { ...s.with, port: slowPeer.port } } : s)) });
-  const handles = await Promise.all(Array.from({ length: IN_FLIGHT }, () => startRun(client, { chain: slowChain, results: [row], taskQueue: rssQueue })));
-  await Promise.all(handles.map((hd) => hd.result()));
-  const rss = peakRss(child.pid!);
-  child.kill('SIGTERM');
+  if (ONLY.has('memory')) {
+    log(`bench: ${IN_FLIGHT} runs in flight on a separate worker process`);
+    const rssQueue = 'bench-rss';
+    const cli = path.join(__dirname, '..', 'cli', 'main.js');
+    const child = spawn(process.execPath, [cli, 'worker', '--task-queue', rssQueue], {
+      env: { ...process.env, TEMPORAL_ADDRESS: server.address, RIPOSTE_STORE_URL: storeUrl, RIPOSTE_DATA_DIR: dataDir },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on('data', (d: Buffer) => d.toString().includes('Worker polling') && resolve());
+      child.once('exit', (code) => reject(new Error(`worker exited ${code}`)));
+    });
+    idleRss = peakRss(child.pid!);
+    // Start the peak from here: what counts is the worker under load, not its start-up.
+    fs.writeFileSync(`/proc/${child.pid}/clear_refs`, '5');
+    const slowChain = assertValidChain({ ...chain, name: 'bench-rss', steps: chain.steps.map((s) => (s.id === 'hook' ? { ...s, with: { ...s.with, port: slowPeer.port } } : s)) });
+    const handles = await Promise.all(Array.from({ length: IN_FLIGHT }, () => startRun(client, { chain: slowChain, results: [row], taskQueue: rssQueue })));
+    await Promise.all(handles.map((hd) => hd.result()));
+    rss = peakRss(child.pid!);
+    child.removeAllListeners('exit');
+    child.kill('SIGTERM');
+  }
 
   const version = execFileSync(findTemporal(), ['--version']).toString().trim();
   const fmt = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : 'n/a');

@@ -76,6 +76,7 @@ export const configSchema = z
     connections: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/), connectionSchema).default({}),
     globals: z.record(z.string(), z.unknown()).default({}),
     jobsDir: z.string().default('jobs'),
+    maxCachedWorkflows: z.int().min(2).default(250),
     metricsAddress: z.string().regex(/^[^:]+:\d+$/, { message: 'write host:port, e.g. 127.0.0.1:9464' }).optional(),
   })
   .strict();
@@ -121,6 +122,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (env.TEMPORAL_UI_URL) config.temporal.uiUrl = env.TEMPORAL_UI_URL;
   if (env.RIPOSTE_TASK_QUEUE) config.temporal.taskQueue = env.RIPOSTE_TASK_QUEUE;
   if (env.RIPOSTE_METRICS_ADDRESS) config.metricsAddress = env.RIPOSTE_METRICS_ADDRESS;
+  if (env.RIPOSTE_MAX_CACHED_WORKFLOWS) config.maxCachedWorkflows = Math.max(2, Number(env.RIPOSTE_MAX_CACHED_WORKFLOWS));
   if (env.RIPOSTE_GLOBALS) {
     try {
       config.globals = { ...config.globals, ...(JSON.parse(env.RIPOSTE_GLOBALS) as Record<string, unknown>) };

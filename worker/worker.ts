@@ -69,6 +69,9 @@ export async function createWorker(options: RiposteWorkerOptions): Promise<Worke
     activities: createActivities({ config, store }),
     maxConcurrentActivityTaskExecutions: 200,
     maxConcurrentWorkflowTaskExecutions: 100,
+    // The SDK sizes its cache from the heap limit (thousands of runs here); each cached run holds
+    // its state in memory, so a bounded cache bounds memory. Evicted runs replay when they resume.
+    maxCachedWorkflows: config.maxCachedWorkflows,
     ...options.overrides,
   });
 }
