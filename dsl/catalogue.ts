@@ -26,6 +26,8 @@ export interface ActionSpec<S extends z.ZodType = z.ZodType> {
   rows: 'none' | 'result' | 'results';
   /** The step inherits `incident_id` from an earlier incident.create for the same trigger event. */
   inheritsIncident?: boolean;
+  /** The activity receives the run's trigger (the Insight, sensor or rule of an event trigger). */
+  receivesTrigger?: boolean;
   /** Parameter paths rendered with HTML escaping (given the raw parameters). */
   htmlFields?: (params: Record<string, unknown>) => string[];
   /** With `merge: true` in `once` mode, these fields are rendered for every result and joined into one message. */

@@ -8,3 +8,4 @@ export * from './template';
 export * from './validate';
 export * from './json-schema';
 export * from './prepare';
+export * from './insight';

@@ -93,6 +93,8 @@ export interface ActionRequest<A extends ActionName = ActionName> {
   job: { name: string; timeframe?: Timeframe };
   run: { id: string; startedAt: string };
   incidentId?: string;
+  /** The run's trigger, for actions whose spec sets `receivesTrigger` (e.g. the Insight of an Insight event). */
+  trigger?: Trigger;
 }
 
 /** The activities the workflow calls, one per action, registered under the action's name. */

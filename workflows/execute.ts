@@ -127,6 +127,7 @@ export async function attempt(scope: Scope, steps: Record<string, StepRecord>, s
       run: { id: scope.runId, startedAt: scope.startedAt },
       ...rows,
       ...(spec.inheritsIncident ? { incidentId: inheritedIncident(scope, steps, index) } : {}),
+      ...(spec.receivesTrigger ? { trigger: scope.base.trigger } : {}),
     } as ActionRequest;
     const output: object = await callAction(activities, action, request);
     return { status: 'completed', output: missing.length > 0 ? { ...output, missingTokens: missing } : output, missing };
