@@ -11,9 +11,11 @@ export interface Problem {
   message: string;
 }
 
-/** What validation knows of the installation: the configured connections by name. */
+/** What validation knows of the installation: the configured connections by name, and the job names. */
 export interface ValidationContext {
   connections?: Record<string, { type: string }>;
+  /** Names of the jobs in the jobs directory, for steps that name another job. */
+  jobs?: readonly string[];
 }
 
 /** A chain that did not validate; `problems` lists every problem found. */
