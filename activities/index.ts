@@ -1,7 +1,7 @@
 // The activities a worker registers: one connector per action, under the action's name, plus the engine's own.
 import { performance } from 'node:perf_hooks';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { ActionActivities, ActionName, ActionOutputs, ActionRequest, EngineActivities } from '../dsl';
+import { ChainValidationError, parseRenderedParams, type ActionActivities, type ActionName, type ActionOutputs, type ActionRequest, type EngineActivities } from '../dsl';
 import type { ActivityDeps } from './deps';
 import { sendEmailAction } from './email-send';
 import { indexEventsAction } from './events-index';
@@ -10,14 +10,31 @@ import { scoreMitreRiskAction } from './mitre-risk';
 import { assignRiskAction } from './risk-assign';
 import { createIncidentAction } from './incident-create';
 import { tagMitreAction } from './mitre-tag';
-import { withStore } from './deps';
+import { originOf, withStore } from './deps';
+import { actionFailure } from './errors';
 import { sendWebhookAction } from './webhook-send';
 
 export type { ActivityDeps } from './deps';
 export { Store } from './store/store';
 
+/**
+ * Checks the rendered parameters against the action's schema and applies its defaults. This runs
+ * here rather than in the workflow: the workflow sandbox evaluates its modules afresh for every run,
+ * and keeping zod out of it saves megabytes and milliseconds per run.
+ */
+function checked<A extends ActionName>(request: ActionRequest<A>): ActionRequest<A> {
+  try {
+    const params = parseRenderedParams(request.action, request.params, ['steps', request.stepIndex ?? 0, 'with']) as ActionRequest<A>['params'];
+    return { ...request, params };
+  } catch (err) {
+    if (err instanceof ChainValidationError) throw actionFailure('ActionInputError', `${originOf(request)}: ${err.message.replace(/\n/g, '; ')}`);
+    throw err;
+  }
+}
+
 /** Counts each execution by action and outcome (the failure type when it fails) and times it. */
-function measured<A extends ActionName>(action: A, fn: (request: ActionRequest<A>) => Promise<ActionOutputs[A]>) {
+function measured<A extends ActionName>(action: A, run: (request: ActionRequest<A>) => Promise<ActionOutputs[A]>) {
+  const fn = (request: ActionRequest<A>) => run(checked(request));
   return async (request: ActionRequest<A>): Promise<ActionOutputs[A]> => {
     if (!inActivity()) return fn(request);
     const meter = Context.current().metricMeter;

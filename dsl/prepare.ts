@@ -41,11 +41,20 @@ export type PreparedStep =
   | { skip: true; missing: string[] }
   | { skip: false; params: unknown; missing: string[]; throttleKey?: string };
 
+/** How {@link prepareStep} finishes. */
+export interface PrepareOptions {
+  /**
+   * Check the rendered parameters against the action's schema here (default). The workflow turns
+   * this off and leaves the check to the activity, so the workflow sandbox never evaluates zod.
+   */
+  parse?: boolean;
+}
+
 /**
- * Renders `when`, local params, `with` and the throttle key, then checks the rendered parameters
- * against the action's schema. Throws TemplateError or ChainValidationError naming the field.
+ * Renders `when`, local params, `with` and the throttle key, then (unless told not to) checks the
+ * rendered parameters against the action's schema. Throws TemplateError or ChainValidationError naming the field.
  */
-export function prepareStep(chain: Pick<Chain, 'strict'>, step: Step, stepIndex: number, context: Record<string, unknown>): PreparedStep {
+export function prepareStep(chain: Pick<Chain, 'strict'>, step: Step, stepIndex: number, context: Record<string, unknown>, options: PrepareOptions = {}): PreparedStep {
   const spec: ActionSpec = CATALOGUE[step.action as ActionName];
   const strict = chain.strict;
   const missing = new Set<string>();
@@ -79,7 +88,7 @@ export function prepareStep(chain: Pick<Chain, 'strict'>, step: Step, stepIndex:
       value[field] = parts.join(escapingFor(['with', field]) === 'html' ? '<hr>' : '\n\n');
     }
   }
-  const params = parseRenderedParams(step.action as ActionName, rendered.value, ['steps', stepIndex, 'with']);
+  const params = options.parse === false ? rendered.value : parseRenderedParams(step.action as ActionName, rendered.value, ['steps', stepIndex, 'with']);
   const throttleKey = step.throttle ? renderString(step.throttle.key, scope, { strict }).text : undefined;
   return { skip: false, params, missing: [...missing], throttleKey };
 }

@@ -80,6 +80,9 @@ export interface RunStatus {
 export interface ActionRequest<A extends ActionName = ActionName> {
   action: A;
   stepId: string;
+  /** Position of the step in the chain, for the paths of parameter problems (`steps[2].with.to`). */
+  stepIndex?: number;
+  /** Rendered parameters; the activity checks them against the action's schema and applies defaults. */
   params: ActionParams<A>;
   connection?: string;
   /** Derived from workflow id, step id and result index; peers deduplicate on it. */

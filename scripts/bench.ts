@@ -10,6 +10,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { createActivities, Store } from '../activities';
 import { assertValidChain, type ActionRequest, type ResultRow } from '../dsl';
 import { loadConfig } from '../worker/config';
+import { workflowBundlerOptions } from '../worker/bundle';
 import { startRun } from '../worker/client';
 import { findTemporal, startDevServer } from '../worker/temporal-server';
 import { createWorker, quietRuntime } from '../worker/worker';
@@ -104,7 +105,7 @@ async function main() {
   const nativeConnection = await NativeConnection.connect({ address: server.address });
   const taskQueue = 'bench';
   const benchWorkflows = path.join(__dirname, 'bench', fs.existsSync(path.join(__dirname, 'bench', 'workflows.ts')) ? 'workflows.ts' : 'workflows.js');
-  const worker = await createWorker({ config, connection: nativeConnection, store, taskQueue, overrides: { workflowBundle: undefined, workflowsPath: benchWorkflows, activities: timed } });
+  const worker = await createWorker({ config, connection: nativeConnection, store, taskQueue, overrides: { workflowBundle: undefined, workflowsPath: benchWorkflows, bundlerOptions: workflowBundlerOptions(), activities: timed } });
   const running = worker.run();
   const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection });

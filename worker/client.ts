@@ -2,7 +2,7 @@
 import crypto from 'node:crypto';
 import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { INLINE_RESULTS_LIMIT, RUN_WORKFLOW, SEARCH_ATTRIBUTES, type Chain, type ResultRow, type RunInput, type RunOutcome, type RunStatus, type StepRecord, type Timeframe, type Trigger } from '../dsl';
+import { INLINE_RESULTS_LIMIT, RUN_WORKFLOW, assertValidChain, SEARCH_ATTRIBUTES, type Chain, type ResultRow, type RunInput, type RunOutcome, type RunStatus, type StepRecord, type Timeframe, type Trigger } from '../dsl';
 import type { Config } from './config';
 import { readTls } from './tls';
 import { resolveSecret } from '../activities/secrets';
@@ -45,6 +45,8 @@ export interface StartRunOptions {
 
 /** Starts a run of a validated chain; the chain travels in the workflow input. */
 export async function startRun(client: Client, options: StartRunOptions): Promise<WorkflowHandle> {
+  // The workflow trusts its input (it keeps zod out of its sandbox), so nothing starts unvalidated.
+  options = { ...options, chain: assertValidChain(options.chain) };
   const trigger: Trigger = options.trigger ?? { type: 'manual' };
   const workflowId = options.workflowId ?? `${options.chain.name}-${trigger.id ?? crypto.randomUUID()}`;
   let results = options.results;

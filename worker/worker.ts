@@ -6,6 +6,7 @@ import { createActivities, Store } from '../activities';
 import type { Config } from './config';
 import { readTls } from './tls';
 import { resolveSecret } from '../activities/secrets';
+import { workflowBundlerOptions } from './bundle';
 
 /** The workflows module, from sources under test and from dist/ when built. */
 export function workflowsPath(): string {
@@ -40,11 +41,11 @@ export async function connectWorker(config: Config, address: string): Promise<Na
 }
 
 /** A given bundle, else the one the build wrote next to dist/workflows, else the sources (bundled at start). */
-function workflowSource(bundle: WorkerOptions['workflowBundle']): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+function workflowSource(bundle: WorkerOptions['workflowBundle']): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'> {
   if (bundle) return { workflowBundle: bundle };
   const prebuilt = path.join(__dirname, '..', 'workflows.bundle.js');
   if (!workflowsPath().endsWith('.ts') && fs.existsSync(prebuilt)) return { workflowBundle: { codePath: prebuilt } };
-  return { workflowsPath: workflowsPath() };
+  return { workflowsPath: workflowsPath(), bundlerOptions: workflowBundlerOptions() };
 }
 
 /** Options for {@link createWorker}. */

@@ -97,7 +97,7 @@ export async function attempt(scope: Scope, steps: Record<string, StepRecord>, s
   const context = stepContext(scope.base, steps, index);
   let missing: string[] = [];
   try {
-    const prepared = prepareStep(scope.chain, step, stepIndex, context);
+    const prepared = prepareStep(scope.chain, step, stepIndex, context, { parse: false });
     missing = prepared.missing;
     if (prepared.skip) return { status: 'skipped', missing };
     const executionKey = `${scope.runId}/${step.id}/${index ?? 'once'}`;
@@ -119,6 +119,7 @@ export async function attempt(scope: Scope, steps: Record<string, StepRecord>, s
     const request = {
       action,
       stepId: step.id,
+      stepIndex,
       params: prepared.params,
       connection: step.connection,
       idempotencyKey: executionKey,

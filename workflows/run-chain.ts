@@ -3,7 +3,7 @@ import { ApplicationFailure, defineQuery, executeChild, metricMeter, proxyActivi
 import {
   SEARCH_ATTRIBUTES,
   durationMs,
-  validateChain,
+  isActionName,
   type ActionActivities,
   type BaseContext,
   type ResultRow,
@@ -44,15 +44,17 @@ export async function runChain(input: RunInput): Promise<RunOutcome> {
 }
 
 async function interpret(input: RunInput): Promise<RunOutcome> {
-  const validation = validateChain(input.chain);
-  if (!validation.ok) {
+  // Chains are validated (defaults applied) before they start; this guard only keeps a chain that
+  // bypassed that from naming an activity no worker registers, which Temporal would retry forever.
+  const unknown = (input.chain?.steps ?? []).filter((s) => !isActionName(s.action)).map((s) => s.action);
+  if (!input.chain?.steps?.length || unknown.length > 0) {
     throw ApplicationFailure.create({
       type: 'ChainValidationError',
       nonRetryable: true,
-      message: `chain "${String((input.chain as { name?: unknown })?.name)}" is invalid: ${validation.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+      message: `chain "${String((input.chain as { name?: unknown })?.name)}" is invalid: ${unknown.length ? `unknown actions ${unknown.join(', ')}` : 'no steps'}; validate it with \`riposte validate\` before starting it`,
     });
   }
-  const chain = validation.chain;
+  const chain = input.chain;
   const info = workflowInfo();
   const ref = input.resultsRef;
   const total = ref ? ref.count : (input.results ?? []).length;
