@@ -6,6 +6,7 @@ import { incidentCreateParams, type IncidentCreateOutput } from './actions/incid
 import { mitreTagParams, type MitreTagOutput } from './actions/mitre-tag';
 import { eventsIndexParams, mitreRiskParams, riskAssignParams, type DocumentsOutput } from './actions/store-writes';
 import { webhookSendParams, type WebhookSendOutput } from './actions/webhook-send';
+import { dbInsertParams, type DbInsertOutput } from './actions/db-insert';
 
 /** Retry policy as chains write it. */
 export interface RetrySpec {
@@ -120,6 +121,16 @@ export const CATALOGUE = {
     retry: peerRetry,
     output: ['messageId', 'accepted', 'rejected', 'alreadySent'],
   },
+  'db.insert': {
+    summary: 'Writes results to a table through a database connection (PostgreSQL, MySQL/MariaDB, SQLite) as one of its users',
+    params: dbInsertParams,
+    connection: 'required',
+    connectionTypes: ['database'],
+    rows: 'results',
+    timeout: '1m',
+    retry: peerRetry,
+    output: ['table', 'rowCount', 'alreadyWritten'],
+  },
 } as const satisfies Record<string, ActionSpec>;
 
 /** A name from the catalogue. */
@@ -138,11 +149,12 @@ export interface ActionOutputs {
   'events.index': DocumentsOutput;
   'mitre.risk': DocumentsOutput;
   'risk.assign': DocumentsOutput;
+  'db.insert': DbInsertOutput;
 }
 
 /** Names in the contract whose connectors are not part of this version yet. */
 export const PLANNED_ACTIONS = [
-  'db.insert', 'job.run', 'script.run',
+  'job.run', 'script.run',
   'http.post', 'sns.publish', 'xsoar.incident', 'hipchat.notify', 'teams.notify', 'pagerduty.trigger',
   'recordedfuture.enrich', 'slack.post', 'slack.webhook',
 ] as const;

@@ -13,7 +13,7 @@ export interface Problem {
 
 /** What validation knows of the installation: the configured connections by name, and the job names. */
 export interface ValidationContext {
-  connections?: Record<string, { type: string }>;
+  connections?: Record<string, { type: string; users?: readonly string[] }>;
   /** Names of the jobs in the jobs directory, for steps that name another job. */
   jobs?: readonly string[];
 }
@@ -164,6 +164,9 @@ export function validateChain(value: unknown, context: ValidationContext = {}): 
             problems.push({ path: at('connection'), message: `connection "${connection}" is of type ${found.type}; ${action} needs one of type ${spec.connectionTypes.join(' or ')}` });
           }
         }
+        if (action === 'db.insert' && connection !== undefined && context.connections?.[connection]?.users) {
+          problems.push(...databaseUserProblems(step.with, connection, context.connections[connection].users ?? [], at));
+        }
         if (action === 'webhook.send' && connection === undefined) {
           const w = (step.with ?? {}) as Record<string, unknown>;
           if (w.host === undefined) problems.push({ path: at('with', 'host'), message: 'give the host, or name an http connection that holds the URL' });
@@ -214,6 +217,16 @@ export function validateChain(value: unknown, context: ValidationContext = {}): 
   const unique = dedupe(problems);
   if (unique.length > 0 || !parsed.success) return { ok: false, problems: unique };
   return { ok: true, chain: parsed.data, problems: [] };
+}
+
+/** db.insert names one of its connection's users, or none when the connection has at most one. */
+function databaseUserProblems(params: unknown, connection: string, users: readonly string[], at: (...rest: (string | number)[]) => string): Problem[] {
+  const user = (params as Record<string, unknown> | undefined)?.user;
+  if (typeof user === 'string' && !isTemplate(user) && !users.includes(user)) {
+    return [{ path: at('with', 'user'), message: `connection "${connection}" has no user "${user}"; its users: ${users.length ? users.join(', ') : 'none'}` }];
+  }
+  if (user === undefined && users.length > 1) return [{ path: at('with', 'user'), message: `connection "${connection}" has several users (${users.join(', ')}); name the one that writes` }];
+  return [];
 }
 
 function dedupe(problems: Problem[]): Problem[] {
