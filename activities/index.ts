@@ -13,6 +13,7 @@ import { tagMitreAction } from './mitre-tag';
 import { withStore } from './deps';
 import { sendWebhookAction } from './webhook-send';
 import { insertRowsAction } from './db-insert';
+import { loadJobAction } from './job-run';
 
 export type { ActivityDeps } from './deps';
 export { Store } from './store/store';
@@ -70,5 +71,6 @@ export function createActivities(deps: ActivityDeps): ActionActivities & EngineA
     async loadStepOutputs({ runId, stepId, offset, limit }) {
       return withStore('output reader', () => deps.store.loadStepOutputs(runId, stepId, offset, limit));
     },
+    loadJob: loadJobAction(deps),
   };
 }
