@@ -1,7 +1,10 @@
 // db.insert against the PostgreSQL and MariaDB servers on 127.0.0.1 and a SQLite file: the rows that land in the table.
+import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
@@ -189,5 +192,36 @@ describe('db.insert', () => {
     expect(problems(insert('alerts-pg', { table: 't', user: 'admin' }))).toEqual([{ path: 'steps[0].with.user', message: 'connection "alerts-pg" has no user "admin"; its users: writer' }]);
     expect(problems(insert('alerts-pg', { table: 'drop table;' }))).toEqual([expect.objectContaining({ path: 'steps[0].with.table' })]);
     expect(problems(insert('alerts-pg', { table: 't', allResults: true, values: { a: 1 } }))).toEqual([expect.objectContaining({ path: 'steps[0].with.values' })]);
+  });
+
+  it('riposte validate refuses a table that does not exist and values naming missing columns, and passes a chain whose table fits', async () => {
+    const dir = h.dataDir;
+    fs.writeFileSync(path.join(dir, 'riposte.config.json'), JSON.stringify({ connections: { 'alerts-pg': h.config.connections['alerts-pg'], 'alerts-down': h.config.connections['alerts-down'] } }));
+    const write = (name: string, chain: object) => {
+      fs.writeFileSync(path.join(dir, name), JSON.stringify(chain));
+      return path.join(dir, name);
+    };
+    const bad = write('bad.json', {
+      name: 'bad',
+      steps: [
+        { id: 'a', action: 'db.insert', connection: 'alerts-pg', with: { table: 'no_such_table_here' } },
+        { id: 'b', action: 'db.insert', connection: 'alerts-pg', with: { table: pgTable, values: { host: 'h', hostname: 'x' } } },
+        { id: 'c', action: 'db.insert', connection: 'alerts-down', with: { table: 'unknowable' } },
+      ],
+    });
+    const good = write('good.json', { name: 'good', steps: [{ id: 'a', action: 'db.insert', connection: 'alerts-pg', with: { table: pgTable, values: { host: '{{result.host}}' } } }] });
+    const cli = path.join(__dirname, '..', 'dist', 'cli', 'main.js');
+    const env = { ...process.env, RIPOSTE_CONFIG: path.join(dir, 'riposte.config.json') };
+    const failed = await promisify(execFile)(process.execPath, [cli, 'validate', bad], { cwd: dir, env }).then(
+      () => ({ code: 0, stdout: '' }),
+      (err: { code: number; stdout: string }) => err,
+    );
+    expect(failed.code).toBe(1);
+    expect(failed.stdout.trim().split('\n')).toEqual([
+      expect.stringMatching(new RegExp(`^${bad}: steps\\[0\\]\\.with\\.table: table "no_such_table_here" does not exist in postgres 127\\.0\\.0\\.1/test; tables: .*${pgTable}`)),
+      `${bad}: steps[1].with.values: table "${pgTable}" has no column "hostname"; its columns: id, host, src_ip, bytes, seen, blocked, extra`,
+    ]);
+    const passed = await promisify(execFile)(process.execPath, [cli, 'validate', good], { cwd: dir, env });
+    expect(passed.stderr).toContain('1 chain valid');
   });
 });

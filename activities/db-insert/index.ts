@@ -119,14 +119,15 @@ function bindable(value: unknown, column: TableColumn, driver: DatabaseConnectio
 }
 
 /** Matches a field to a column: exactly, else ignoring case when only one column fits. */
-function columnFor(field: string, columns: TableColumn[]): TableColumn | undefined {
+export function columnFor(field: string, columns: TableColumn[]): TableColumn | undefined {
   const exact = columns.find((c) => c.name === field);
   if (exact) return exact;
   const loose = columns.filter((c) => c.name.toLowerCase() === field.toLowerCase());
   return loose.length === 1 ? loose[0] : undefined;
 }
 
-function resolveLogin(name: string, c: DatabaseConnection, requested: string | undefined, origin: string, secrets: string[]) {
+/** The user and resolved password a step writes as; secrets found are added to `secrets` for masking. */
+export function resolveLogin(name: string, c: DatabaseConnection, requested: string | undefined, origin: string, secrets: string[]) {
   if (c.driver === 'sqlite' && Object.keys(c.users).length === 0) return {};
   const users = Object.keys(c.users);
   const chosen = requested ?? (users.length === 1 ? users[0] : undefined);
