@@ -34,6 +34,7 @@ const results = [
 
 beforeAll(async () => {
   process.env.RIPOSTE_TEST_DB_PASSWORD = 'pg-pass-not-needed-by-trust';
+  process.env.RIPOSTE_TEST_DB_WRONG_PASSWORD = 'definitely-not-roots-password';
   pgClient = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' });
   await pgClient.connect();
   await pgClient.query(`CREATE TABLE ${pgTable} (id serial PRIMARY KEY, host varchar(40) NOT NULL UNIQUE, src_ip text, bytes integer, seen timestamptz, blocked boolean, extra jsonb)`);
@@ -49,6 +50,7 @@ beforeAll(async () => {
     config.connections['alerts-pg'] = { type: 'database', driver: 'postgres', host: '127.0.0.1', port: 5432, database: 'test', users: { writer: { user: 'postgres', password: 'env:RIPOSTE_TEST_DB_PASSWORD' } } };
     config.connections['alerts-my'] = { type: 'database', driver: 'mysql', host: '127.0.0.1', port: 3306, database: 'test', users: { root: { user: 'root' } } };
     config.connections['alerts-lite'] = { type: 'database', driver: 'sqlite', file: path.join(config.dataDir, 'alerts.db'), users: {} };
+    config.connections['alerts-my-badpw'] = { type: 'database', driver: 'mysql', host: '127.0.0.1', port: 3306, database: 'test', users: { root: { user: 'root', password: 'env:RIPOSTE_TEST_DB_WRONG_PASSWORD' } } };
     config.connections['alerts-down'] = { type: 'database', driver: 'postgres', host: '127.0.0.1', port: deadPort, database: 'test', users: { writer: { user: 'postgres' } } };
   });
   lite = new Database(path.join(h.dataDir, 'alerts.db'));
@@ -63,6 +65,12 @@ afterAll(async () => {
   await h?.close();
   await new Promise((r) => dead?.close(r));
 });
+
+/** How many attempts the run's db.insert activity took, from the workflow history. */
+async function attempts(runId: string): Promise<number> {
+  const history = await h.client.workflow.getHandle(runId).fetchHistory();
+  return Math.max(0, ...(history.events ?? []).map((e) => e.activityTaskStartedEventAttributes?.attempt ?? 0));
+}
 
 const insert = (connection: string, withParams: Record<string, unknown>, step: Record<string, unknown> = {}) => ({
   name: 'record-db',
@@ -150,6 +158,15 @@ describe('db.insert', () => {
     expect(report.status).toBe('failed');
     expect(report.steps.db.error).toMatch(/refused result 2: duplicate key value violates unique constraint .*\(Key \(host\)=\(dup\) already exists\.\)/);
     expect((await pgClient.query(`SELECT count(*)::int AS n FROM ${pgTable}`)).rows[0].n).toBe(0);
+    expect(await attempts(report.runId)).toBe(1);
+  });
+
+  it('fails at once on credentials the database refuses, without the password in the message', async () => {
+    const report = await h.run(insert('alerts-my-badpw', { table: myTable }), results);
+    expect(report.status).toBe('failed');
+    expect(report.steps.db.error).toContain("step \"db\" (db.insert): mysql 127.0.0.1:3306/test: Access denied for user 'root'");
+    expect(report.steps.db.error).not.toContain('definitely-not-roots-password');
+    expect(await attempts(report.runId)).toBe(1);
   });
 
   it('retries a database that drops the connection, then fails naming it', async () => {
@@ -157,6 +174,7 @@ describe('db.insert', () => {
     const report = await h.run(insert('alerts-down', { table: 'anything' }), results);
     expect(report.status).toBe('failed');
     expect(deadConnections).toBe(3);
+    expect(await attempts(report.runId)).toBe(3);
     expect(report.steps.db.error).toContain(`step "db" (db.insert): postgres 127.0.0.1:${deadPort}/test: `);
   });
 
