@@ -45,7 +45,8 @@ type Kind = 'integer' | 'number' | 'boolean' | 'datetime' | 'json' | 'text' | 'o
 
 function kindOf(type: string): Kind {
   if (/^bool/.test(type)) return 'boolean';
-  if (/int/.test(type)) return 'integer';
+  // Not a bare /int/: `interval` and `point` hold it too.
+  if (/\bint(eger)?\b|^(tiny|small|medium|big)int\b|^int[248]\b/.test(type)) return 'integer';
   if (/^(numeric|decimal|real|double|float|number)/.test(type)) return 'number';
   if (/^(date|datetime|timestamp)/.test(type)) return 'datetime';
   if (/^json/.test(type)) return 'json';
@@ -142,7 +143,13 @@ export function resolveLogin(name: string, c: DatabaseConnection, requested: str
 /** The rows this execution writes, each with the result index it came from. */
 async function rowsToWrite(deps: ActivityDeps, request: ActionRequest<'db.insert'>): Promise<{ index: number; fields: ResultRow }[]> {
   const p = request.params;
-  const results = request.resultsRef ? await loadAllResults(deps, request.resultsRef) : request.results ?? (request.result ? [request.result] : []);
+  const ref = request.resultsRef;
+  // Only allResults needs every result of a set kept by reference; otherwise the first will do.
+  const results = ref
+    ? p.allResults && !p.values
+      ? await loadAllResults(deps, ref)
+      : await withStore(originOf(request), () => deps.store.loadResultSet(ref.id, 0, 1))
+    : request.results ?? (request.result ? [request.result] : []);
   if (results.length === 0) return [];
   const first = request.index ?? 0;
   if (p.values) return [{ index: first, fields: p.values }];
