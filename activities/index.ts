@@ -13,6 +13,8 @@ import { tagMitreAction } from './mitre-tag';
 import { originOf, withStore } from './deps';
 import { actionFailure } from './errors';
 import { sendWebhookAction } from './webhook-send';
+import { insertRowsAction } from './db-insert';
+import { loadJobAction } from './job-run';
 
 export type { ActivityDeps } from './deps';
 export { Store } from './store/store';
@@ -72,6 +74,7 @@ export function createActivities(deps: ActivityDeps): ActionActivities & EngineA
     'events.index': measured('events.index', indexEventsAction(deps)),
     'mitre.risk': measured('mitre.risk', scoreMitreRiskAction(deps)),
     'risk.assign': measured('risk.assign', assignRiskAction(deps)),
+    'db.insert': measured('db.insert', insertRowsAction(deps)),
     async acquireThrottle(request) {
       const claim = await withStore('response limiter', () => deps.store.acquireThrottle(request.key, request.holder, request.windowMs));
       return { acquired: claim.acquired, until: new Date(claim.until).toISOString() };
@@ -85,5 +88,6 @@ export function createActivities(deps: ActivityDeps): ActionActivities & EngineA
     async loadStepOutputs({ runId, stepId, offset, limit }) {
       return withStore('output reader', () => deps.store.loadStepOutputs(runId, stepId, offset, limit));
     },
+    loadJob: loadJobAction(deps),
   };
 }

@@ -6,7 +6,9 @@ import { Command, Option } from 'commander';
 import { chainJsonSchema, validateChainText, type Chain, type ResultRow } from '../dsl';
 import { Store } from '../activities';
 import { encryptSecret, masterKey } from '../activities/secrets';
-import { ConfigError, connectionTypes, loadConfig, type Config } from '../worker/config';
+import { ConfigError, loadConfig, type Config } from '../worker/config';
+import { installationContext } from '../worker/jobs';
+import { databaseTableProblems } from '../activities/db-insert/tables';
 import { connectClient, readRun, runUrl, startRun, type RunReport } from '../worker/client';
 import { TemporalNotFoundError } from '../worker/temporal-server';
 import { connectWorker, createWorker, quietRuntime } from '../worker/worker';
@@ -27,7 +29,7 @@ function config(): Config {
 /** Reads and validates a chain file; throws with every problem as `FILE: PATH: message`. */
 export function loadChain(file: string, cfg: Config): Chain {
   const text = readText(file);
-  const result = validateChainText(text, { connections: connectionTypes(cfg) });
+  const result = validateChainText(text, installationContext(cfg));
   if (!result.ok) throw new CliError(result.problems.map((p) => `${file}: ${p.path || '(root)'}: ${p.message}`).join('\n'));
   return result.chain;
 }
@@ -81,7 +83,7 @@ program
   .command('validate')
   .description('exit 0 when every chain is valid; otherwise print FILE: PATH: message per problem and exit 1')
   .argument('<files...>')
-  .action((files: string[]) => {
+  .action(async (files: string[]) => {
     const cfg = config();
     let bad = 0;
     for (const file of files) {
@@ -93,10 +95,12 @@ program
         bad++;
         continue;
       }
-      const result = validateChainText(text, { connections: connectionTypes(cfg) });
-      if (result.ok) continue;
+      const result = validateChainText(text, installationContext(cfg));
+      // Tables are checked only in a chain that is otherwise valid: the check connects to databases.
+      const problems = result.ok ? await databaseTableProblems(result.chain, cfg) : result.problems;
+      if (problems.length === 0) continue;
       bad++;
-      for (const p of result.problems) console.log(`${file}: ${p.path || '(root)'}: ${p.message}`);
+      for (const p of problems) console.log(`${file}: ${p.path || '(root)'}: ${p.message}`);
     }
     if (bad > 0) process.exitCode = 1;
     else log(`${files.length} chain${files.length === 1 ? '' : 's'} valid`);
@@ -113,6 +117,8 @@ program
   .action(async (file: string, opts: { results?: string; param: string[]; wait?: boolean; json?: boolean }) => {
     const cfg = config();
     const chain = loadChain(file, cfg);
+    const tableProblems = await databaseTableProblems(chain, cfg);
+    if (tableProblems.length > 0) throw new CliError(tableProblems.map((p) => `${file}: ${p.path}: ${p.message}`).join('\n'));
     const results = loadResults(opts.results);
     const env = await temporalEnvironment(cfg, { log });
     try {

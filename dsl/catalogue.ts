@@ -6,6 +6,10 @@ import { incidentCreateParams, type IncidentCreateOutput } from './actions/incid
 import { mitreTagParams, type MitreTagOutput } from './actions/mitre-tag';
 import { eventsIndexParams, mitreRiskParams, riskAssignParams, type DocumentsOutput } from './actions/store-writes';
 import { webhookSendParams, type WebhookSendOutput } from './actions/webhook-send';
+import { dbInsertParams, type DbInsertOutput } from './actions/db-insert';
+import { jobRunParams, type JobRunOutput } from './actions/job-run';
+
+export { MAX_JOB_DEPTH, type JobRunOutput } from './actions/job-run';
 
 /** Retry policy as chains write it. */
 export interface RetrySpec {
@@ -120,10 +124,36 @@ export const CATALOGUE = {
     retry: peerRetry,
     output: ['messageId', 'accepted', 'rejected', 'alreadySent'],
   },
+  'db.insert': {
+    summary: 'Writes results to a table through a database connection (PostgreSQL, MySQL/MariaDB, SQLite) as one of its users',
+    params: dbInsertParams,
+    connection: 'required',
+    connectionTypes: ['database'],
+    rows: 'results',
+    timeout: '1m',
+    retry: peerRetry,
+    output: ['table', 'rowCount', 'alreadyWritten'],
+  },
+  'job.run': {
+    summary: 'Starts another job of the jobs directory as a child run, waiting for its outcome or not',
+    params: jobRunParams,
+    connection: 'none',
+    rows: 'result',
+    // The job's own steps carry their retries; the timeout bounds a waited-for run.
+    timeout: '1h',
+    retry: { maxAttempts: 1, initialInterval: '1s', backoff: 2, maxInterval: '1m' },
+    output: ['runId', 'status', 'steps'],
+  },
 } as const satisfies Record<string, ActionSpec>;
 
 /** A name from the catalogue. */
 export type ActionName = keyof typeof CATALOGUE;
+
+/** Actions the workflow itself carries out (a child workflow), with no activity of their own. */
+export type WorkflowActionName = 'job.run';
+
+/** Actions carried out by an activity of the same name. */
+export type ActivityActionName = Exclude<ActionName, WorkflowActionName>;
 
 /** The parameters of an action, after rendering and defaults. */
 export type ActionParams<A extends ActionName> = z.output<(typeof CATALOGUE)[A]['params']>;
@@ -138,11 +168,13 @@ export interface ActionOutputs {
   'events.index': DocumentsOutput;
   'mitre.risk': DocumentsOutput;
   'risk.assign': DocumentsOutput;
+  'db.insert': DbInsertOutput;
+  'job.run': JobRunOutput;
 }
 
 /** Names in the contract whose connectors are not part of this version yet. */
 export const PLANNED_ACTIONS = [
-  'db.insert', 'job.run', 'script.run',
+  'script.run',
   'http.post', 'sns.publish', 'xsoar.incident', 'hipchat.notify', 'teams.notify', 'pagerduty.trigger',
   'recordedfuture.enrich', 'slack.post', 'slack.webhook',
 ] as const;

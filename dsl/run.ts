@@ -1,6 +1,6 @@
 // The shapes that cross the client/workflow/activity boundaries of a run.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { ActionName, ActionOutputs, ActionParams } from './catalogue';
+import type { ActionName, ActionOutputs, ActionParams, ActivityActionName } from './catalogue';
 import type { Chain } from './chain';
 
 /** One result row handed to a run. */
@@ -102,7 +102,7 @@ export interface ActionRequest<A extends ActionName = ActionName> {
 
 /** The activities the workflow calls, one per action, registered under the action's name. */
 export type ActionActivities = {
-  [A in ActionName]: (request: ActionRequest<A>) => Promise<ActionOutputs[A]>;
+  [A in ActivityActionName]: (request: ActionRequest<A>) => Promise<ActionOutputs[A]>;
 };
 
 /** Search attributes riposte sets on every run, for filtering in the Temporal UI. */
@@ -136,4 +136,6 @@ export interface EngineActivities {
   saveStepOutputs(request: { runId: string; stepId: string; offset: number; outputs: unknown[] }): Promise<void>;
   /** Reads kept outputs back. */
   loadStepOutputs(request: { runId: string; stepId: string; offset: number; limit: number }): Promise<unknown[]>;
+  /** Finds a job of the jobs directory by name, validated, for job.run. */
+  loadJob(request: { name: string; origin: string }): Promise<{ chain: Chain }>;
 }

@@ -3,6 +3,7 @@ import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc
 import type { z } from 'zod';
 import { ACTION_NAMES, CATALOGUE, PLANNED_ACTIONS, isActionName, type ActionName, type ActionSpec } from './catalogue';
 import { chainSchema, type Chain } from './chain';
+import { cycleThrough, type JobGraph } from './job-graph';
 import { TOKEN_ROOTS, TemplateError, formatPath, inspectTemplate, isTemplate } from './template';
 
 /** One problem in a chain, with the path of the field it concerns. */
@@ -13,9 +14,11 @@ export interface Problem {
 
 /** What validation knows of the installation: the configured connections by name, and the job names. */
 export interface ValidationContext {
-  connections?: Record<string, { type: string }>;
+  connections?: Record<string, { type: string; users?: readonly string[] }>;
   /** Names of the jobs in the jobs directory, for steps that name another job. */
   jobs?: readonly string[];
+  /** Which jobs each job of the jobs directory starts, to refuse a chain that can reach itself. */
+  jobGraph?: JobGraph;
 }
 
 /** A chain that did not validate; `problems` lists every problem found. */
@@ -164,6 +167,10 @@ export function validateChain(value: unknown, context: ValidationContext = {}): 
             problems.push({ path: at('connection'), message: `connection "${connection}" is of type ${found.type}; ${action} needs one of type ${spec.connectionTypes.join(' or ')}` });
           }
         }
+        if (action === 'db.insert' && connection !== undefined && context.connections?.[connection]?.users) {
+          problems.push(...databaseUserProblems(step.with, connection, context.connections[connection].users ?? [], at));
+        }
+        if (action === 'job.run') problems.push(...jobRunProblems(raw.name, step.with, context, at));
         if (action === 'webhook.send' && connection === undefined) {
           const w = (step.with ?? {}) as Record<string, unknown>;
           if (w.host === undefined) problems.push({ path: at('with', 'host'), message: 'give the host, or name an http connection that holds the URL' });
@@ -214,6 +221,30 @@ export function validateChain(value: unknown, context: ValidationContext = {}): 
   const unique = dedupe(problems);
   if (unique.length > 0 || !parsed.success) return { ok: false, problems: unique };
   return { ok: true, chain: parsed.data, problems: [] };
+}
+
+/** db.insert names one of its connection's users, or none when the connection has at most one. */
+function databaseUserProblems(params: unknown, connection: string, users: readonly string[], at: (...rest: (string | number)[]) => string): Problem[] {
+  const user = (params as Record<string, unknown> | undefined)?.user;
+  if (typeof user === 'string' && !isTemplate(user) && !users.includes(user)) {
+    return [{ path: at('with', 'user'), message: `connection "${connection}" has no user "${user}"; its users: ${users.length ? users.join(', ') : 'none'}` }];
+  }
+  if (user === undefined && users.length > 1) return [{ path: at('with', 'user'), message: `connection "${connection}" has several users (${users.join(', ')}); name the one that writes` }];
+  return [];
+}
+
+/** job.run names a known job, and not one that leads back to this chain. */
+function jobRunProblems(chainName: unknown, params: unknown, context: ValidationContext, at: (...rest: (string | number)[]) => string): Problem[] {
+  const job = (params as Record<string, unknown> | undefined)?.job;
+  if (typeof job !== 'string' || job.length === 0 || isTemplate(job)) return [];
+  const self = typeof chainName === 'string' ? chainName : undefined;
+  if (job === self) return [{ path: at('with', 'job'), message: `job "${job}" is this chain itself; a job cannot start itself through job.run` }];
+  if (context.jobs && !context.jobs.includes(job)) {
+    return [{ path: at('with', 'job'), message: `unknown job "${job}"; jobs in the jobs directory: ${context.jobs.length ? [...context.jobs].sort().join(', ') : 'none'}` }];
+  }
+  const cycle = self && context.jobGraph ? cycleThrough(self, job, context.jobGraph) : undefined;
+  if (cycle) return [{ path: at('with', 'job'), message: `job "${job}" leads back to this chain (${cycle.join(' → ')}); a chain cannot reach itself through job.run` }];
+  return [];
 }
 
 function dedupe(problems: Problem[]): Problem[] {

@@ -44,17 +44,46 @@ const smtpConnection = z
   })
   .strict();
 
+const databaseUser = z.object({ user: z.string().min(1), password: z.string().optional() }).strict();
+
+/**
+ * A database for db.insert (the seed's JDBC connection) with its named users (the seed's JDBC users).
+ * PostgreSQL and MySQL/MariaDB need host and database; SQLite needs file (relative to the configuration file).
+ */
+const databaseConnection = z
+  .object({
+    type: z.literal('database'),
+    driver: z.enum(['postgres', 'mysql', 'sqlite']),
+    host: z.string().min(1).optional(),
+    port: z.int().min(1).max(65_535).optional(),
+    database: z.string().min(1).optional(),
+    file: z.string().min(1).optional(),
+    users: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/), databaseUser).default({}),
+    tls: tlsFiles.optional(),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.driver === 'sqlite') {
+      if (!c.file) ctx.addIssue({ code: 'custom', path: ['file'], message: 'a sqlite database needs "file", the path of the database file' });
+      return;
+    }
+    if (!c.host) ctx.addIssue({ code: 'custom', path: ['host'], message: `a ${c.driver} database needs "host"` });
+    if (!c.database) ctx.addIssue({ code: 'custom', path: ['database'], message: `a ${c.driver} database needs "database", the database name` });
+    if (Object.keys(c.users).length === 0) ctx.addIssue({ code: 'custom', path: ['users'], message: 'name at least one user: "users": { "writer": { "user": "...", "password": "env:NAME" } }' });
+  });
+
 /** A named endpoint with its credentials. Secret values may be `env:NAME` or `enc:v1:...` references. */
 export const connectionSchema = z.discriminatedUnion('type', [
   httpConnection,
   smtpConnection,
-  z.object({ type: z.literal('database') }).loose(),
+  databaseConnection,
   z.object({ type: z.literal('aws') }).loose(),
   z.object({ type: z.literal('apikey') }).loose(),
 ]);
 export type Connection = z.infer<typeof connectionSchema>;
 export type HttpConnection = z.infer<typeof httpConnection>;
 export type SmtpConnection = z.infer<typeof smtpConnection>;
+export type DatabaseConnection = z.infer<typeof databaseConnection>;
 
 /** The configuration file's schema. */
 export const configSchema = z
@@ -134,7 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   return { ...config, storeUrl, configDir };
 }
 
-/** The connections as validation sees them: names and types only. */
-export function connectionTypes(config: Config): Record<string, { type: string }> {
-  return Object.fromEntries(Object.entries(config.connections).map(([name, c]) => [name, { type: c.type }]));
+/** The connections as validation sees them: names, types and user names, never credentials. */
+export function connectionTypes(config: Config): Record<string, { type: string; users?: string[] }> {
+  return Object.fromEntries(Object.entries(config.connections).map(([name, c]) => [name, { type: c.type, ...(c.type === 'database' ? { users: Object.keys(c.users) } : {}) }]));
 }

@@ -1,5 +1,6 @@
 // Executing one step for one result (or once), shared by the run workflow and its fan-out children.
 import { ActivityFailure, ApplicationFailure, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { runJob } from './run-job';
 import {
   CATALOGUE,
   ChainValidationError,
@@ -10,7 +11,9 @@ import {
   type ActionActivities,
   type ActionName,
   type ActionOutputs,
+  type ActionParams,
   type ActionRequest,
+  type ActivityActionName,
   type ActionSpec,
   type BaseContext,
   type Chain,
@@ -50,7 +53,7 @@ export function activityOptions(step: Step): ActivityOptions {
   };
 }
 
-function callAction<A extends ActionName>(activities: ActionActivities, action: A, request: ActionRequest<A>): Promise<ActionOutputs[A]> {
+function callAction<A extends ActivityActionName>(activities: ActionActivities, action: A, request: ActionRequest<A>): Promise<ActionOutputs[A]> {
   const fn = activities[action] as (r: ActionRequest<A>) => Promise<ActionOutputs[A]>;
   return fn(request);
 }
@@ -106,6 +109,11 @@ export async function attempt(scope: Scope, steps: Record<string, StepRecord>, s
       const claim = await engine.acquireThrottle({ key: `${scope.chain.name}/${step.id}/${key}`, windowMs: durationMs(step.throttle.window), holder: executionKey });
       if (!claim.acquired) return { status: 'throttled', output: { throttledUntil: claim.until, key }, missing };
     }
+    if (action === 'job.run') {
+      const job = await runJob(scope, step, prepared.params as ActionParams<'job.run'>, index, context.result as ResultRow | undefined);
+      if ('error' in job) return { status: 'failed', error: job.error, missing };
+      return { status: 'completed', output: missing.length > 0 ? { ...job.output, missingTokens: missing } : job.output, missing };
+    }
     const rows =
       spec.rows === 'result'
         ? { result: context.result as ResultRow }
@@ -129,7 +137,7 @@ export async function attempt(scope: Scope, steps: Record<string, StepRecord>, s
       ...rows,
       ...(spec.inheritsIncident ? { incidentId: inheritedIncident(scope, steps, index) } : {}),
       ...(spec.receivesTrigger ? { trigger: scope.base.trigger } : {}),
-    } as ActionRequest;
+    } as ActionRequest<ActivityActionName>;
     const output: object = await callAction(activities, action, request);
     return { status: 'completed', output: missing.length > 0 ? { ...output, missingTokens: missing } : output, missing };
   } catch (err) {

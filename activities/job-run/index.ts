@@ -1,0 +1,34 @@
+// The engine activity behind job.run: finds a job of the jobs directory by name, validated, at run time.
+import fs from 'node:fs';
+import type { Chain } from '../../dsl';
+import { loadJobs, type JobCatalog } from '../../worker/jobs';
+import { actionFailure } from '../errors';
+import type { ActivityDeps } from '../deps';
+
+function nameInFile(file: string): unknown {
+  try {
+    return (JSON.parse(fs.readFileSync(file, 'utf8')) as { name?: unknown }).name;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads the jobs directory at each call, so a job edited since the worker started runs as it now stands. */
+export function loadJobAction(deps: ActivityDeps) {
+  return async function loadJob({ name, origin }: { name: string; origin: string }): Promise<{ chain: Chain }> {
+    let catalog: JobCatalog;
+    try {
+      catalog = loadJobs(deps.config);
+    } catch (err) {
+      throw actionFailure('ConnectionConfigError', `${origin}: cannot read the jobs directory ${deps.config.jobsDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    const found = catalog.jobs.get(name);
+    if (found) return { chain: found.chain };
+    const invalid = catalog.invalid.find((i) => nameInFile(i.file) === name);
+    if (invalid) {
+      throw actionFailure('ActionInputError', `${origin}: job "${name}" (${invalid.file}) is invalid: ${invalid.problems.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)).join('; ')}`);
+    }
+    const names = [...catalog.jobs.keys()].sort();
+    throw actionFailure('ActionInputError', `${origin}: no job "${name}" in ${catalog.dir}; jobs: ${names.length ? names.join(', ') : 'none'}`);
+  };
+}

@@ -1,0 +1,49 @@
+// job.run: another job of the jobs directory runs as a child of this run, waited for or left to run on its own.
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { ActivityFailure, ChildWorkflowFailure, ParentClosePolicy, executeChild, startChild } from '@temporalio/workflow';
+import { CATALOGUE, MAX_JOB_DEPTH, RUN_WORKFLOW, type ActionParams, type Chain, type JobRunOutput, type ResultRow, type RunInput, type RunOutcome, type Step, type Trigger } from '../dsl';
+import { engine, type Scope } from './execute';
+
+/** The child's outcome, or why it could not run or did not complete. */
+export type JobRunResult = { output: JobRunOutput } | { error: string };
+
+/**
+ * Starts the job as a child workflow whose id derives from this run, the step and the result, so a
+ * replayed or repeated execution finds the same child instead of starting a second one.
+ */
+export async function runJob(scope: Scope, step: Step, params: ActionParams<'job.run'>, index: number | null, result: ResultRow | undefined): Promise<JobRunResult> {
+  const trigger = scope.base.trigger as Trigger;
+  const depth = (trigger.type === 'job' && typeof trigger.depth === 'number' ? trigger.depth : 0) + 1;
+  if (depth > MAX_JOB_DEPTH) {
+    return { error: `job "${params.job}" would run ${depth} levels deep; job.run nests at most ${MAX_JOB_DEPTH} levels (does a job start itself through a job name built from tokens?)` };
+  }
+  let chain: Chain;
+  try {
+    ({ chain } = await engine.loadJob({ name: params.job, origin: `step "${step.id}" (job.run)` }));
+  } catch (err) {
+    if (err instanceof ActivityFailure) return { error: err.cause?.message ?? err.message };
+    throw err;
+  }
+  const workflowId = `${scope.runId}/job/${step.id}/${index ?? 'once'}`;
+  const rows = !params.passResults ? { results: [] } : index !== null ? { results: result ? [result] : [] } : scope.resultsRef ? { results: [], resultsRef: scope.resultsRef } : { results: scope.base.results };
+  const input: RunInput = {
+    chain,
+    ...rows,
+    params: params.params,
+    trigger: { type: 'job', id: workflowId, depth, parent: { job: scope.chain.name, runId: scope.runId, step: step.id, index } },
+    globals: scope.base.globals,
+  };
+  const options = { workflowId, args: [input] as [RunInput], staticSummary: `${chain.name}: started by ${scope.chain.name} step ${step.id}` };
+  try {
+    if (!params.wait) {
+      await startChild(RUN_WORKFLOW, { ...options, parentClosePolicy: ParentClosePolicy.ABANDON });
+      return { output: { runId: workflowId, status: 'running' } };
+    }
+    const outcome = await executeChild<(input: RunInput) => Promise<RunOutcome>>(RUN_WORKFLOW, { ...options, workflowExecutionTimeout: step.timeout ?? CATALOGUE['job.run'].timeout });
+    return { output: { runId: workflowId, status: 'completed', steps: Object.fromEntries(Object.entries(outcome.steps).map(([id, s]) => [id, s.status])) } };
+  } catch (err) {
+    if (err instanceof ChildWorkflowFailure) return { error: `job "${params.job}" (run ${workflowId}) failed: ${err.cause?.message ?? err.message}` };
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return { error: `job "${params.job}": a run with id ${workflowId} is already running` };
+    throw err;
+  }
+}
