@@ -12,6 +12,7 @@ import { createIncidentAction } from './incident-create';
 import { tagMitreAction } from './mitre-tag';
 import { withStore } from './deps';
 import { sendWebhookAction } from './webhook-send';
+import { runScriptAction, type ScriptDeps } from './script-run';
 
 export type { ActivityDeps } from './deps';
 export { Store } from './store/store';
@@ -55,6 +56,7 @@ export function createActivities(deps: ActivityDeps): ActionActivities & EngineA
     'events.index': measured('events.index', indexEventsAction(deps)),
     'mitre.risk': measured('mitre.risk', scoreMitreRiskAction(deps)),
     'risk.assign': measured('risk.assign', assignRiskAction(deps)),
+    'script.run': measured('script.run', runScriptAction(deps)),
     async acquireThrottle(request) {
       const claim = await withStore('response limiter', () => deps.store.acquireThrottle(request.key, request.holder, request.windowMs));
       return { acquired: claim.acquired, until: new Date(claim.until).toISOString() };
@@ -69,4 +71,9 @@ export function createActivities(deps: ActivityDeps): ActionActivities & EngineA
       return withStore('output reader', () => deps.store.loadStepOutputs(runId, stepId, offset, limit));
     },
   };
+}
+
+/** The activities of a remote script executor (`riposte worker --host NAME`): script.run only, no store. */
+export function createScriptHostActivities(deps: ScriptDeps): Pick<ActionActivities, 'script.run'> {
+  return { 'script.run': measured('script.run', runScriptAction(deps)) };
 }

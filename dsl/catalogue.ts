@@ -6,6 +6,7 @@ import { incidentCreateParams, type IncidentCreateOutput } from './actions/incid
 import { mitreTagParams, type MitreTagOutput } from './actions/mitre-tag';
 import { eventsIndexParams, mitreRiskParams, riskAssignParams, type DocumentsOutput } from './actions/store-writes';
 import { webhookSendParams, type WebhookSendOutput } from './actions/webhook-send';
+import { scriptRunParams, type ScriptRunOutput } from './actions/script-run';
 
 /** Retry policy as chains write it. */
 export interface RetrySpec {
@@ -120,6 +121,16 @@ export const CATALOGUE = {
     retry: peerRetry,
     output: ['messageId', 'accepted', 'rejected', 'alreadySent'],
   },
+  'script.run': {
+    summary: 'Runs a registered or inline script with an interpreter, or a command, in a sandbox; arguments as argv in the order given',
+    params: scriptRunParams,
+    connection: 'none',
+    rows: 'result',
+    // Outlives the script's own with.timeout (30s by default), so the sandbox reports the timeout itself.
+    timeout: '5m',
+    retry: { maxAttempts: 3, initialInterval: '2s', backoff: 2, maxInterval: '30s' },
+    output: ['exitCode', 'stdout', 'stderr', 'truncated', 'sandboxed', 'host'],
+  },
 } as const satisfies Record<string, ActionSpec>;
 
 /** A name from the catalogue. */
@@ -138,11 +149,12 @@ export interface ActionOutputs {
   'events.index': DocumentsOutput;
   'mitre.risk': DocumentsOutput;
   'risk.assign': DocumentsOutput;
+  'script.run': ScriptRunOutput;
 }
 
 /** Names in the contract whose connectors are not part of this version yet. */
 export const PLANNED_ACTIONS = [
-  'db.insert', 'job.run', 'script.run',
+  'db.insert', 'job.run',
   'http.post', 'sns.publish', 'xsoar.incident', 'hipchat.notify', 'teams.notify', 'pagerduty.trigger',
   'recordedfuture.enrich', 'slack.post', 'slack.webhook',
 ] as const;

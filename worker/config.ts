@@ -56,6 +56,30 @@ export type Connection = z.infer<typeof connectionSchema>;
 export type HttpConnection = z.infer<typeof httpConnection>;
 export type SmtpConnection = z.infer<typeof smtpConnection>;
 
+/** Where script.run finds scripts and interpreters, and how it sandboxes them. */
+export const scriptsSchema = z
+  .object({
+    /** Registered scripts (`riposte script add`); relative to the data directory. */
+    dir: z.string().default('scripts'),
+    /** Per-run jail directories are made under this one; relative to the data directory. */
+    jailDir: z.string().default('jails'),
+    /** Interpreter name to absolute path. Only these may run scripts. */
+    interpreters: z
+      .record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.+-]*$/), z.string().regex(/^\//, { message: 'give the absolute path of the interpreter' }))
+      .default({ bash: '/usr/bin/bash', python3: '/usr/bin/python3', perl: '/usr/bin/perl' }),
+    /** The bubblewrap executable; found on PATH when not given. */
+    bwrap: z.string().optional(),
+    /** Runs scripts without a sandbox when bubblewrap is missing or broken. Off unless you accept the risk. */
+    allowUnsandboxed: z.boolean().default(false),
+    /** Gives scripts the host's network (for calling a firewall's API); off by default. */
+    network: z.boolean().default(false),
+    /** Extra host paths mounted read-only at the same place in the sandbox (besides /usr). */
+    readOnlyPaths: z.array(z.string().regex(/^\//, { message: 'give an absolute path' })).default([]),
+    /** Bytes of stdout and of stderr kept; the rest is cut. */
+    outputLimit: z.int().min(1024).max(16 * 1_048_576).default(65_536),
+  })
+  .strict();
+
 /** The configuration file's schema. */
 export const configSchema = z
   .object({
@@ -78,6 +102,7 @@ export const configSchema = z
     jobsDir: z.string().default('jobs'),
     maxCachedWorkflows: z.int().min(2).default(250),
     metricsAddress: z.string().regex(/^[^:]+:\d+$/, { message: 'write host:port, e.g. 127.0.0.1:9464' }).optional(),
+    scripts: scriptsSchema.default(scriptsSchema.parse({})),
   })
   .strict();
 
@@ -130,6 +155,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       throw new ConfigError('RIPOSTE_GLOBALS: not a JSON object');
     }
   }
+  config.scripts.dir = path.resolve(config.dataDir, env.RIPOSTE_SCRIPTS_DIR ?? config.scripts.dir);
+  config.scripts.jailDir = path.resolve(config.dataDir, config.scripts.jailDir);
+  if (env.RIPOSTE_ALLOW_UNSANDBOXED) config.scripts.allowUnsandboxed = env.RIPOSTE_ALLOW_UNSANDBOXED === 'true';
   const storeUrl = env.RIPOSTE_STORE_URL ?? config.store.url ?? `sqlite:${path.join(config.dataDir, 'store.db')}`;
   return { ...config, storeUrl, configDir };
 }

@@ -5,6 +5,7 @@ import {
   ChainValidationError,
   TemplateError,
   durationMs,
+  hostTaskQueue,
   prepareStep,
   stepContext,
   type ActionActivities,
@@ -46,7 +47,7 @@ export function activityOptions(step: Step): ActivityOptions {
       nonRetryableErrorTypes: NON_RETRYABLE,
     },
     summary: `${step.id}: ${step.action}`,
-    ...(step.host ? { taskQueue: `riposte-host-${step.host}` } : {}),
+    ...(step.host ? { taskQueue: hostTaskQueue(step.host) } : {}),
   };
 }
 
