@@ -16,6 +16,7 @@ import { runExample } from './example';
 import { printReport } from './output';
 import { addScript, testScript } from './script';
 import { createScriptHostWorker } from '../worker/script-host';
+import { startConfiguredCodecServer } from '../worker/codec-server';
 
 /** A failure the CLI reports as one message and exit code 1. */
 class CliError extends Error {}
@@ -295,6 +296,23 @@ script
       }
     }
     if (report.error || report.exitCode !== 0) process.exitCode = 1;
+  });
+
+program
+  .command('codec-server')
+  .description('serve /encode and /decode for the Temporal UI, so it shows encrypted payloads decrypted')
+  .option('--port <n>', 'port on 127.0.0.1 (default temporal.codecServer.port, 8234)')
+  .action(async (opts: { port?: string }) => {
+    const cfg = config();
+    let server;
+    try {
+      server = await startConfiguredCodecServer(cfg, opts.port !== undefined ? Number(opts.port) : undefined);
+    } catch (err) {
+      throw new CliError(`codec server: ${(err as Error).message}`);
+    }
+    log(`Codec server on ${server.url} for ${cfg.temporal.codecServer.origins.join(', ')}${cfg.temporal.codecServer.token ? ' (bearer token required)' : ''}. Ctrl-C to stop.`);
+    await waitForSignal();
+    await server.close();
   });
 
 program

@@ -94,9 +94,24 @@ export const configSchema = z
         uiUrl: z.string().optional(),
         apiKey: z.string().optional(),
         tls: tlsFiles.optional(),
+        /** Encrypts every payload end to end with AES-256-GCM (see worker/codec.ts). */
+        encryptPayloads: z.boolean().default(false),
+        /** Secret reference to the payload key (32 bytes, base64); derived from the master key when absent. */
+        payloadKey: z.string().optional(),
+        /** The codec server the Temporal UI calls to show decrypted payloads. */
+        codecServer: z
+          .object({
+            port: z.int().min(0).max(65_535).default(8234),
+            /** Secret reference to a bearer token the UI must send; no check when absent. */
+            token: z.string().optional(),
+            /** Browser origins allowed to call it; the embedded UI's by default. */
+            origins: z.array(z.string()).default(['http://127.0.0.1:8233', 'http://localhost:8233']),
+          })
+          .strict()
+          .default({ port: 8234, origins: ['http://127.0.0.1:8233', 'http://localhost:8233'] }),
       })
       .strict()
-      .default({ namespace: 'default', taskQueue: DEFAULT_TASK_QUEUE }),
+      .default({ namespace: 'default', taskQueue: DEFAULT_TASK_QUEUE, encryptPayloads: false, codecServer: { port: 8234, origins: ['http://127.0.0.1:8233', 'http://localhost:8233'] } }),
     connections: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/), connectionSchema).default({}),
     globals: z.record(z.string(), z.unknown()).default({}),
     jobsDir: z.string().default('jobs'),
@@ -120,7 +135,8 @@ export class ConfigError extends Error {
 /**
  * Loads `riposte.config.json` from `RIPOSTE_CONFIG` or the working directory (optional) and applies
  * the environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_UI_URL,
- * RIPOSTE_TASK_QUEUE, RIPOSTE_METRICS_ADDRESS, RIPOSTE_STORE_URL, RIPOSTE_DATA_DIR, RIPOSTE_JOBS_DIR, RIPOSTE_GLOBALS (JSON).
+ * RIPOSTE_TASK_QUEUE, RIPOSTE_METRICS_ADDRESS, RIPOSTE_STORE_URL, RIPOSTE_DATA_DIR, RIPOSTE_JOBS_DIR, RIPOSTE_GLOBALS (JSON),
+ * RIPOSTE_SCRIPTS_DIR, RIPOSTE_ALLOW_UNSANDBOXED, RIPOSTE_ENCRYPT_PAYLOADS (true/false).
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const file = env.RIPOSTE_CONFIG ? path.resolve(cwd, env.RIPOSTE_CONFIG) : path.join(cwd, 'riposte.config.json');
@@ -157,6 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   }
   config.scripts.dir = path.resolve(config.dataDir, env.RIPOSTE_SCRIPTS_DIR ?? config.scripts.dir);
   config.scripts.jailDir = path.resolve(config.dataDir, config.scripts.jailDir);
+  if (env.RIPOSTE_ENCRYPT_PAYLOADS) config.temporal.encryptPayloads = env.RIPOSTE_ENCRYPT_PAYLOADS === 'true';
   if (env.RIPOSTE_ALLOW_UNSANDBOXED) config.scripts.allowUnsandboxed = env.RIPOSTE_ALLOW_UNSANDBOXED === 'true';
   const storeUrl = env.RIPOSTE_STORE_URL ?? config.store.url ?? `sqlite:${path.join(config.dataDir, 'store.db')}`;
   return { ...config, storeUrl, configDir };

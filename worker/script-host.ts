@@ -3,6 +3,7 @@ import { Worker } from '@temporalio/worker';
 import type { NativeConnection } from '@temporalio/worker';
 import { hostTaskQueue } from '../dsl';
 import { createScriptHostActivities } from '../activities';
+import { dataConverter } from './codec';
 import type { Config } from './config';
 
 /** Creates the executor worker for `host`: no workflows, no store, its own jail directory. */
@@ -13,5 +14,6 @@ export async function createScriptHostWorker(options: { config: Config; connecti
     taskQueue: hostTaskQueue(options.host),
     activities: createScriptHostActivities({ config: options.config, host: options.host }),
     maxConcurrentActivityTaskExecutions: 20,
+    ...(options.config.temporal.encryptPayloads ? { dataConverter: dataConverter(options.config) } : {}),
   });
 }
