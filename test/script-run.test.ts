@@ -245,6 +245,11 @@ describe('script.run validation', () => {
     expect(check({ interpreter: 'bash', script: '../etc/passwd' })[0]).toContain('steps[0].with.script: name a script registered with `riposte script add NAME FILE`');
   });
 
+  it('refuses "host" on a step that is not script.run', () => {
+    const v = validateChain({ name: 'v', steps: [{ id: 's', action: 'events.log', host: 'edge-1', with: {} }] });
+    expect(v.ok ? [] : v.problems).toEqual([{ path: 'steps[0].host', message: 'events.log runs on the chain\'s worker; "host" names a script executor and is only for script.run' }]);
+  });
+
   it('refuses a literal secret where an encrypted value is expected', () => {
     expect(check({ interpreter: 'bash', inline: 'echo', args: [{ secret: 'hunter2' }] })[0]).toMatch(/^steps\[0\]\.with\.args\[0\]/);
   });
