@@ -134,7 +134,7 @@ describe('script.run', () => {
     expect(output.stderr).toContain('cat: /etc/passwd: No such file or directory');
     expect(output.stdout).not.toContain('host-only-content');
     expect(output.stdout).not.toContain('worker-env-value');
-    expect(output.stdout.split('\n').filter(Boolean).sort()).toEqual(['HOME=/home', 'LANG=C.UTF-8', 'PATH=/usr/local/bin:/usr/bin:/bin', 'PWD=/', 'SHLVL=1', 'TMPDIR=/tmp', '_=/usr/bin/env']);
+    expect(output.stdout.split('\n').filter(Boolean).sort()).toEqual(['HOME=/home', 'LANG=C.UTF-8', 'PATH=/usr/local/bin:/usr/bin:/bin', 'PWD=/', 'RIPOSTE_ATTEMPT=1', 'SHLVL=1', 'TMPDIR=/tmp', '_=/usr/bin/env']);
   });
 
   it('kills a script that outruns its timeout together with its whole process group', async () => {
@@ -163,6 +163,12 @@ describe('script.run', () => {
     const started = history.events!.filter((e) => e.activityTaskStartedEventAttributes);
     const scriptStarts = started.filter((e) => e.activityTaskStartedEventAttributes!.attempt === 1);
     expect(started.length).toBe(scriptStarts.length);
+  });
+
+  it('retries a failed script when the step says retryOnExit, telling the script its attempt number', async () => {
+    const { report } = await run(h, [{ ...inline('echo "attempt $RIPOSTE_ATTEMPT"; [ "$RIPOSTE_ATTEMPT" -ge 2 ] || exit 1', [], { retryOnExit: true }), retry: { initialInterval: '100ms', maxAttempts: 3 } }]);
+    expect(report.status).toBe('completed');
+    expect((report.steps.sh.output as { stdout: string }).stdout).toBe('attempt 2\n');
   });
 
   it('masks an encrypted argument in the output while the script receives the value', async () => {

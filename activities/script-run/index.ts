@@ -1,7 +1,7 @@
 // script.run: a registered or inline script, or a command, run in a jail with its arguments as argv.
 import fs from 'node:fs';
 import path from 'node:path';
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { durationMs, type ActionOutputs, type ActionRequest } from '../../dsl';
 import { splitCommand } from '../../dsl/actions/script-run';
 import type { Config } from '../../worker/config';
@@ -21,6 +21,14 @@ export { probeSandbox } from './sandbox';
  * - SandboxUnavailableError: no working sandbox and unsandboxed runs are not allowed; install bubblewrap. Not retried.
  */
 export type ScriptFailureType = 'ScriptExitError' | 'ScriptTimeoutError' | 'SandboxUnavailableError';
+
+function attempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1;
+  }
+}
 
 function scriptFailure(type: ScriptFailureType, message: string, retryable: boolean): ApplicationFailure {
   return ApplicationFailure.create({ type, message, nonRetryable: !retryable });
@@ -131,6 +139,8 @@ export async function executeScript(deps: ScriptDeps, request: Pick<ActionReques
       network: cfg.network,
       readOnlyPaths: cfg.readOnlyPaths,
       bwrap: probe.ok ? probe.bwrap : null,
+      // A script can tell a retry from a first try (with retryOnExit) and act accordingly.
+      env: { RIPOSTE_ATTEMPT: String(attempt()) },
     });
   } catch (err) {
     // Spawn errors carry the argv, which may hold decrypted arguments.

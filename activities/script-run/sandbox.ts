@@ -55,6 +55,8 @@ interface JailOptions {
   readOnlyPaths: readonly string[];
   /** Host files mounted read-only inside: [host path, path in the jail]. */
   files?: readonly [string, string][];
+  /** Variables set besides {@link SCRIPT_ENV}; never secrets. */
+  env?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -78,7 +80,7 @@ function jailArgs(jail: string, options: JailOptions): string[] {
   for (const p of options.readOnlyPaths) args.push('--ro-bind', p, p);
   for (const [host, inside] of options.files ?? []) args.push('--ro-bind', host, inside);
   args.push('--chdir', '/', '--clearenv');
-  for (const [k, v] of Object.entries(SCRIPT_ENV)) args.push('--setenv', k, v);
+  for (const [k, v] of Object.entries({ ...SCRIPT_ENV, ...options.env })) args.push('--setenv', k, v);
   return args;
 }
 
@@ -96,6 +98,8 @@ export interface SandboxRequest {
   secrets: readonly string[];
   network: boolean;
   readOnlyPaths: readonly string[];
+  /** Variables set besides {@link SCRIPT_ENV} (the attempt number); never secrets. */
+  env?: Readonly<Record<string, string>>;
   /** The bubblewrap executable, or null to run without a sandbox (configuration allowed it). */
   bwrap: string | null;
 }
@@ -148,7 +152,7 @@ export async function runInSandbox(request: SandboxRequest): Promise<SandboxResu
   const stderr = new CappedText(request.outputLimit + longest);
   try {
     const [file, args, env, cwd] = request.bwrap
-      ? [request.bwrap, [...jailArgs(jail, { network: request.network, readOnlyPaths: request.readOnlyPaths, files: request.files }), '--', ...request.argv], {}, undefined]
+      ? [request.bwrap, [...jailArgs(jail, { network: request.network, readOnlyPaths: request.readOnlyPaths, files: request.files, env: request.env }), '--', ...request.argv], {}, undefined]
       : unsandboxed(jail, request);
     const child = spawn(file, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     child.stdout.on('data', (c: Buffer) => stdout.add(c));
@@ -184,7 +188,7 @@ function killGroup(pid: number | undefined): void {
 /** Without bubblewrap: the jail is only the working directory and HOME, and the environment is still scrubbed. */
 function unsandboxed(jail: string, request: SandboxRequest): [string, string[], NodeJS.ProcessEnv, string] {
   const argv = request.argv.map((a) => request.files.find(([, inside]) => inside === a)?.[0] ?? a);
-  const env = { ...SCRIPT_ENV, HOME: path.join(jail, 'home'), TMPDIR: path.join(jail, 'tmp') };
+  const env = { ...SCRIPT_ENV, ...request.env, HOME: path.join(jail, 'home'), TMPDIR: path.join(jail, 'tmp') };
   return [argv[0], argv.slice(1), env, jail];
 }
 
