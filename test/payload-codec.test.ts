@@ -13,6 +13,7 @@ import { loadConfig, type Config } from '../worker/config';
 import { startConfiguredCodecServer } from '../worker/codec-server';
 import { createWorker, quietRuntime } from '../worker/worker';
 import { fetchHistoryText } from './history-text';
+import { recordTestSecret } from './secrets-ledger';
 
 const MARKER = `analyst-${crypto.randomUUID()}`;
 const CODEC_TOKEN = `codec-${crypto.randomUUID()}`;
@@ -27,6 +28,8 @@ let codec: Awaited<ReturnType<typeof startConfiguredCodecServer>>;
 
 beforeAll(async () => {
   quietRuntime();
+  // Payload contents are only readable through the codec, so the marker counts as a secret too.
+  recordTestSecret(MARKER, CODEC_TOKEN);
   process.env.RIPOSTE_MASTER_KEY = crypto.randomBytes(32).toString('base64');
   process.env.RIPOSTE_TEST_CODEC_TOKEN = CODEC_TOKEN;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'riposte-codec-'));

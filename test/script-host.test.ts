@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { encryptSecret } from '../activities/secrets';
 import { fetchHistoryText } from './history-text';
+import { recordTestSecret } from './secrets-ledger';
 import { startHarness, type Harness } from './helpers';
 
 const CLI = path.join(__dirname, '..', 'dist', 'cli', 'main.js');
@@ -29,6 +30,7 @@ function riposte(args: string[], env: Record<string, string>): Promise<{ code: n
 }
 
 beforeAll(async () => {
+  recordTestSecret(TOKEN);
   const env = { RIPOSTE_DATA_DIR: remoteDir, RIPOSTE_CONFIG: '', RIPOSTE_MASTER_KEY: MASTER_KEY };
   fs.writeFileSync(path.join(remoteDir, 'whoami.py'), 'import socket, sys\r\nprint("py on", sys.argv[1:])\r\n');
   fs.writeFileSync(path.join(remoteDir, 'block.sh'), 'echo "sh blocks $1 for $2h"\r\n');

@@ -8,6 +8,7 @@ import { validateChain } from '../dsl';
 import { registerScript } from '../activities/script-run';
 import { encryptSecret } from '../activities/secrets';
 import { fetchHistoryText } from './history-text';
+import { recordTestSecret } from './secrets-ledger';
 import { startHarness, type Harness } from './helpers';
 
 const MASTER_KEY = crypto.randomBytes(32).toString('base64');
@@ -35,6 +36,7 @@ const SH = '#!/bin/bash\r\necho "sh $#: $1|$2|$3"\r\nexit 0\r\n';
 
 beforeAll(async () => {
   captureLogs();
+  recordTestSecret(API_TOKEN);
   process.env.RIPOSTE_MASTER_KEY = MASTER_KEY;
   h = await startHarness();
   fs.writeFileSync(path.join(outside, 'report.py'), PY);
