@@ -15,6 +15,7 @@ import { actionFailure } from './errors';
 import { sendWebhookAction } from './webhook-send';
 import { insertRowsAction } from './db-insert';
 import { loadJobAction } from './job-run';
+import { runScriptAction, type ScriptDeps } from './script-run';
 
 export type { ActivityDeps } from './deps';
 export { Store } from './store/store';
@@ -75,6 +76,7 @@ export function createActivities(deps: ActivityDeps): ActionActivities & EngineA
     'mitre.risk': measured('mitre.risk', scoreMitreRiskAction(deps)),
     'risk.assign': measured('risk.assign', assignRiskAction(deps)),
     'db.insert': measured('db.insert', insertRowsAction(deps)),
+    'script.run': measured('script.run', runScriptAction(deps)),
     async acquireThrottle(request) {
       const claim = await withStore('response limiter', () => deps.store.acquireThrottle(request.key, request.holder, request.windowMs));
       return { acquired: claim.acquired, until: new Date(claim.until).toISOString() };
@@ -90,4 +92,9 @@ export function createActivities(deps: ActivityDeps): ActionActivities & EngineA
     },
     loadJob: loadJobAction(deps),
   };
+}
+
+/** The activities of a remote script executor (`riposte worker --host NAME`): script.run only, no store. */
+export function createScriptHostActivities(deps: ScriptDeps): Pick<ActionActivities, 'script.run'> {
+  return { 'script.run': measured('script.run', runScriptAction(deps)) };
 }

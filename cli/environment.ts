@@ -5,6 +5,7 @@ import { Store } from '../activities';
 import type { Config } from '../worker/config';
 import { startDevServer, temporalAnswers, type DevServer } from '../worker/temporal-server';
 import { connectWorker, createWorker, quietRuntime } from '../worker/worker';
+import { startConfiguredCodecServer } from '../worker/codec-server';
 
 /** The embedded server's fixed ports, so the UI link stays the same between runs. */
 export const EMBEDDED_PORT = 7233;
@@ -33,11 +34,15 @@ export async function temporalEnvironment(config: Config, options: { log: (line:
     return { address: local, uiUrl: config.temporal.uiUrl ?? `http://127.0.0.1:${EMBEDDED_UI_PORT}`, embedded: false, close: async () => undefined };
   }
   options.log(`Starting the embedded Temporal server (state in ${path.join(config.dataDir, 'temporal.db')})...`);
+  // With encrypted payloads the UI asks the codec server to show them decrypted.
+  const codec = config.temporal.encryptPayloads ? await startConfiguredCodecServer(config) : undefined;
+  if (codec) options.log(`Codec server:    ${codec.url} (the UI decodes payloads through it)`);
   const server: DevServer = await startDevServer({
     dbFile: path.join(config.dataDir, 'temporal.db'),
     port: EMBEDDED_PORT,
     uiPort: EMBEDDED_UI_PORT,
     log: options.log,
+    ...(codec ? { codecEndpoint: codec.url } : {}),
   });
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
@@ -60,6 +65,7 @@ export async function temporalEnvironment(config: Config, options: { log: (line:
       }
       await store?.close();
       await server.stop();
+      await codec?.close();
     },
   };
 }

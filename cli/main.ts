@@ -16,6 +16,9 @@ import { dryRun } from './dry-run';
 import { temporalEnvironment } from './environment';
 import { runExample } from './example';
 import { printReport } from './output';
+import { addScript, testScript } from './script';
+import { createScriptHostWorker } from '../worker/script-host';
+import { startConfiguredCodecServer } from '../worker/codec-server';
 
 /** A failure the CLI reports as one message and exit code 1. */
 class CliError extends Error {}
@@ -188,11 +191,23 @@ program
 program
   .command('worker')
   .description('a worker only, for a real cluster (TEMPORAL_ADDRESS)')
-  .option('--task-queue <name>', 'task queue to poll (default from configuration)')
-  .action(async (opts: { taskQueue?: string }) => {
+.option('--task-queue <name>', 'task queue to poll (default from configuration)')
+  .option('--host <name>', 'run as the script executor for steps with this "host": poll its task queue and run only script.run')
+  .action(async (opts: { taskQueue?: string; host?: string }) => {
     const cfg = config();
     if (!cfg.temporal.address) throw new CliError('set TEMPORAL_ADDRESS (or temporal.address in riposte.config.json) to the cluster to poll; `riposte dev` runs an embedded one');
     quietRuntime({ metricsAddress: cfg.metricsAddress });
+    if (opts.host) {
+      if (opts.taskQueue) throw new CliError('give --host or --task-queue, not both');
+      const connection = await connectWorker(cfg, cfg.temporal.address);
+      const hostWorker = await createScriptHostWorker({ config: cfg, connection, host: opts.host });
+      log(`Script executor "${opts.host}" polling "${hostWorker.options.taskQueue}" on ${cfg.temporal.address}; scripts in ${cfg.scripts.dir}. Ctrl-C to stop.`);
+      const hostRunning = hostWorker.run();
+      await Promise.race([waitForSignal(), hostRunning]);
+      hostWorker.shutdown();
+      await hostRunning;
+      return;
+    }
     if (cfg.metricsAddress) log(`Prometheus metrics on http://${cfg.metricsAddress}/metrics`);
     const store = await Store.open(cfg.storeUrl);
     const connection = await connectWorker(cfg, cfg.temporal.address);
@@ -248,6 +263,62 @@ secret
   .action(() => {
     const value = fs.readFileSync(0, 'utf8').replace(/\r?\n$/, '');
     console.log(encryptSecret(value, masterKey()));
+  });
+
+const script = program.command('script').description('registered scripts for script.run');
+script
+  .command('add')
+  .description('copy FILE into the scripts directory as NAME, with Windows CR characters stripped')
+  .argument('<name>')
+  .argument('<file>')
+  .action((name: string, file: string) => {
+    try {
+      log(addScript(config(), name, file));
+    } catch (err) {
+      throw new CliError(`${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    }
+  });
+script
+  .command('test')
+  .description('run a registered script with sample arguments in the sandbox; print its output and exit code')
+  .argument('<name>')
+  .option('--arg <value>', 'an argument, in order (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option('--interpreter <name>', 'interpreter (default: from the extension or the #! line)')
+  .option('--timeout <duration>', 'time limit, e.g. 10s')
+  .option('--json', 'print as JSON')
+  .action(async (name: string, opts: { arg: string[]; interpreter?: string; timeout?: string; json?: boolean }) => {
+    let report;
+    try {
+      report = await testScript(config(), name, { args: opts.arg, interpreter: opts.interpreter, timeout: opts.timeout });
+    } catch (err) {
+      throw new CliError((err as Error).message);
+    }
+    if (opts.json) console.log(JSON.stringify(report, null, 2));
+    else {
+      if (report.error) console.log(`error: ${report.error}`);
+      else {
+        console.log(`exit code: ${report.timedOut ? 'none (killed at the time limit)' : report.exitCode}${report.sandboxed ? '' : ' (NOT sandboxed)'}`);
+        console.log(`stdout:\n${report.stdout}${report.stdout.endsWith('\n') || !report.stdout ? '' : '\n'}stderr:\n${report.stderr}${report.truncated ? '\n(output cut at the limit)' : ''}`);
+      }
+    }
+    if (report.error || report.exitCode !== 0) process.exitCode = 1;
+  });
+
+program
+  .command('codec-server')
+  .description('serve /encode and /decode for the Temporal UI, so it shows encrypted payloads decrypted')
+  .option('--port <n>', 'port on 127.0.0.1 (default temporal.codecServer.port, 8234)')
+  .action(async (opts: { port?: string }) => {
+    const cfg = config();
+    let server;
+    try {
+      server = await startConfiguredCodecServer(cfg, opts.port !== undefined ? Number(opts.port) : undefined);
+    } catch (err) {
+      throw new CliError(`codec server: ${(err as Error).message}`);
+    }
+    log(`Codec server on ${server.url} for ${cfg.temporal.codecServer.origins.join(', ')}${cfg.temporal.codecServer.token ? ' (bearer token required)' : ''}. Ctrl-C to stop.`);
+    await waitForSignal();
+    await server.close();
   });
 
 program

@@ -10,6 +10,7 @@ import { dbInsertParams, type DbInsertOutput } from './actions/db-insert';
 import { jobRunParams, type JobRunOutput } from './actions/job-run';
 
 export { MAX_JOB_DEPTH, type JobRunOutput } from './actions/job-run';
+import { scriptRunParams, type ScriptRunOutput } from './actions/script-run';
 
 /** Retry policy as chains write it. */
 export interface RetrySpec {
@@ -144,6 +145,16 @@ export const CATALOGUE = {
     retry: { maxAttempts: 1, initialInterval: '1s', backoff: 2, maxInterval: '1m' },
     output: ['runId', 'status', 'steps'],
   },
+  'script.run': {
+    summary: 'Runs a registered or inline script with an interpreter, or a command, in a sandbox; arguments as argv in the order given',
+    params: scriptRunParams,
+    connection: 'none',
+    rows: 'result',
+    // Outlives the script's own with.timeout (30s by default), so the sandbox reports the timeout itself.
+    timeout: '5m',
+    retry: { maxAttempts: 3, initialInterval: '2s', backoff: 2, maxInterval: '30s' },
+    output: ['exitCode', 'stdout', 'stderr', 'truncated', 'sandboxed', 'host'],
+  },
 } as const satisfies Record<string, ActionSpec>;
 
 /** A name from the catalogue. */
@@ -170,11 +181,11 @@ export interface ActionOutputs {
   'risk.assign': DocumentsOutput;
   'db.insert': DbInsertOutput;
   'job.run': JobRunOutput;
+  'script.run': ScriptRunOutput;
 }
 
 /** Names in the contract whose connectors are not part of this version yet. */
 export const PLANNED_ACTIONS = [
-  'script.run',
   'http.post', 'sns.publish', 'xsoar.incident', 'hipchat.notify', 'teams.notify', 'pagerduty.trigger',
   'recordedfuture.enrich', 'slack.post', 'slack.webhook',
 ] as const;

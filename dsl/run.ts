@@ -119,6 +119,11 @@ export const RUN_WORKFLOW = 'runChain';
 /** The default task queue. */
 export const DEFAULT_TASK_QUEUE = 'riposte';
 
+/** The task queue of a script executor host: a step with `host` runs its activity there. */
+export function hostTaskQueue(host: string): string {
+  return `riposte-host-${host}`;
+}
+
 /** A request to pass the response limiter: one holder per key per window. */
 export interface ThrottleRequest {
   key: string;

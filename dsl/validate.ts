@@ -175,6 +175,7 @@ export function validateChain(value: unknown, context: ValidationContext = {}): 
           const w = (step.with ?? {}) as Record<string, unknown>;
           if (w.host === undefined) problems.push({ path: at('with', 'host'), message: 'give the host, or name an http connection that holds the URL' });
         }
+        if (step.host !== undefined && action !== 'script.run') problems.push({ path: at('host'), message: `${action} runs on the chain's worker; "host" names a script executor and is only for script.run` });
       }
     }
     const checkTemplate = (text: string, path: (string | number)[]) => {

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateChain } from '../dsl';
 import { startHarness, type Harness } from './helpers';
+import { recordTestSecret } from './secrets-ledger';
 import { startSmtpPeer } from '../scripts/smtp-peer';
 
 let h: Harness;
@@ -15,6 +16,7 @@ const results = [
 
 beforeAll(async () => {
   process.env.RIPOSTE_TEST_SMTP_PASS = 'smtp-s3cret-pw';
+  recordTestSecret('smtp-s3cret-pw');
   smtp = await startSmtpPeer({ refuse: (n) => refusals?.(n), users: { soc: 'smtp-s3cret-pw' } });
   h = await startHarness((config) => {
     config.connections['soc-smtp'] = { type: 'smtp', host: '127.0.0.1', port: smtp.port, secure: false, starttls: 'never', auth: { user: 'soc', pass: 'env:RIPOSTE_TEST_SMTP_PASS' }, from: 'Riposte SOC <riposte@example.org>' };

@@ -5,6 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { INLINE_RESULTS_LIMIT, RUN_WORKFLOW, assertValidChain, SEARCH_ATTRIBUTES, type Chain, type ResultRow, type RunInput, type RunOutcome, type RunStatus, type StepRecord, type Timeframe, type Trigger } from '../dsl';
 import type { Config } from './config';
 import { readTls } from './tls';
+import { dataConverter } from './codec';
 import { resolveSecret } from '../activities/secrets';
 import type { Store } from '../activities/store/store';
 
@@ -25,7 +26,8 @@ export async function connectClient(config: Config, address: string): Promise<Cl
   const tls = readTls(config.temporal.tls);
   const apiKey = config.temporal.apiKey ? resolveSecret(config.temporal.apiKey, 'temporal.apiKey') : undefined;
   const connection = await Connection.connect({ address, ...(tls ? { tls } : {}), ...(apiKey ? { apiKey } : {}) });
-  return new Client({ connection, namespace: config.temporal.namespace });
+  const converter = dataConverter(config);
+  return new Client({ connection, namespace: config.temporal.namespace, ...(converter ? { dataConverter: converter } : {}) });
 }
 
 /** What a run is started with. */

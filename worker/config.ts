@@ -85,6 +85,30 @@ export type HttpConnection = z.infer<typeof httpConnection>;
 export type SmtpConnection = z.infer<typeof smtpConnection>;
 export type DatabaseConnection = z.infer<typeof databaseConnection>;
 
+/** Where script.run finds scripts and interpreters, and how it sandboxes them. */
+export const scriptsSchema = z
+  .object({
+    /** Registered scripts (`riposte script add`); relative to the data directory. */
+    dir: z.string().default('scripts'),
+    /** Per-run jail directories are made under this one; relative to the data directory. */
+    jailDir: z.string().default('jails'),
+    /** Interpreter name to absolute path. Only these may run scripts. */
+    interpreters: z
+      .record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.+-]*$/), z.string().regex(/^\//, { message: 'give the absolute path of the interpreter' }))
+      .default({ bash: '/usr/bin/bash', python3: '/usr/bin/python3', perl: '/usr/bin/perl' }),
+    /** The bubblewrap executable; found on PATH when not given. */
+    bwrap: z.string().optional(),
+    /** Runs scripts without a sandbox when bubblewrap is missing or broken. Off unless you accept the risk. */
+    allowUnsandboxed: z.boolean().default(false),
+    /** Gives scripts the host's network (for calling a firewall's API); off by default. */
+    network: z.boolean().default(false),
+    /** Extra host paths mounted read-only at the same place in the sandbox (besides /usr). */
+    readOnlyPaths: z.array(z.string().regex(/^\//, { message: 'give an absolute path' })).default([]),
+    /** Bytes of stdout and of stderr kept; the rest is cut. */
+    outputLimit: z.int().min(1024).max(16 * 1_048_576).default(65_536),
+  })
+  .strict();
+
 /** The configuration file's schema. */
 export const configSchema = z
   .object({
@@ -99,14 +123,30 @@ export const configSchema = z
         uiUrl: z.string().optional(),
         apiKey: z.string().optional(),
         tls: tlsFiles.optional(),
+        /** Encrypts every payload end to end with AES-256-GCM (see worker/codec.ts). */
+        encryptPayloads: z.boolean().default(false),
+        /** Secret reference to the payload key (32 bytes, base64); derived from the master key when absent. */
+        payloadKey: z.string().optional(),
+        /** The codec server the Temporal UI calls to show decrypted payloads. */
+        codecServer: z
+          .object({
+            port: z.int().min(0).max(65_535).default(8234),
+            /** Secret reference to a bearer token the UI must send; no check when absent. */
+            token: z.string().optional(),
+            /** Browser origins allowed to call it; the embedded UI's by default. */
+            origins: z.array(z.string()).default(['http://127.0.0.1:8233', 'http://localhost:8233']),
+          })
+          .strict()
+          .default({ port: 8234, origins: ['http://127.0.0.1:8233', 'http://localhost:8233'] }),
       })
       .strict()
-      .default({ namespace: 'default', taskQueue: DEFAULT_TASK_QUEUE }),
+      .default({ namespace: 'default', taskQueue: DEFAULT_TASK_QUEUE, encryptPayloads: false, codecServer: { port: 8234, origins: ['http://127.0.0.1:8233', 'http://localhost:8233'] } }),
     connections: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/), connectionSchema).default({}),
     globals: z.record(z.string(), z.unknown()).default({}),
     jobsDir: z.string().default('jobs'),
     maxCachedWorkflows: z.int().min(2).default(250),
     metricsAddress: z.string().regex(/^[^:]+:\d+$/, { message: 'write host:port, e.g. 127.0.0.1:9464' }).optional(),
+    scripts: scriptsSchema.default(scriptsSchema.parse({})),
   })
   .strict();
 
@@ -124,7 +164,8 @@ export class ConfigError extends Error {
 /**
  * Loads `riposte.config.json` from `RIPOSTE_CONFIG` or the working directory (optional) and applies
  * the environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_UI_URL,
- * RIPOSTE_TASK_QUEUE, RIPOSTE_METRICS_ADDRESS, RIPOSTE_STORE_URL, RIPOSTE_DATA_DIR, RIPOSTE_JOBS_DIR, RIPOSTE_GLOBALS (JSON).
+ * RIPOSTE_TASK_QUEUE, RIPOSTE_METRICS_ADDRESS, RIPOSTE_STORE_URL, RIPOSTE_DATA_DIR, RIPOSTE_JOBS_DIR, RIPOSTE_GLOBALS (JSON),
+ * RIPOSTE_SCRIPTS_DIR, RIPOSTE_ALLOW_UNSANDBOXED, RIPOSTE_ENCRYPT_PAYLOADS (true/false).
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const file = env.RIPOSTE_CONFIG ? path.resolve(cwd, env.RIPOSTE_CONFIG) : path.join(cwd, 'riposte.config.json');
@@ -159,6 +200,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       throw new ConfigError('RIPOSTE_GLOBALS: not a JSON object');
     }
   }
+  config.scripts.dir = path.resolve(config.dataDir, env.RIPOSTE_SCRIPTS_DIR ?? config.scripts.dir);
+  config.scripts.jailDir = path.resolve(config.dataDir, config.scripts.jailDir);
+  if (env.RIPOSTE_ENCRYPT_PAYLOADS) config.temporal.encryptPayloads = env.RIPOSTE_ENCRYPT_PAYLOADS === 'true';
+  if (env.RIPOSTE_ALLOW_UNSANDBOXED) config.scripts.allowUnsandboxed = env.RIPOSTE_ALLOW_UNSANDBOXED === 'true';
   const storeUrl = env.RIPOSTE_STORE_URL ?? config.store.url ?? `sqlite:${path.join(config.dataDir, 'store.db')}`;
   return { ...config, storeUrl, configDir };
 }

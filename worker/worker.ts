@@ -5,6 +5,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } 
 import { createActivities, Store } from '../activities';
 import type { Config } from './config';
 import { readTls } from './tls';
+import { dataConverter } from './codec';
 import { resolveSecret } from '../activities/secrets';
 import { workflowBundlerOptions } from './bundle';
 
@@ -73,6 +74,7 @@ export async function createWorker(options: RiposteWorkerOptions): Promise<Worke
     // The SDK sizes its cache from the heap limit (thousands of runs here); each cached run holds
     // its state in memory, so a bounded cache bounds memory. Evicted runs replay when they resume.
     maxCachedWorkflows: config.maxCachedWorkflows,
+    ...(config.temporal.encryptPayloads ? { dataConverter: dataConverter(config) } : {}),
     ...options.overrides,
   });
 }

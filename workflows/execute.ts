@@ -6,6 +6,7 @@ import {
   ChainValidationError,
   TemplateError,
   durationMs,
+  hostTaskQueue,
   prepareStep,
   stepContext,
   type ActionActivities,
@@ -49,7 +50,7 @@ export function activityOptions(step: Step): ActivityOptions {
       nonRetryableErrorTypes: NON_RETRYABLE,
     },
     summary: `${step.id}: ${step.action}`,
-    ...(step.host ? { taskQueue: `riposte-host-${step.host}` } : {}),
+    ...(step.host ? { taskQueue: hostTaskQueue(step.host) } : {}),
   };
 }
 

@@ -1,0 +1,180 @@
+// script.run: a registered or inline script, or a command, run in a jail with its arguments as argv.
+import fs from 'node:fs';
+import path from 'node:path';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { durationMs, type ActionOutputs, type ActionRequest } from '../../dsl';
+import { splitCommand } from '../../dsl/actions/script-run';
+import type { Config } from '../../worker/config';
+import { actionFailure } from '../errors';
+import { originOf } from '../deps';
+import { resolveSecret } from '../secrets';
+import { probeSandbox, runFileName, runInSandbox } from './sandbox';
+import { registeredScriptPath, stripCarriageReturns } from './registry';
+
+export { registerScript, registeredScriptPath, stripCarriageReturns } from './registry';
+export { probeSandbox } from './sandbox';
+
+/**
+ * Failure types of script.run, named for what the user can do:
+ * - ScriptExitError: the script ran and exited non-zero; fix the script or its input. Retried only with `retryOnExit`.
+ * - ScriptTimeoutError: the script outran `with.timeout` and was killed with its process group. Retried only with `retryOnExit`.
+ * - SandboxUnavailableError: no working sandbox and unsandboxed runs are not allowed; install bubblewrap. Not retried.
+ */
+export type ScriptFailureType = 'ScriptExitError' | 'ScriptTimeoutError' | 'SandboxUnavailableError';
+
+function attempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1;
+  }
+}
+
+function scriptFailure(type: ScriptFailureType, message: string, retryable: boolean): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: !retryable });
+}
+
+/** The tail of a text, for failure messages. */
+function tail(text: string, max = 500): string {
+  const t = text.trim();
+  return t.length > max ? `…${t.slice(-max)}` : t;
+}
+
+/** What the activity needs from the worker: the scripts configuration and, for remote executors, the host name. */
+export interface ScriptDeps {
+  config: Pick<Config, 'scripts'>;
+  /** The executor host this worker serves (`riposte worker --host NAME`). */
+  host?: string;
+}
+
+/** What one execution produced, before the exit code is judged. */
+export interface ScriptExecution {
+  exitCode: number;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  stdout: string;
+  stderr: string;
+  truncated: boolean;
+  sandboxed: boolean;
+  /** "script \"name\"", "the inline script" or "command \"prog\"", for messages. */
+  what: string;
+}
+
+/**
+ * Resolves the arguments, finds the interpreter and script, and runs it in a fresh jail. Only
+ * decrypted arguments are secret; they are masked in what the script printed. Throws for bad
+ * input and a missing sandbox, not for a non-zero exit.
+ */
+export async function executeScript(deps: ScriptDeps, request: Pick<ActionRequest<'script.run'>, 'params' | 'result' | 'stepId' | 'action'>): Promise<ScriptExecution> {
+  const origin = originOf(request);
+  const p = request.params;
+  const cfg = deps.config.scripts;
+
+  const probe = probeSandbox(cfg.bwrap);
+  if (!probe.ok && !cfg.allowUnsandboxed) {
+    throw scriptFailure('SandboxUnavailableError', `${origin}: refusing to run a script without a sandbox: ${probe.reason}. To run unsandboxed anyway, set scripts.allowUnsandboxed: true in riposte.config.json`, false);
+  }
+
+  const secrets: string[] = [];
+  const args = p.args.map((arg, i) => {
+    if (typeof arg === 'string') {
+      if (!arg.startsWith('enc:v1:')) return arg;
+      const value = resolveSecret(arg, `with.args[${i}]`);
+      secrets.push(value);
+      return value;
+    }
+    if ('literal' in arg) return arg.literal;
+    if ('secret' in arg) {
+      const value = resolveSecret(arg.secret, `with.args[${i}].secret`);
+      secrets.push(value);
+      return value;
+    }
+    const row = request.result ?? {};
+    if (!Object.prototype.hasOwnProperty.call(row, arg.property)) {
+      throw actionFailure('ActionInputError', `${origin}: with.args[${i}].property: the result has no field "${arg.property}"; fields: ${Object.keys(row).join(', ') || 'none (the run has no results)'}`);
+    }
+    const value = row[arg.property];
+    return value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  });
+
+  const files: [string, string][] = [];
+  let argv: string[];
+  let inlineFile: string | undefined;
+  if (p.command !== undefined) {
+    if (typeof p.command === 'string') {
+      const split = splitCommand(p.command);
+      if ('error' in split) throw actionFailure('ActionInputError', `${origin}: with.command: ${split.error}`);
+      argv = [...split.argv, ...args];
+    } else argv = [...p.command, ...args];
+  } else {
+    const interpreter = cfg.interpreters[p.interpreter ?? ''];
+    if (!interpreter) {
+      throw actionFailure('ActionInputError', `${origin}: with.interpreter: "${p.interpreter}" is not configured; configured: ${Object.keys(cfg.interpreters).join(', ')} (scripts.interpreters in riposte.config.json)`);
+    }
+    let source: string;
+    if (p.script !== undefined) {
+      source = registeredScriptPath(cfg.dir, p.script);
+      if (!fs.existsSync(source)) throw actionFailure('ActionInputError', `${origin}: with.script: no script "${p.script}" is registered on this worker (register it with \`riposte script add ${p.script} FILE\`)`);
+    } else {
+      fs.mkdirSync(cfg.jailDir, { recursive: true, mode: 0o700 });
+      inlineFile = path.join(cfg.jailDir, `inline-${runFileName()}`);
+      fs.writeFileSync(inlineFile, stripCarriageReturns(p.inline ?? ''), { mode: 0o644 });
+      source = inlineFile;
+    }
+    const inside = `/.riposte/${p.script ?? 'inline'}`;
+    files.push([source, inside]);
+    argv = [interpreter, inside, ...args];
+  }
+
+  const timeoutMs = durationMs(p.timeout);
+  let result;
+  try {
+    result = await runInSandbox({
+      argv,
+      files,
+      jailRoot: cfg.jailDir,
+      timeoutMs,
+      outputLimit: cfg.outputLimit,
+      secrets,
+      network: cfg.network,
+      readOnlyPaths: cfg.readOnlyPaths,
+      bwrap: probe.ok ? probe.bwrap : null,
+      // A script can tell a retry from a first try (with retryOnExit) and act accordingly.
+      env: { RIPOSTE_ATTEMPT: String(attempt()) },
+    });
+  } catch (err) {
+    // Spawn errors carry the argv, which may hold decrypted arguments.
+    const code = (err as NodeJS.ErrnoException).code;
+    throw actionFailure('ActionInputError', `${origin}: cannot start ${probe.ok ? 'the sandbox' : `"${argv[0]}"`}${code ? ` (${code})` : ''}`);
+  } finally {
+    if (inlineFile) fs.rmSync(inlineFile, { force: true });
+  }
+  const what = p.script ? `script "${p.script}"` : p.inline !== undefined ? 'the inline script' : `command "${argv[0]}"`;
+  return { ...result, exitCode: result.exitCode ?? 128, sandboxed: probe.ok, what };
+}
+
+/** Runs the script; a non-zero exit or a timeout fails the step, retried only with `retryOnExit`. */
+export function runScriptAction(deps: ScriptDeps) {
+  return async function runScript(request: ActionRequest<'script.run'>): Promise<ActionOutputs['script.run']> {
+    const origin = originOf(request);
+    const p = request.params;
+    const result = await executeScript(deps, request);
+    const what = result.what;
+    if (result.timedOut) {
+      throw scriptFailure('ScriptTimeoutError', `${origin}: ${what} ran longer than ${p.timeout} and was killed with its process group${result.stderr ? `; stderr: ${tail(result.stderr)}` : ''}`, p.retryOnExit);
+    }
+    const exitCode = result.exitCode;
+    if (exitCode !== 0) {
+      const said = tail(result.stderr) || tail(result.stdout);
+      throw scriptFailure('ScriptExitError', `${origin}: ${what} exited with code ${exitCode}${result.signal ? ` (${result.signal})` : ''}${said ? `: ${said}` : ''}`, p.retryOnExit);
+    }
+    return {
+      exitCode,
+      stdout: result.stdout,
+      stderr: result.stderr,
+      truncated: result.truncated,
+      sandboxed: result.sandboxed,
+      ...(deps.host ? { host: deps.host } : {}),
+    };
+  };
+}
