@@ -10,7 +10,7 @@ import { scoreMitreRiskAction } from './mitre-risk';
 import { assignRiskAction } from './risk-assign';
 import { createIncidentAction } from './incident-create';
 import { tagMitreAction } from './mitre-tag';
-import { originOf, withStore } from './deps';
+import { withStore } from './deps';
 import { actionFailure } from './errors';
 import { sendWebhookAction } from './webhook-send';
 import { insertRowsAction } from './db-insert';
@@ -30,7 +30,7 @@ function checked<A extends ActionName>(request: ActionRequest<A>): ActionRequest
     const params = parseRenderedParams(request.action, request.params, ['steps', request.stepIndex ?? 0, 'with']) as ActionRequest<A>['params'];
     return { ...request, params };
   } catch (err) {
-    if (err instanceof ChainValidationError) throw actionFailure('ActionInputError', `${originOf(request)}: ${err.message.replace(/\n/g, '; ')}`);
+    if (err instanceof ChainValidationError) throw actionFailure('ActionInputError', err.message.replace(/\n/g, '; '));
     throw err;
   }
 }

@@ -12,7 +12,6 @@ import {
   type ActionActivities,
   type ActionName,
   type ActionOutputs,
-  type ActionParams,
   type ActionRequest,
   type ActivityActionName,
   type ActionSpec,
@@ -111,7 +110,7 @@ export async function attempt(scope: Scope, steps: Record<string, StepRecord>, s
       if (!claim.acquired) return { status: 'throttled', output: { throttledUntil: claim.until, key }, missing };
     }
     if (action === 'job.run') {
-      const job = await runJob(scope, step, prepared.params as ActionParams<'job.run'>, index, context.result as ResultRow | undefined);
+      const job = await runJob(scope, step, prepared.params, index, context.result as ResultRow | undefined);
       if ('error' in job) return { status: 'failed', error: job.error, missing };
       return { status: 'completed', output: missing.length > 0 ? { ...job.output, missingTokens: missing } : job.output, missing };
     }

@@ -8,10 +8,40 @@ import { engine, type Scope } from './execute';
 export type JobRunResult = { output: JobRunOutput } | { error: string };
 
 /**
+ * The rendered job.run parameters with their defaults. job.run runs in the workflow, where zod is
+ * not loaded (see worker/inert-zod.ts), so the rendered values are checked here by hand; the
+ * schema in dsl/actions/job-run.ts checked everything that was not a token before the run started.
+ */
+function jobRunParamsOf(rendered: unknown, step: Step): { params: ActionParams<'job.run'> } | { error: string } {
+  const raw = (rendered ?? {}) as Record<string, unknown>;
+  const at = (field: string) => `step "${step.id}" (job.run): with.${field}`;
+  if (typeof raw.job !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/.test(raw.job)) {
+    return { error: `${at('job')}: name a job of the jobs directory (its chain "name"); rendered value: ${JSON.stringify(raw.job)}` };
+  }
+  for (const field of ['wait', 'passResults'] as const) {
+    if (raw[field] !== undefined && typeof raw[field] !== 'boolean') return { error: `${at(field)}: write true or false` };
+  }
+  if (raw.params !== undefined && (typeof raw.params !== 'object' || raw.params === null || Array.isArray(raw.params))) {
+    return { error: `${at('params')}: write an object of params` };
+  }
+  return {
+    params: {
+      job: raw.job,
+      params: (raw.params as Record<string, unknown> | undefined) ?? {},
+      wait: (raw.wait as boolean | undefined) ?? true,
+      passResults: (raw.passResults as boolean | undefined) ?? false,
+    },
+  };
+}
+
+/**
  * Starts the job as a child workflow whose id derives from this run, the step and the result, so a
  * replayed or repeated execution finds the same child instead of starting a second one.
  */
-export async function runJob(scope: Scope, step: Step, params: ActionParams<'job.run'>, index: number | null, result: ResultRow | undefined): Promise<JobRunResult> {
+export async function runJob(scope: Scope, step: Step, rendered: unknown, index: number | null, result: ResultRow | undefined): Promise<JobRunResult> {
+  const checked = jobRunParamsOf(rendered, step);
+  if ('error' in checked) return checked;
+  const params = checked.params;
   const trigger = scope.base.trigger as Trigger;
   const depth = (trigger.type === 'job' && typeof trigger.depth === 'number' ? trigger.depth : 0) + 1;
   if (depth > MAX_JOB_DEPTH) {
