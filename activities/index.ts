@@ -1,7 +1,7 @@
 // The activities a worker registers: one connector per action, under the action's name, plus the engine's own.
 import { performance } from 'node:perf_hooks';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { ActionActivities, ActionName, ActionOutputs, ActionRequest, EngineActivities } from '../dsl';
+import type { ActionActivities, ActionName, ActionOutputs, ActionRequest, EngineActivities, TriggerActivities } from '../dsl';
 import type { ActivityDeps } from './deps';
 import { sendEmailAction } from './email-send';
 import { indexEventsAction } from './events-index';
@@ -12,6 +12,7 @@ import { createIncidentAction } from './incident-create';
 import { tagMitreAction } from './mitre-tag';
 import { withStore } from './deps';
 import { sendWebhookAction } from './webhook-send';
+import { createTriggerActivities } from './triggers';
 
 export type { ActivityDeps } from './deps';
 export { Store } from './store/store';
@@ -45,7 +46,7 @@ function inActivity(): boolean {
 }
 
 /** Builds every activity with its dependencies. Adding an action adds one line here. */
-export function createActivities(deps: ActivityDeps): ActionActivities & EngineActivities {
+export function createActivities(deps: ActivityDeps): ActionActivities & EngineActivities & TriggerActivities {
   return {
     'incident.create': measured('incident.create', createIncidentAction(deps)),
     'mitre.tag': measured('mitre.tag', tagMitreAction(deps)),
@@ -68,5 +69,6 @@ export function createActivities(deps: ActivityDeps): ActionActivities & EngineA
     async loadStepOutputs({ runId, stepId, offset, limit }) {
       return withStore('output reader', () => deps.store.loadStepOutputs(runId, stepId, offset, limit));
     },
+    ...createTriggerActivities(deps),
   };
 }

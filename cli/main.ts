@@ -14,6 +14,7 @@ import { dryRun } from './dry-run';
 import { temporalEnvironment } from './environment';
 import { runExample } from './example';
 import { printReport } from './output';
+import { addTriggerCommands } from './triggers';
 
 /** A failure the CLI reports as one message and exit code 1. */
 class CliError extends Error {}
@@ -260,6 +261,8 @@ function waitForSignal(): Promise<void> {
     process.once('SIGTERM', () => resolve());
   });
 }
+
+addTriggerCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CliError || err instanceof ConfigError || err instanceof TemporalNotFoundError) {
