@@ -8,7 +8,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { ruleWorkflowId, sensorWorkflowId, validateChain, type FireReport } from '../dsl';
 import { readRun } from '../worker/client';
-import { eventRunId, fireEvent } from '../worker/events';
+import { eventRunId, fireEvent, parseEvent } from '../worker/events';
+import { loadJobs } from '../worker/jobs';
 import { changeRule, reportRuleSignals, ruleStatus } from '../worker/rule-guard';
 import { recordHeartbeat, sensorStatus } from '../worker/sensors';
 import { startHarness, startPeer, type Harness, type Received } from './helpers';
@@ -222,6 +223,17 @@ describe('the rule guard', () => {
     expect(state.reason).toBeUndefined();
     expect(await activitiesScheduled(ruleWorkflowId(rule))).toEqual([]);
     expect(bodies('/rule').filter((b) => b.rule === rule)).toEqual([]);
+  });
+});
+
+describe('the trigger examples', () => {
+  it('are a valid jobs directory and a valid Insight', () => {
+    const examples = path.join(__dirname, '..', 'examples');
+    const catalog = loadJobs({ ...h.config, jobsDir: path.join(examples, 'jobs') });
+    expect(catalog.invalid).toEqual([]);
+    expect([...catalog.jobs.keys()].sort()).toEqual(['insight-closed', 'insight-to-incident', 'rule-disabled', 'sensor-offline']);
+    const event = parseEvent({ type: 'insight.created', insight: JSON.parse(fs.readFileSync(path.join(examples, 'events', 'insight.json'), 'utf8')) });
+    expect(event.type).toBe('insight.created');
   });
 });
 
