@@ -1,10 +1,12 @@
 // The trigger commands: fire an event, sensor heartbeats and status, the rule guard's reports and changes.
 import fs from 'node:fs';
+import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { EVENT_TYPES, type FireReport, type RuleOperation, type RuleState, type SensorState } from '../dsl';
 import { loadConfig, type Config } from '../worker/config';
 import { connectClient, readRun } from '../worker/client';
-import { EventValidationError, fireEvent, parseJsonObject } from '../worker/events';
+import { EventValidationError, fireEvent, parseEvent, parseJsonObject } from '../worker/events';
+import { loadJobs } from '../worker/jobs';
 import { changeRule, reportRuleSignals, RuleGuardInputError, ruleStatus } from '../worker/rule-guard';
 import { listSensors, recordHeartbeat, SensorIdError, sensorStatus } from '../worker/sensors';
 import { temporalEnvironment } from './environment';
@@ -14,10 +16,23 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 /** A mistake in the command's input, reported as one message with exit code 1. */
 class TriggerInputError extends Error {}
 
-/** Runs a command against Temporal; input errors print their message and exit 1. */
-async function withTemporal(work: (client: Awaited<ReturnType<typeof connectClient>>, cfg: Config, env: { uiUrl?: string; embedded: boolean }) => Promise<void>): Promise<void> {
+/** Runs a command; input errors print their message and exit 1. */
+async function handled(work: () => Promise<void>): Promise<void> {
   try {
-    const cfg = loadConfig();
+    await work();
+  } catch (err) {
+    if (err instanceof TriggerInputError || err instanceof EventValidationError || err instanceof SensorIdError || err instanceof RuleGuardInputError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    throw err;
+  }
+}
+
+/** Runs a command against Temporal (TEMPORAL_ADDRESS, a running `riposte dev`, or an embedded server). */
+async function withTemporal(work: (client: Client, cfg: Config, env: { uiUrl?: string; embedded: boolean }) => Promise<void>, cfg: Config = loadConfig()): Promise<void> {
+  await handled(async () => {
     const env = await temporalEnvironment(cfg, { log });
     try {
       const client = await connectClient(cfg, env.address);
@@ -29,14 +44,7 @@ async function withTemporal(work: (client: Awaited<ReturnType<typeof connectClie
     } finally {
       await env.close();
     }
-  } catch (err) {
-    if (err instanceof TriggerInputError || err instanceof EventValidationError || err instanceof SensorIdError || err instanceof RuleGuardInputError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exitCode = 1;
-      return;
-    }
-    throw err;
-  }
+  });
 }
 
 function readFile(file: string): string {
@@ -106,12 +114,21 @@ export function addTriggerCommands(program: Command): void {
     .option('--job <name>', 'only this job (an on-demand action)')
     .option('--json', 'print the runs as JSON')
     .action(async (type: string, flags: FireFlags) => {
-      await withTemporal(async (client, cfg, env) => {
-        const report = await fireEvent(client, cfg, eventFromFlags(type, flags), { uiUrl: env.uiUrl, ...(flags.job ? { job: flags.job } : {}) });
-        // An embedded server lives only as long as this process: wait for the runs it started.
-        if (env.embedded) for (const r of report.runs) await readRun(client.workflow.getHandle(r.runId), true);
-        if (flags.json) console.log(JSON.stringify(report, null, 2));
-        else printFire(report);
+      await handled(async () => {
+        // The event and the jobs are checked before any server is contacted.
+        const cfg = loadConfig();
+        const event = parseEvent(eventFromFlags(type, flags));
+        const jobs = loadJobs(cfg);
+        // A job file that does not validate cannot start; say so rather than skip it silently.
+        for (const bad of jobs.invalid) for (const p of bad.problems) log(`${bad.file}: ${p.path || '(root)'}: ${p.message}`);
+        if (flags.job !== undefined && !jobs.jobs.has(flags.job)) throw new TriggerInputError(`--job ${flags.job}: no such job in ${jobs.dir}; jobs: ${[...jobs.jobs.keys()].join(', ') || 'none'}`);
+        await withTemporal(async (client, _cfg, env) => {
+          const report = await fireEvent(client, cfg, event, { uiUrl: env.uiUrl, jobs, ...(flags.job ? { job: flags.job } : {}) });
+          // An embedded server lives only as long as this process: wait for the runs it started.
+          if (env.embedded) for (const r of report.runs) await readRun(client.workflow.getHandle(r.runId), true);
+          if (flags.json) console.log(JSON.stringify(report, null, 2));
+          else printFire(report);
+        }, cfg);
       });
     });
 
@@ -159,8 +176,12 @@ export function addTriggerCommands(program: Command): void {
     .argument('<count>')
     .option('--name <name>', 'the rule name')
     .action(async (id: string, count: string, flags: { name?: string }) => {
+      if (!/^\d+$/.test(count)) {
+        process.stderr.write(`count "${count}": give a whole number of signals\n`);
+        process.exitCode = 1;
+        return;
+      }
       await withTemporal(async (client, cfg) => {
-        if (!/^\d+$/.test(count)) throw new TriggerInputError(`count "${count}": give a whole number of signals`);
         await reportRuleSignals(client, cfg, id, Number(count), flags.name ? { name: flags.name } : {});
         printRule(await ruleStatus(client, cfg, id));
       });

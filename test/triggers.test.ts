@@ -35,7 +35,7 @@ function hook(stepPath: string, body: Record<string, string>) {
 function insight(id: string) {
   return {
     id,
-    readableId: `INSIGHT-${id.slice(-4)}`,
+    readableId: 'INSIGHT-1042',
     name: 'Initial Access with Valid Accounts',
     entity: { entityType: '_ip', value: '10.0.0.5' },
     severity: 'HIGH',
@@ -57,7 +57,7 @@ beforeAll(async () => {
   job('guarded', { rule: guardedRule, on: ['insight.created'], steps: [hook('/guarded', { insight: '{{result.id}}' })] });
   h = await startHarness((config) => {
     config.jobsDir = jobsDir;
-    config.sensors = { defaultWindow: '2s', windows: {} };
+    config.sensors = { defaultWindow: '2s', windows: { [`steady-${suffix}`]: '3s', [`long-${suffix}`]: '1h' } };
     config.ruleGuard = { hourLimit: 10, dayLimit: 25 };
   });
 });
@@ -90,7 +90,7 @@ describe('Insight events', () => {
     expect(second.runs.every((r) => !r.started)).toBe(true);
     await settle(second);
 
-    expect(bodies('/created')).toEqual([{ insight: 'INSIGHT-ated', entity: '10.0.0.5', trigger: 'insight.created', link: `https://siem.example.org/sec/insight/${id}` }]);
+    expect(bodies('/created')).toEqual([{ insight: 'INSIGHT-1042', entity: '10.0.0.5', trigger: 'insight.created', link: `https://siem.example.org/sec/insight/${id}` }]);
     expect(peer.received.filter(at('/switched-off'))).toHaveLength(0);
     expect(peer.received.filter(at('/closed'))).toHaveLength(0);
     const incidents = await h.store.listIncidents();
@@ -177,6 +177,41 @@ describe('sensor outages', () => {
   });
 });
 
+describe('sensor heartbeats', () => {
+  it('keep a sensor that beats within its window online, each beat restarting the timer', async () => {
+    const sensor = `steady-${suffix}`;
+    for (let i = 0; i < 9; i++) {
+      await recordHeartbeat(h.client, h.config, sensor, { taskQueue: h.taskQueue });
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const state = await sensorStatus(h.client, sensor);
+    expect(state).toMatchObject({ status: 'online', windowMs: 3_000, heartbeats: 9, outages: [] });
+    const history = await h.client.workflow.getHandle(sensorWorkflowId(sensor)).fetchHistory();
+    expect(history.events!.filter((e) => e.timerStartedEventAttributes).length).toBeGreaterThanOrEqual(9);
+    expect(history.events!.some((e) => e.activityTaskScheduledEventAttributes)).toBe(false);
+  });
+
+  it('survive the watcher continuing as new', async () => {
+    const sensor = `long-${suffix}`;
+    const workflowId = sensorWorkflowId(sensor);
+    const initial = { id: sensor, name: 'core-sensor', status: 'online', windowMs: 3_600_000, heartbeats: 0, outages: [] };
+    const first = await h.client.workflow.signalWithStart('watchSensor', {
+      workflowId,
+      taskQueue: h.taskQueue,
+      args: [initial, { historyBound: 20 }],
+      signal: 'heartbeat',
+      signalArgs: [{ at: new Date().toISOString(), windowMs: 3_600_000 }],
+    });
+    for (let i = 0; i < 8; i++) {
+      await recordHeartbeat(h.client, h.config, sensor, { taskQueue: h.taskQueue });
+      await sensorStatus(h.client, sensor);
+    }
+    const description = await h.client.workflow.getHandle(workflowId).describe();
+    expect(description.runId).not.toBe(first.signaledRunId);
+    expect(await sensorStatus(h.client, sensor)).toMatchObject({ id: sensor, name: 'core-sensor', status: 'online', heartbeats: 9, outages: [] });
+  });
+});
+
 describe('the rule guard', () => {
   it('disables a rule above the hourly limit, fires rule.disabled once, and stops the rule\'s jobs', async () => {
     await reportRuleSignals(h.client, h.config, guardedRule, 6, { name: 'Excessive logins', taskQueue: h.taskQueue });
@@ -208,6 +243,28 @@ describe('the rule guard', () => {
     expect(await ruleStatus(h.client, h.config, rule)).toMatchObject({ enabled: true, signals: { hour: 0, day: 18 } });
     await reportRuleSignals(h.client, h.config, rule, 9, { taskQueue: h.taskQueue });
     expect(await ruleStatus(h.client, h.config, rule)).toMatchObject({ enabled: false, disabledBy: 'guard', reason: 'produced 27 signals in 24 hours, more than the limit of 25' });
+  });
+
+  it('keeps counting across the guard continuing as new', async () => {
+    const rule = `R-renew-${suffix}`;
+    const workflowId = ruleWorkflowId(rule);
+    const limits = { hour: 10, day: 25 };
+    const state = { id: rule, name: rule, enabled: true, prototype: false, signals: { hour: 0, day: 0 }, limits, autoDisables: 0 };
+    const first = await h.client.workflow.signalWithStart('guardRule', {
+      workflowId,
+      taskQueue: h.taskQueue,
+      args: [{ state, buckets: [] }, { historyBound: 20 }],
+      signal: 'reportSignals',
+      signalArgs: [{ count: 1, at: new Date().toISOString(), limits }],
+    });
+    for (let i = 0; i < 9; i++) {
+      await reportRuleSignals(h.client, h.config, rule, 1, { taskQueue: h.taskQueue });
+      await ruleStatus(h.client, h.config, rule);
+    }
+    expect((await h.client.workflow.getHandle(workflowId).describe()).runId).not.toBe(first.signaledRunId);
+    expect(await ruleStatus(h.client, h.config, rule)).toMatchObject({ enabled: true, signals: { hour: 10 } });
+    await reportRuleSignals(h.client, h.config, rule, 1, { taskQueue: h.taskQueue });
+    expect(await ruleStatus(h.client, h.config, rule)).toMatchObject({ enabled: false, disabledBy: 'guard', reason: 'produced 11 signals in one hour, more than the limit of 10', autoDisables: 1 });
   });
 
   it('fires nothing when a person disables, enables or moves a rule in and out of prototype mode', async () => {

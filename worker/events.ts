@@ -31,7 +31,13 @@ export interface FireOptions {
 export function parseEvent(input: unknown): RiposteEvent {
   const parsed = eventSchema.safeParse(input);
   if (parsed.success) return parsed.data;
-  throw new EventValidationError(parsed.error.issues.map((i) => `${formatPath(i.path) || '(event)'}: ${i.message}`).join('\n'));
+  throw new EventValidationError(parsed.error.issues.map((i) => `${formatPath(i.path) || '(event)'}: ${describeIssue(i.message)}`).join('\n'));
+}
+
+/** zod says "expected string, received undefined" for a missing field; say it is missing. */
+function describeIssue(message: string): string {
+  const missing = /^Invalid input: expected (\w+), received undefined$/.exec(message);
+  return missing ? `missing; give ${missing[1] === 'object' ? 'an' : 'a'} ${missing[1]}` : message;
 }
 
 /**

@@ -17,9 +17,15 @@ const KEPT_OUTAGES = 20;
 /** A long-lived watcher starts afresh before its history grows large. */
 const HISTORY_BOUND = 2_000;
 
-function shouldRenew(): boolean {
+/** Tuning of a watcher, carried across continue-as-new. */
+export interface WatcherOptions {
+  /** History events after which the watcher continues as new (default 2,000). */
+  historyBound?: number;
+}
+
+function shouldRenew(options: WatcherOptions): boolean {
   const info = workflowInfo();
-  return info.continueAsNewSuggested || info.historyLength > HISTORY_BOUND;
+  return info.continueAsNewSuggested || info.historyLength > (options.historyBound ?? HISTORY_BOUND);
 }
 
 /**
@@ -28,7 +34,7 @@ function shouldRenew(): boolean {
  * the sensor is offline and `sensor.offline` fires ONCE for that outage. The next heartbeat records
  * the recovery. No polling: the workflow sleeps on the timer and the signal.
  */
-export async function watchSensor(initial: SensorState): Promise<void> {
+export async function watchSensor(initial: SensorState, options: WatcherOptions = {}): Promise<void> {
   const state: SensorState = { ...initial, outages: [...initial.outages] };
   let pending = 0;
   setHandler(heartbeatSignal, (beat) => {
@@ -46,8 +52,8 @@ export async function watchSensor(initial: SensorState): Promise<void> {
   setHandler(sensorStatusQuery, () => state);
 
   for (;;) {
-    if (shouldRenew()) {
-      await continueAsNew<typeof watchSensor>({ ...state, outages: state.outages.slice(-KEPT_OUTAGES) });
+    if (shouldRenew(options)) {
+      await continueAsNew<typeof watchSensor>({ ...state, outages: state.outages.slice(-KEPT_OUTAGES) }, options);
     }
     if (state.status === 'online') {
       pending = 0;
@@ -64,7 +70,7 @@ export async function watchSensor(initial: SensorState): Promise<void> {
       });
       outage.runs = report.runs.map((r) => r.runId);
     } else {
-      await condition(() => state.status === 'online' || shouldRenew());
+      await condition(() => state.status === 'online' || shouldRenew(options));
     }
   }
 }
@@ -94,7 +100,7 @@ const DAY_MINUTES = 24 * 60;
  * in one durable step that a crashed worker resumes, and the state is readable by query. Counts
  * are kept per minute, so the sliding hour and 24 hours move a minute at a time.
  */
-export async function guardRule(input: RuleGuardInput): Promise<void> {
+export async function guardRule(input: RuleGuardInput, options: WatcherOptions = {}): Promise<void> {
   const state: RuleState = { ...input.state };
   let buckets: [number, number][] = input.buckets.map(([m, c]) => [m, c]);
   const toFire: { reason: string; disabledAt: string }[] = [];
@@ -165,7 +171,7 @@ export async function guardRule(input: RuleGuardInput): Promise<void> {
   setHandler(ruleStatusQuery, () => ({ ...state, signals: windows(Math.floor(Date.now() / MINUTE)) }));
 
   for (;;) {
-    await condition(() => toFire.length > 0 || shouldRenew());
+    await condition(() => toFire.length > 0 || shouldRenew(options));
     const next = toFire.shift();
     if (next) {
       await fireEvent({
@@ -175,6 +181,6 @@ export async function guardRule(input: RuleGuardInput): Promise<void> {
       });
       continue;
     }
-    await continueAsNew<typeof guardRule>({ state, buckets });
+    await continueAsNew<typeof guardRule>({ state, buckets }, options);
   }
 }
