@@ -10,8 +10,8 @@ import { ruleWorkflowId, sensorWorkflowId, validateChain, type FireReport } from
 import { readRun } from '../worker/client';
 import { eventRunId, fireEvent, parseEvent } from '../worker/events';
 import { loadJobs } from '../worker/jobs';
-import { changeRule, reportRuleSignals, ruleStatus } from '../worker/rule-guard';
-import { recordHeartbeat, sensorStatus } from '../worker/sensors';
+import { changeRule, disabledRuleOf, reportRuleSignals, ruleStatus } from '../worker/rule-guard';
+import { listSensors, recordHeartbeat, sensorStatus } from '../worker/sensors';
 import { startHarness, startPeer, type Harness, type Received } from './helpers';
 
 const suffix = crypto.randomUUID().slice(0, 8);
@@ -210,6 +210,18 @@ describe('sensor heartbeats', () => {
     expect(description.runId).not.toBe(first.signaledRunId);
     expect(await sensorStatus(h.client, sensor)).toMatchObject({ id: sensor, name: 'core-sensor', status: 'online', heartbeats: 9, outages: [] });
   });
+
+  it('are listed with every watched sensor', async () => {
+    const listed = await vi.waitFor(
+      async () => {
+        const ids = (await listSensors(h.client)).map((s) => s.id);
+        if (!ids.includes(`steady-${suffix}`) || !ids.includes(`long-${suffix}`)) throw new Error('not visible yet');
+        return ids;
+      },
+      { timeout: 20_000, interval: 250 },
+    );
+    expect(listed).toEqual([...listed].sort());
+  });
 });
 
 describe('the rule guard', () => {
@@ -231,6 +243,8 @@ describe('the rule guard', () => {
     const report = await fireEvent(h.client, h.config, { type: 'insight.created', insight: insight(`ins-${suffix}-guarded`) }, { taskQueue: h.taskQueue });
     expect(report.runs.map((r) => r.job)).not.toContain('guarded');
     expect(report.skipped).toContainEqual({ job: 'guarded', reason: `rule "${guardedRule}" is disabled (produced 11 signals in one hour, more than the limit of 10)` });
+    expect(await disabledRuleOf(h.client, { rule: guardedRule })).toMatchObject({ id: guardedRule, disabledBy: 'guard' });
+    expect(await disabledRuleOf(h.client, { rule: `R-never-${suffix}` })).toBeUndefined();
     await settle(report);
     expect(peer.received.filter(at('/guarded'))).toHaveLength(1);
   });

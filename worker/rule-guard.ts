@@ -1,6 +1,6 @@
 // The rule guard's client side: signal counts and people's changes go to the rule's guard workflow.
 import type { Client } from '@temporalio/client';
-import { RULE_WORKFLOW, ruleWorkflowId, type RuleLimits, type RuleOperation, type RuleState } from '../dsl';
+import { RULE_WORKFLOW, ruleWorkflowId, type Chain, type RuleLimits, type RuleOperation, type RuleState } from '../dsl';
 import type { Config } from './config';
 import { readRuleState } from './events';
 
@@ -66,4 +66,14 @@ export async function changeRule(client: Client, config: Config, ruleId: string,
 export async function ruleStatus(client: Client, config: Config, ruleId: string): Promise<RuleState> {
   checkRuleId(ruleId);
   return (await readRuleState(client, ruleId)) ?? { id: ruleId, name: ruleId, enabled: true, prototype: false, signals: { hour: 0, day: 0 }, limits: ruleLimits(config), autoDisables: 0 };
+}
+
+/**
+ * The state of the rule a job names when that rule is disabled, else undefined: whatever starts a
+ * job (events, schedules, the intake API) skips it while its rule is disabled.
+ */
+export async function disabledRuleOf(client: Client, chain: Pick<Chain, 'rule'>): Promise<RuleState | undefined> {
+  if (chain.rule === undefined) return undefined;
+  const state = await readRuleState(client, chain.rule);
+  return state && !state.enabled ? state : undefined;
 }
