@@ -10,7 +10,7 @@ export function createTriggerActivities(deps: ActivityDeps): TriggerActivities {
     async fireEvent(event) {
       const context = Context.current();
       try {
-        return await fireEvent(context.client, deps.config, event, { taskQueue: context.info.taskQueue, uiUrl: deps.config.temporal.uiUrl });
+        return await fireEvent(context.client, deps.config, event, { taskQueue: context.info.taskQueue, uiUrl: deps.config.temporal.uiUrl, store: deps.store });
       } catch (err) {
         // Only the message crosses into history: the jobs directory or the server may be briefly unavailable.
         const invalid = err instanceof EventValidationError;

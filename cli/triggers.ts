@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { EVENT_TYPES, type FireReport, type RuleOperation, type RuleState, type SensorState } from '../dsl';
+import { Store } from '../activities';
 import { loadConfig, type Config } from '../worker/config';
 import { connectClient, readRun } from '../worker/client';
 import { EventValidationError, fireEvent, parseEvent, parseJsonObject } from '../worker/events';
@@ -123,7 +124,14 @@ export function addTriggerCommands(program: Command): void {
         for (const bad of jobs.invalid) for (const p of bad.problems) log(`${bad.file}: ${p.path || '(root)'}: ${p.message}`);
         if (flags.job !== undefined && !jobs.jobs.has(flags.job)) throw new TriggerInputError(`--job ${flags.job}: no such job in ${jobs.dir}; jobs: ${[...jobs.jobs.keys()].join(', ') || 'none'}`);
         await withTemporal(async (client, _cfg, env) => {
-          const report = await fireEvent(client, cfg, event, { uiUrl: env.uiUrl, jobs, ...(flags.job ? { job: flags.job } : {}) });
+          // A large Insight rides by reference in the store the workers share.
+          const store = await Store.open(cfg.storeUrl);
+          let report: FireReport;
+          try {
+            report = await fireEvent(client, cfg, event, { uiUrl: env.uiUrl, jobs, store, ...(flags.job ? { job: flags.job } : {}) });
+          } finally {
+            await store.close();
+          }
           // An embedded server lives only as long as this process: wait for the runs it started.
           if (env.embedded) for (const r of report.runs) await readRun(client.workflow.getHandle(r.runId), true);
           if (flags.json) console.log(JSON.stringify(report, null, 2));

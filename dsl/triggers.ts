@@ -118,6 +118,8 @@ export interface Outage {
   runs: string[];
   /** The `sensor.recovered` record: when the next heartbeat came. */
   recoveredAt?: string;
+  /** Why firing `sensor.offline` failed, when it did. */
+  error?: string;
 }
 
 /** A sensor watcher's state, as the `sensorStatus` query answers it. */
@@ -163,6 +165,8 @@ export interface RuleState {
   limits: RuleLimits;
   /** Times the guard disabled the rule, each firing `rule.disabled` once. */
   autoDisables: number;
+  /** Why the last `rule.disabled` firing failed, when it did. */
+  fireError?: string;
 }
 
 /** The sensor watcher's workflow type; one per sensor, id `sensor/<id>`. */

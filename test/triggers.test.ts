@@ -322,3 +322,16 @@ describe('riposte fire', () => {
     expect(outcome.status).toBe('completed');
   });
 });
+
+describe('a large Insight', () => {
+  it('rides by reference in the store and still renders as the result', async () => {
+    const id = `ins-${suffix}-large`;
+    const records = Array.from({ length: 3_000 }, (_, i) => ({ srcDevice_ip: `10.1.${i % 250}.${i % 200}`, user_username: `user-${i}`, note: 'x'.repeat(200) }));
+    const report = await fireEvent(h.client, h.config, { type: 'insight.created', insight: { ...insight(id), records } }, { taskQueue: h.taskQueue, store: h.store });
+    const notify = report.runs.find((r) => r.job === 'notify-created')!;
+    const outcome = await readRun(h.client.workflow.getHandle(notify.runId), true, h.store);
+    expect(outcome.status).toBe('completed');
+    expect(bodies('/created').at(-1)).toEqual({ insight: 'INSIGHT-1042', entity: '10.0.0.5', trigger: 'insight.created', link: `https://siem.example.org/sec/insight/${id}` });
+    await settle(report);
+  });
+});

@@ -3,6 +3,7 @@ import crypto from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { z } from 'zod';
 import { eventResult, eventSchema, formatPath, ruleWorkflowId, type EventInput, type FireReport, type RiposteEvent, type RuleState, type Trigger } from '../dsl';
+import type { Store } from '../activities/store/store';
 import type { Config } from './config';
 import { runUrl, startRun } from './client';
 import { loadJobs, type JobCatalog } from './jobs';
@@ -25,6 +26,8 @@ export interface FireOptions {
   job?: string;
   /** The jobs, when already loaded; otherwise read from `config.jobsDir`. */
   jobs?: JobCatalog;
+  /** Where an Insight too large for one payload is kept as the run's results. */
+  store?: Store;
 }
 
 /** Validates an event as the CLI or the intake API received it; the message names each bad field. */
@@ -115,7 +118,7 @@ export async function fireEvent(client: Client, config: Config, input: EventInpu
     const runId = eventRunId(event.type, id, name);
     let started = true;
     try {
-      await startRun(client, { chain, results: [eventResult(event)], trigger, taskQueue, globals: config.globals, uiUrl: options.uiUrl, workflowId: runId, workflowIdReusePolicy: 'REJECT_DUPLICATE' });
+      await startRun(client, { chain, results: [eventResult(event)], trigger, taskQueue, globals: config.globals, uiUrl: options.uiUrl, workflowId: runId, workflowIdReusePolicy: 'REJECT_DUPLICATE', ...(options.store ? { store: options.store } : {}) });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       started = false;

@@ -23,6 +23,12 @@ export interface WatcherOptions {
   historyBound?: number;
 }
 
+/** The message of an activity failure (its cause's, which names the event). */
+function errorMessage(err: unknown): string {
+  const cause = (err as { cause?: { message?: string } }).cause;
+  return cause?.message ?? (err as Error).message ?? String(err);
+}
+
 function shouldRenew(options: WatcherOptions): boolean {
   const info = workflowInfo();
   return info.continueAsNewSuggested || info.historyLength > (options.historyBound ?? HISTORY_BOUND);
@@ -63,12 +69,17 @@ export async function watchSensor(initial: SensorState, options: WatcherOptions 
       const offlineAt = new Date(Date.now()).toISOString();
       const outage: Outage = { offlineAt, runs: [] };
       state.outages.push(outage);
-      const report = await fireEvent({
-        type: 'sensor.offline',
-        id: `${state.id}@${offlineAt}`,
-        sensor: { id: state.id, ...(state.name ? { name: state.name } : {}), ...(state.lastHeartbeat ? { lastHeartbeat: state.lastHeartbeat } : {}), offlineAt, window: `${state.windowMs / 1000}s` },
-      });
-      outage.runs = report.runs.map((r) => r.runId);
+      try {
+        const report = await fireEvent({
+          type: 'sensor.offline',
+          id: `${state.id}@${offlineAt}`,
+          sensor: { id: state.id, ...(state.name ? { name: state.name } : {}), ...(state.lastHeartbeat ? { lastHeartbeat: state.lastHeartbeat } : {}), offlineAt, window: `${state.windowMs / 1000}s` },
+        });
+        outage.runs = report.runs.map((r) => r.runId);
+      } catch (err) {
+        // The watcher must outlive a failed firing: it is recorded, and the sensor stays watched.
+        outage.error = errorMessage(err);
+      }
     } else {
       await condition(() => state.status === 'online' || shouldRenew(options));
     }
@@ -174,11 +185,17 @@ export async function guardRule(input: RuleGuardInput, options: WatcherOptions =
     await condition(() => toFire.length > 0 || shouldRenew(options));
     const next = toFire.shift();
     if (next) {
-      await fireEvent({
-        type: 'rule.disabled',
-        id: `${state.id}@${next.disabledAt}`,
-        rule: { id: state.id, name: state.name, reason: next.reason, disabledAt: next.disabledAt, signals: { ...state.signals }, limits: { ...state.limits } },
-      });
+      try {
+        await fireEvent({
+          type: 'rule.disabled',
+          id: `${state.id}@${next.disabledAt}`,
+          rule: { id: state.id, name: state.name, reason: next.reason, disabledAt: next.disabledAt, signals: { ...state.signals }, limits: { ...state.limits } },
+        });
+        delete state.fireError;
+      } catch (err) {
+        // The guard must outlive a failed firing: it is recorded in the rule's state.
+        state.fireError = errorMessage(err);
+      }
       continue;
     }
     await continueAsNew<typeof guardRule>({ state, buckets }, options);
