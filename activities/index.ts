@@ -1,7 +1,7 @@
 // The activities a worker registers: one connector per action, under the action's name, plus the engine's own.
 import { performance } from 'node:perf_hooks';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { ChainValidationError, parseRenderedParams, type ActionActivities, type ActionName, type ActionOutputs, type ActionRequest, type EngineActivities } from '../dsl';
+import { ChainValidationError, parseRenderedParams, type ActionActivities, type ActionName, type ActionOutputs, type ActionRequest, type EngineActivities, type TriggerActivities } from '../dsl';
 import type { ActivityDeps } from './deps';
 import { sendEmailAction } from './email-send';
 import { indexEventsAction } from './events-index';
@@ -16,6 +16,7 @@ import { sendWebhookAction } from './webhook-send';
 import { insertRowsAction } from './db-insert';
 import { loadJobAction } from './job-run';
 import { runScriptAction, type ScriptDeps } from './script-run';
+import { createTriggerActivities } from './triggers';
 
 export type { ActivityDeps } from './deps';
 export { Store } from './store/store';
@@ -65,7 +66,7 @@ function inActivity(): boolean {
 }
 
 /** Builds every activity with its dependencies. Adding an action adds one line here. */
-export function createActivities(deps: ActivityDeps): ActionActivities & EngineActivities {
+export function createActivities(deps: ActivityDeps): ActionActivities & EngineActivities & TriggerActivities {
   return {
     'incident.create': measured('incident.create', createIncidentAction(deps)),
     'mitre.tag': measured('mitre.tag', tagMitreAction(deps)),
@@ -91,6 +92,7 @@ export function createActivities(deps: ActivityDeps): ActionActivities & EngineA
       return withStore('output reader', () => deps.store.loadStepOutputs(runId, stepId, offset, limit));
     },
     loadJob: loadJobAction(deps),
+    ...createTriggerActivities(deps),
   };
 }
 

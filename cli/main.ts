@@ -19,6 +19,7 @@ import { printReport } from './output';
 import { addScript, testScript } from './script';
 import { createScriptHostWorker } from '../worker/script-host';
 import { startConfiguredCodecServer } from '../worker/codec-server';
+import { addTriggerCommands } from './triggers';
 
 /** A failure the CLI reports as one message and exit code 1. */
 class CliError extends Error {}
@@ -337,6 +338,8 @@ function waitForSignal(): Promise<void> {
     process.once('SIGTERM', () => resolve());
   });
 }
+
+addTriggerCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CliError || err instanceof ConfigError || err instanceof TemporalNotFoundError) {

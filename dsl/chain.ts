@@ -82,6 +82,8 @@ export const chainSchema = z
     schedule: scheduleSchema.optional(),
     search: searchSchema.optional(),
     timeframe: duration.optional(),
+    /** The detection rule this job responds to: while the rule is disabled, its jobs do not start. */
+    rule: z.string().min(1).optional(),
     steps: z.array(stepSchema).min(1, { message: 'a chain needs at least one step' }),
   })
   .strict();

@@ -10,3 +10,4 @@ export * from './json-schema';
 export * from './prepare';
 export * from './insight';
 export * from './job-graph';
+export * from './triggers';

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { ACTION_NAMES, CATALOGUE, PLANNED_ACTIONS, isActionName, type ActionName, type ActionSpec } from './catalogue';
 import { chainSchema, type Chain } from './chain';
 import { cycleThrough, type JobGraph } from './job-graph';
+import { checkEventSubscriptions } from './triggers';
 import { TOKEN_ROOTS, TemplateError, formatPath, inspectTemplate, isTemplate } from './template';
 
 /** One problem in a chain, with the path of the field it concerns. */
@@ -219,6 +220,7 @@ export function validateChain(value: unknown, context: ValidationContext = {}): 
     if (throttle && typeof throttle.key === 'string') checkTemplate(throttle.key, ['throttle', 'key']);
   });
 
+  problems.push(...checkEventSubscriptions(raw));
   const unique = dedupe(problems);
   if (unique.length > 0 || !parsed.success) return { ok: false, problems: unique };
   return { ok: true, chain: parsed.data, problems: [] };

@@ -1,7 +1,7 @@
 // Starting runs and reading their outcome in the shape of the CLI contract.
 import crypto from 'node:crypto';
 import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, type WorkflowIdReusePolicy } from '@temporalio/common';
 import { INLINE_RESULTS_LIMIT, RUN_WORKFLOW, assertValidChain, SEARCH_ATTRIBUTES, type Chain, type ResultRow, type RunInput, type RunOutcome, type RunStatus, type StepRecord, type Timeframe, type Trigger } from '../dsl';
 import type { Config } from './config';
 import { readTls } from './tls';
@@ -43,6 +43,8 @@ export interface StartRunOptions {
   workflowId?: string;
   /** Where results too large for a payload are kept; the workers must share it. */
   store?: Store;
+  /** What a start does when the workflow id was used before (event starts refuse duplicates). */
+  workflowIdReusePolicy?: WorkflowIdReusePolicy;
 }
 
 /** Starts a run of a validated chain; the chain travels in the workflow input. */
@@ -75,6 +77,7 @@ export async function startRun(client: Client, options: StartRunOptions): Promis
     args: [input],
     staticSummary: `${options.chain.name}: ${options.results.length} result(s)${resultsRef ? ' by reference' : ''}, ${options.chain.steps.length} step(s)`,
     typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.job, value: options.chain.name }],
+    ...(options.workflowIdReusePolicy ? { workflowIdReusePolicy: options.workflowIdReusePolicy } : {}),
   });
 }
 

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_TASK_QUEUE, formatPath } from '../dsl';
+import { DEFAULT_TASK_QUEUE, DURATION_PATTERN, formatPath } from '../dsl';
 
 const tlsFiles = z
   .object({
@@ -147,6 +147,19 @@ export const configSchema = z
     maxCachedWorkflows: z.int().min(2).default(250),
     metricsAddress: z.string().regex(/^[^:]+:\d+$/, { message: 'write host:port, e.g. 127.0.0.1:9464' }).optional(),
     scripts: scriptsSchema.default(scriptsSchema.parse({})),
+    /** Sensor silence windows: a sensor silent this long is offline. */
+    sensors: z
+      .object({
+        defaultWindow: z.string().regex(DURATION_PATTERN, { message: 'not a duration; write e.g. "90s", "10m" or "1h"' }).default('10m'),
+        windows: z.record(z.string(), z.string().regex(DURATION_PATTERN, { message: 'not a duration; write e.g. "90s", "10m" or "1h"' })).default({}),
+      })
+      .strict()
+      .default({ defaultWindow: '10m', windows: {} }),
+    /** Rule guard limits: a rule above either is disabled automatically (the Cloud SIEM defaults). */
+    ruleGuard: z
+      .object({ hourLimit: z.int().min(1).default(100_000), dayLimit: z.int().min(1).default(1_000_000) })
+      .strict()
+      .default({ hourLimit: 100_000, dayLimit: 1_000_000 }),
   })
   .strict();
 

@@ -1,0 +1,21 @@
+// The activity the sensor and rule watchers call to fire their events, through the same code as the CLI.
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { TriggerActivities } from '../dsl';
+import { EventValidationError, fireEvent } from '../worker/events';
+import type { ActivityDeps } from './deps';
+
+/** Builds the trigger activities; runs start on the task queue of the worker that fires them. */
+export function createTriggerActivities(deps: ActivityDeps): TriggerActivities {
+  return {
+    async fireEvent(event) {
+      const context = Context.current();
+      try {
+        return await fireEvent(context.client, deps.config, event, { taskQueue: context.info.taskQueue, uiUrl: deps.config.temporal.uiUrl, store: deps.store });
+      } catch (err) {
+        // Only the message crosses into history: the jobs directory or the server may be briefly unavailable.
+        const invalid = err instanceof EventValidationError;
+        throw ApplicationFailure.create({ type: invalid ? 'EventValidationError' : 'EventFiringError', message: `firing ${event.type}: ${(err as Error).message}`, nonRetryable: invalid });
+      }
+    },
+  };
+}
