@@ -12,6 +12,7 @@ import { createIncidentAction } from './incident-create';
 import { tagMitreAction } from './mitre-tag';
 import { withStore } from './deps';
 import { sendWebhookAction } from './webhook-send';
+import { runSearchActivity } from './search';
 
 export type { ActivityDeps } from './deps';
 export { Store } from './store/store';
@@ -68,5 +69,6 @@ export function createActivities(deps: ActivityDeps): ActionActivities & EngineA
     async loadStepOutputs({ runId, stepId, offset, limit }) {
       return withStore('output reader', () => deps.store.loadStepOutputs(runId, stepId, offset, limit));
     },
+    runSearch: runSearchActivity(deps),
   };
 }

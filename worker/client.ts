@@ -1,7 +1,7 @@
 // Starting runs and reading their outcome in the shape of the CLI contract.
 import crypto from 'node:crypto';
 import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, type WorkflowIdReusePolicy } from '@temporalio/common';
 import { INLINE_RESULTS_LIMIT, RUN_WORKFLOW, SEARCH_ATTRIBUTES, type Chain, type ResultRow, type RunInput, type RunOutcome, type RunStatus, type StepRecord, type Timeframe, type Trigger } from '../dsl';
 import type { Config } from './config';
 import { readTls } from './tls';
@@ -17,6 +17,8 @@ export interface RunReport {
   status: RunState;
   url?: string;
   error?: string;
+  /** The job's search found nothing, so the chain did not run (the job does not say `runOnEmpty`). */
+  noResults?: true;
   steps: Record<string, { status: StepRecord['status']; output?: unknown; outputs?: unknown[]; counts?: StepRecord['counts']; error?: string }>;
 }
 
@@ -41,6 +43,8 @@ export interface StartRunOptions {
   workflowId?: string;
   /** Where results too large for a payload are kept; the workers must share it. */
   store?: Store;
+  /** Set to "REJECT_DUPLICATE" so a workflow id (a trigger id) starts at most one run, ever. */
+  workflowIdReusePolicy?: WorkflowIdReusePolicy;
 }
 
 /** Starts a run of a validated chain; the chain travels in the workflow input. */
@@ -71,6 +75,7 @@ export async function startRun(client: Client, options: StartRunOptions): Promis
     args: [input],
     staticSummary: `${options.chain.name}: ${options.results.length} result(s)${resultsRef ? ' by reference' : ''}, ${options.chain.steps.length} step(s)`,
     typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.job, value: options.chain.name }],
+    ...(options.workflowIdReusePolicy ? { workflowIdReusePolicy: options.workflowIdReusePolicy } : {}),
   });
 }
 
@@ -119,7 +124,7 @@ export async function readRun(handle: WorkflowHandle, wait: boolean, store?: Sto
   if (wait) {
     try {
       const outcome = (await handle.result()) as RunOutcome;
-      return { runId: handle.workflowId, status: 'completed', steps: await reportSteps(outcome.steps, store) };
+      return { runId: handle.workflowId, status: 'completed', ...(outcome.noResults ? { noResults: true as const } : {}), steps: await reportSteps(outcome.steps, store) };
     } catch (err) {
       return failedReport(handle.workflowId, err, store);
     }
