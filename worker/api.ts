@@ -47,8 +47,8 @@ class ApiError extends Error {
   }
 }
 
-const resultsSchema = z.array(z.record(z.string(), z.unknown()), { message: 'give the results as a JSON array of objects' }).max(1_000_000).default([]);
-const paramsSchema = z.record(z.string(), z.unknown()).default({});
+const resultsSchema = z.array(z.record(z.string(), z.unknown(), { message: 'each result must be a JSON object' }), { message: 'give the results as a JSON array of objects' }).max(1_000_000).default([]);
+const paramsSchema = z.record(z.string(), z.unknown(), { message: 'give the params as a JSON object' }).default({});
 const triggerIdSchema = z.string().regex(TRIGGER_ID_PATTERN, { message: 'use 1-200 letters, digits, ".", "_", ":", "@" and "-", starting with a letter or digit' });
 
 /** POST /v1/jobs/{name}/runs */
