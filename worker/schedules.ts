@@ -83,7 +83,12 @@ function desiredSchedule(config: Config, chain: Chain, options: SyncOptions): De
   const schedule = chain.schedule!;
   const input: RunInput = { chain, results: [], trigger: { type: 'schedule' }, globals: config.globals, ...(options.uiUrl ? { uiUrl: options.uiUrl } : {}) };
   const spec = specOf(schedule);
-  const fingerprint = crypto.createHash('sha256').update(JSON.stringify({ spec, input, overlap: schedule.overlap, taskQueue: config.temporal.taskQueue })).digest('hex').slice(0, 16);
+  // `active` shows as the paused state, so turning a job on or off reads as a pause or resume, not an update.
+  const fingerprint = crypto
+    .createHash('sha256')
+    .update(JSON.stringify({ spec, input: { ...input, chain: { ...chain, active: true } }, overlap: schedule.overlap, taskQueue: config.temporal.taskQueue }))
+    .digest('hex')
+    .slice(0, 16);
   return {
     id: scheduleId(chain.name),
     job: chain.name,

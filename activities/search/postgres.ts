@@ -7,12 +7,14 @@ import { actionFailure } from '../errors';
 const USER_ERROR_CLASSES = ['22', '42', '28', '3D', '3F'];
 
 /**
- * Rewrites `:from` and `:to` into `$1` and `$2` (outside quotes, not in `::casts`) and returns how
- * many parameters the query uses, so PostgreSQL is never handed more values than it expects.
+ * Rewrites `:from` and `:to` (outside quotes, not in `::casts`) into positional parameters numbered
+ * in order of first use, and says which window bound each parameter carries: PostgreSQL refuses
+ * parameters the query does not use. A query written with `$1`/`$2` binds from and to as they are.
  */
-export function bindWindow(sql: string): { text: string; count: number } {
+export function bindWindow(sql: string): { text: string; bounds: ('from' | 'to')[] } {
   let out = '';
   let quote: string | null = null;
+  const bounds: ('from' | 'to')[] = [];
   for (let i = 0; i < sql.length; i++) {
     const c = sql[i];
     if (quote) {
@@ -25,24 +27,28 @@ export function bindWindow(sql: string): { text: string; count: number } {
       out += c;
       continue;
     }
-    const named = /^:(from|to)\b/.exec(sql.slice(i));
-    if (c === ':' && named && sql[i - 1] !== ':') {
-      out += named[1] === 'from' ? '$1' : '$2';
+    const named = c === ':' && sql[i - 1] !== ':' ? /^:(from|to)\b/.exec(sql.slice(i)) : null;
+    if (named) {
+      const bound = named[1] as 'from' | 'to';
+      if (!bounds.includes(bound)) bounds.push(bound);
+      out += `$${bounds.indexOf(bound) + 1}`;
       i += named[0].length - 1;
       continue;
     }
     out += c;
   }
-  const used = [...out.matchAll(/\$(\d+)/g)].map((m) => Number(m[1]));
-  return { text: out, count: Math.max(0, ...used) };
+  if (bounds.length > 0) return { text: out, bounds };
+  const used = Math.max(0, ...[...out.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+  return { text: out, bounds: (['from', 'to'] as const).slice(0, used) };
 }
 
 /** Runs the query; failures name the search and the server's answer, never the connection URL. */
 export async function queryPostgres(options: { where: string; url: string; sql: string; from: string | null; to: string | null; limit: number }): Promise<unknown[]> {
-  const { text, count } = bindWindow(options.sql);
-  if (count > 2) throw actionFailure('ActionInputError', `${options.where}: the query uses $${count}; only $1 (from) and $2 (to), or :from and :to, are bound`);
-  if (count > 0 && (options.from === null || options.to === null)) throw actionFailure('ActionInputError', `${options.where}: the query binds the time window but the job has no "timeframe"; add one such as "15m"`);
-  const values = [options.from, options.to].slice(0, count);
+  const { text, bounds } = bindWindow(options.sql);
+  const highest = Math.max(0, ...[...text.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+  if (highest > 2) throw actionFailure('ActionInputError', `${options.where}: the query uses $${highest}; only $1 (from) and $2 (to), or :from and :to, are bound`);
+  if (bounds.length > 0 && (options.from === null || options.to === null)) throw actionFailure('ActionInputError', `${options.where}: the query binds the time window but the job has no "timeframe"; add one such as "15m"`);
+  const values = bounds.map((b) => (b === 'from' ? options.from : options.to));
   const client = new Client({ connectionString: options.url, connectionTimeoutMillis: 10_000, statement_timeout: 120_000, application_name: 'riposte search' });
   client.on('error', () => undefined);
   try {
