@@ -1,11 +1,13 @@
 // The intake API as a SIEM calls it over real HTTP: auth, validation, size limit, idempotent starts, run reports, events.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi, listenApi } from '../worker/api';
+import { watchProgress } from '../worker/progress';
 import { startHarness, startPeer, type Harness } from './helpers';
 
 const curl = promisify(execFile);
@@ -198,6 +200,49 @@ describe('intake API', () => {
     const bad = await call('POST', '/v1/events/rule.signals', { token: WRITER, body: { ruleId: 'MATCH-S00123', count: -1 } });
     expect(bad.body.problems).toEqual([{ path: 'count', message: expect.any(String) }]);
     expect((await call('POST', '/v1/events/sensor.exploded', { token: WRITER, body: {} })).status).toBe(404);
+  });
+
+  it('shows the live progress of a running each step, through the API and the progress lines of run --wait', async () => {
+    // A peer that holds every request until the test lets it answer, so the run waits mid-step.
+    const held: http.ServerResponse[] = [];
+    const slow = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => held.push(res));
+    });
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+    const port = (slow.address() as { port: number }).port;
+    const release = () => held.splice(0).forEach((res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+    try {
+      const chain = { name: 'slow-hooks', steps: [{ id: 'hook', action: 'webhook.send', mode: 'each', concurrency: 1, with: { protocol: 'http', host: '127.0.0.1', port, body: { ip: '{{result.ip}}' } } }] };
+      const started = await call('POST', '/v1/runs', { token: WRITER, body: { chain, results: [{ ip: 'a' }, { ip: 'b' }, { ip: 'c' }] } });
+      const lines: string[] = [];
+      const watcher = watchProgress(h.client.workflow.getHandle(started.body.runId), (l) => lines.push(l), 100);
+      const progressAt = async (done: number) => {
+        for (;;) {
+          const run = await call('GET', `/v1/runs/${started.body.runId}`, { token: READER });
+          if (run.body.progress?.done === done && held.length === 1) return run.body;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      };
+      const first = await progressAt(0);
+      expect(first).toMatchObject({ status: 'running', progress: { currentStep: 'hook', done: 0, total: 3 } });
+      while (!lines.includes('  ... step "hook": 0/3 results')) await new Promise((r) => setTimeout(r, 50));
+      release();
+      expect((await progressAt(1)).progress).toEqual({ currentStep: 'hook', done: 1, total: 3 });
+      while (!lines.includes('  ... step "hook": 1/3 results')) await new Promise((r) => setTimeout(r, 50));
+      release();
+      await progressAt(2);
+      release();
+      const done = await waitForRun(started.body.runId);
+      watcher.stop();
+      expect(done.body).toMatchObject({ status: 'completed', steps: { hook: { status: 'completed' } } });
+      expect(done.body.progress).toBeUndefined();
+      expect(lines.slice(0, 2)).toEqual(['  ... step "hook": 0/3 results', '  ... step "hook": 1/3 results']);
+    } finally {
+      release();
+      slow.closeAllConnections();
+      await new Promise((r) => slow.close(r));
+    }
   });
 
   it('serves its OpenAPI document without a token', async () => {
