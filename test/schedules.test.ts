@@ -1,10 +1,14 @@
 // Scheduled search jobs on the real dev server and PostgreSQL: schedules that fire, sync, and searches over the job's window.
+import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { validateChain } from '../dsl';
+import { connectionTypes } from '../worker/config';
 import { loadJobs } from '../worker/jobs';
 import { formatChanges, scheduleId, syncSchedules } from '../worker/schedules';
 import { bindWindow } from '../activities/search/postgres';
@@ -187,6 +191,34 @@ describe('scheduled search jobs', () => {
     expect(report.status).toBe('failed');
     expect(report.error).toBe(`search of job "broken-${suffix}": PostgreSQL answered 42P01: relation "no_such_table_here" does not exist`);
     expect(report.error).not.toContain('postgres://');
+  });
+
+  it('refuses at validation a search on an unknown connection or one of the wrong type', () => {
+    const context = { connections: connectionTypes(h.config) };
+    const chain = (search: object) => ({ name: 'v', search, steps: [{ id: 'log', action: 'events.log' }] });
+    expect(validateChain(chain({ connection: 'nowhere', sql: 'SELECT 1' }), context).problems).toEqual([
+      { path: 'search.connection', message: 'unknown connection "nowhere"; configured: siemdb, siemapi' },
+    ]);
+    expect(validateChain(chain({ connection: 'siemapi', sql: 'SELECT 1' }), context).problems).toEqual([
+      { path: 'search.connection', message: 'connection "siemapi" is of type http; a search with "sql" needs one of type database' },
+    ]);
+    expect(validateChain(chain({ connection: 'siemdb', sql: 'SELECT 1', url: '/x' }), context).problems).toEqual([{ path: 'search', message: 'give exactly one of "sql" or "url"' }]);
+  });
+
+  it('prints what riposte schedules sync --dry-run would change and changes nothing', async () => {
+    const job = `cli-dry-${suffix}`;
+    writeJob(loginSearch(job, { schedule: { cron: '*/5 * * * *', timezone: 'UTC' } }));
+    try {
+      const cli = path.join(__dirname, '..', 'dist', 'cli', 'main.js');
+      const config = path.join(h.dataDir, 'cli.config.json');
+      fs.writeFileSync(config, JSON.stringify({ connections: { siemdb: { type: 'database', driver: 'postgres', url: 'env:RIPOSTE_TEST_SEARCH_DB' } } }));
+      const env = { ...process.env, TEMPORAL_ADDRESS: inject('temporalAddress'), RIPOSTE_CONFIG: config, RIPOSTE_JOBS_DIR: h.config.jobsDir, RIPOSTE_TASK_QUEUE: h.taskQueue };
+      const { stdout } = await promisify(execFile)(process.execPath, [cli, 'schedules', 'sync', '--dry-run'], { env, cwd: h.dataDir });
+      expect(stdout).toBe(`${scheduleId(job)}: would be created (cron */5 * * * * UTC, overlap skip)\n`);
+      await expect(h.client.schedule.getHandle(scheduleId(job)).describe()).rejects.toBeInstanceOf(ScheduleNotFoundError);
+    } finally {
+      removeJob(job);
+    }
   });
 
   it('binds :from and :to as positional parameters outside quotes and casts, and only those the query uses', () => {
