@@ -245,6 +245,12 @@ describe('intake API', () => {
     }
   });
 
+  it('refuses to start with a token whose environment variable is unset or that is too short to be safe', async () => {
+    const withTokens = (token: string) => ({ ...h.config, api: { ...h.config.api, tokens: [{ name: 'x', token, scopes: ['runs:read' as const] }] } });
+    await expect(createApi({ config: withTokens('env:RIPOSTE_TEST_NO_SUCH_TOKEN'), client: h.client, store: h.store })).rejects.toThrow('api.tokens[0].token: environment variable RIPOSTE_TEST_NO_SUCH_TOKEN is not set');
+    await expect(createApi({ config: withTokens('short'), client: h.client, store: h.store })).rejects.toThrow('api.tokens[0].token: use at least 16 characters');
+  });
+
   it('serves its OpenAPI document without a token', async () => {
     const doc = await call('GET', '/openapi.json');
     expect(doc.status).toBe(200);

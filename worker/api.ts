@@ -8,7 +8,7 @@ import { formatPath, insightSchema, validateChain, type Problem } from '../dsl';
 import type { Store } from '../activities/store/store';
 import { resolveSecret } from '../activities/secrets';
 import { readRun, runUrl, type RunReport } from './client';
-import { API_SCOPES, type Config } from './config';
+import { API_SCOPES, ConfigError, type Config } from './config';
 import { INSIGHT_EVENTS, JobEventSink, type EventSink, type InsightEventType } from './event-sink';
 import { loadJobs, validationContext } from './jobs';
 import { TRIGGER_ID_PATTERN, startJobRun, type RunStarterDeps } from './job-runs';
@@ -136,9 +136,9 @@ function resolveTokens(config: Config): ResolvedToken[] {
     try {
       value = resolveSecret(t.token, `api.tokens[${i}].token`);
     } catch (err) {
-      throw new Error((err as Error).message);
+      throw new ConfigError((err as Error).message);
     }
-    if (value.length < 16) throw new Error(`api.tokens[${i}].token: use at least 16 characters (make one with \`openssl rand -hex 32\`)`);
+    if (value.length < 16) throw new ConfigError(`api.tokens[${i}].token: use at least 16 characters (make one with \`openssl rand -hex 32\`)`);
     return { name: t.name, digest: digest(value), scopes: new Set(t.scopes) };
   });
 }
