@@ -193,6 +193,14 @@ describe('scheduled search jobs', () => {
     expect(report.error).not.toContain('postgres://');
   });
 
+  it('keeps a search result set too large for a payload in the store and runs the chain over all of it', async () => {
+    const sql = "SELECT g AS n, repeat('x', 700) AS pad FROM generate_series(1, 1000) AS g ORDER BY g";
+    const report = await h.run({ name: `large-${suffix}`, search: { connection: 'siemdb', sql }, steps: [{ id: 'log', action: 'events.log' }] });
+    expect(report.steps.log).toMatchObject({ status: 'completed', output: { lines: 1000 } });
+    const kept = await h.store.loadResultSet(`${report.runId}/search`, 998, 10);
+    expect(kept.map((r) => r.n)).toEqual([999, 1000]);
+  });
+
   it('refuses at validation a search on an unknown connection or one of the wrong type', () => {
     const context = { connections: connectionTypes(h.config) };
     const chain = (search: object) => ({ name: 'v', search, steps: [{ id: 'log', action: 'events.log' }] });
