@@ -17,6 +17,7 @@ import { insertRowsAction } from './db-insert';
 import { loadJobAction } from './job-run';
 import { runScriptAction, type ScriptDeps } from './script-run';
 import { createTriggerActivities } from './triggers';
+import { runSearchActivity } from './search';
 
 export type { ActivityDeps } from './deps';
 export { Store } from './store/store';
@@ -93,6 +94,7 @@ export function createActivities(deps: ActivityDeps): ActionActivities & EngineA
     },
     loadJob: loadJobAction(deps),
     ...createTriggerActivities(deps),
+    runSearch: runSearchActivity(deps),
   };
 }
 

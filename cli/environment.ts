@@ -60,7 +60,8 @@ export async function temporalEnvironment(config: Config, options: { log: (line:
     embedded: true,
     async close() {
       if (worker) {
-        worker.shutdown();
+        // The SDK already starts draining on SIGINT/SIGTERM; a second shutdown would throw.
+        if (worker.getState() === 'RUNNING') worker.shutdown();
         await running;
       }
       await store?.close();

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The riposte command line: validate, run, test, dev, worker, incidents, docs, schema.
+// The riposte command line: validate, run, test, dev, worker, api, schedules, incidents, docs, schema.
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
@@ -10,10 +10,14 @@ import { ConfigError, loadConfig, type Config } from '../worker/config';
 import { installationContext } from '../worker/jobs';
 import { databaseTableProblems } from '../activities/db-insert/tables';
 import { connectClient, readRun, runUrl, startRun, type RunReport } from '../worker/client';
-import { TemporalNotFoundError } from '../worker/temporal-server';
+import { TemporalNotFoundError, temporalAnswers } from '../worker/temporal-server';
 import { connectWorker, createWorker, quietRuntime } from '../worker/worker';
+import { createApi, listenApi } from '../worker/api';
+import { loadJobs } from '../worker/jobs';
+import { watchProgress } from '../worker/progress';
+import { formatChanges, syncSchedules } from '../worker/schedules';
 import { dryRun } from './dry-run';
-import { temporalEnvironment } from './environment';
+import { EMBEDDED_PORT, EMBEDDED_UI_PORT, temporalEnvironment } from './environment';
 import { runExample } from './example';
 import { printReport } from './output';
 import { addScript, testScript } from './script';
@@ -135,7 +139,8 @@ program
         const report: RunReport = { runId: handle.workflowId, status: 'running', url, steps: {} };
         console.log(opts.json ? JSON.stringify(report, null, 2) : `started ${handle.workflowId}${url ? `\n${url}` : ''}`);
       } else {
-        const report = { ...(await readRun(handle, true)), ...(url ? { url } : {}) };
+        const progress = watchProgress(handle, log);
+        const report = { ...(await readRun(handle, true).finally(() => progress.stop())), ...(url ? { url } : {}) };
         if (opts.json) console.log(JSON.stringify(report, null, 2));
         else printReport(report, chain);
         if (report.status !== 'completed') process.exitCode = 1;
@@ -176,7 +181,7 @@ program
 
 program
   .command('dev')
-  .description('embedded Temporal server with its UI and a worker, until Ctrl-C; state kept under .riposte/')
+  .description('embedded Temporal server with its UI, a worker and the intake API, until Ctrl-C; syncs the schedules at start; state kept under .riposte/')
   .action(async () => {
     const cfg = config();
     if (cfg.temporal.address) throw new CliError('riposte dev runs its own server; unset TEMPORAL_ADDRESS, or use `riposte worker` against your cluster');
@@ -184,9 +189,22 @@ program
     if (!env.embedded) throw new CliError(`a Temporal server already answers on ${env.address}; stop it first or use \`riposte worker\``);
     log(`Temporal server: ${env.address}`);
     log(`Temporal UI:     ${env.uiUrl}`);
-    log(`Worker polling task queue "${cfg.temporal.taskQueue}". Ctrl-C to stop.`);
-    await waitForSignal();
-    await env.close();
+    log(`Worker polling task queue "${cfg.temporal.taskQueue}".`);
+    const client = await connectClient(cfg, env.address);
+    const store = await Store.open(cfg.storeUrl);
+    try {
+      await syncAndPrint(client, cfg, env.uiUrl, false);
+      const app = await createApi({ config: cfg, client, store, uiUrl: env.uiUrl, log });
+      const address = await listenApi(app, cfg.api.listen);
+      log(`Intake API:      ${address} (OpenAPI at ${address}/openapi.json)${cfg.api.tokens.length ? '' : '; no tokens configured (api.tokens), so every call is refused'}`);
+      log('Ctrl-C to stop.');
+      await waitForSignal();
+      await app.close();
+    } finally {
+      await client.connection.close();
+      await store.close();
+      await env.close();
+    }
   });
 
 program
@@ -249,6 +267,57 @@ program
     else if (rows.length === 0) console.log(`no documents in index "${index}"`);
     else for (const d of rows) console.log(JSON.stringify(d));
   });
+
+program
+  .command('api')
+  .description('the intake API only (port from api.listen, default 127.0.0.1:8088), against TEMPORAL_ADDRESS or a running `riposte dev`')
+  .action(async () => {
+    const cfg = config();
+    const env = await temporalEnvironment(cfg, { log });
+    const client = await connectClient(cfg, env.address);
+    const store = await Store.open(cfg.storeUrl);
+    try {
+      const app = await createApi({ config: cfg, client, store, uiUrl: env.uiUrl, log });
+      const address = await listenApi(app, cfg.api.listen);
+      log(`Intake API on ${address} (OpenAPI at ${address}/openapi.json), Temporal at ${env.address}. Ctrl-C to stop.`);
+      if (cfg.api.tokens.length === 0) log('No tokens configured (api.tokens in riposte.config.json): every call is refused.');
+      await waitForSignal();
+      await app.close();
+    } finally {
+      await client.connection.close();
+      await store.close();
+      await env.close();
+    }
+  });
+
+const schedules = program.command('schedules').description('Temporal Schedules of the scheduled jobs');
+schedules
+  .command('sync')
+  .description('make the Temporal Schedules match the chain files of the jobs directory and print what changed')
+  .option('--dry-run', 'print what would change; change nothing')
+  .action(async (opts: { dryRun?: boolean }) => {
+    const cfg = config();
+    const local = `127.0.0.1:${EMBEDDED_PORT}`;
+    const address = cfg.temporal.address ?? ((await temporalAnswers(local)) ? local : undefined);
+    if (!address) throw new CliError('no Temporal server: set TEMPORAL_ADDRESS, or start `riposte dev` (which syncs the schedules itself)');
+    const client = await connectClient(cfg, address);
+    try {
+      const uiUrl = cfg.temporal.uiUrl ?? (cfg.temporal.address ? undefined : `http://127.0.0.1:${EMBEDDED_UI_PORT}`);
+      const ok = await syncAndPrint(client, cfg, uiUrl, opts.dryRun === true);
+      if (!ok) process.exitCode = 1;
+    } finally {
+      await client.connection.close();
+    }
+  });
+
+/** Syncs the schedules, printing each change; false when some job file does not validate or a schedule was skipped. */
+async function syncAndPrint(client: Awaited<ReturnType<typeof connectClient>>, cfg: Config, uiUrl: string | undefined, dryRun: boolean): Promise<boolean> {
+  const catalog = loadJobs(cfg);
+  for (const bad of catalog.invalid) for (const p of bad.problems) log(`${bad.file}: ${p.path || '(root)'}: ${p.message}`);
+  const changes = await syncSchedules(client, cfg, catalog, { dryRun, uiUrl });
+  for (const line of formatChanges(changes, dryRun)) console.log(line);
+  return catalog.invalid.length === 0 && !changes.some((c) => c.change === 'skipped');
+}
 
 program
   .command('schema')

@@ -67,6 +67,8 @@ export interface StepRecord {
 /** What a run returns (and what a failed run carries in its failure details). */
 export interface RunOutcome {
   steps: Record<string, StepRecord>;
+  /** Set when the job's search found nothing and the chain did not run (the job does not say `runOnEmpty`). */
+  noResults?: true;
 }
 
 /** The `status` query's answer: where the run is and what it has produced so far. */
@@ -143,4 +145,22 @@ export interface EngineActivities {
   loadStepOutputs(request: { runId: string; stepId: string; offset: number; limit: number }): Promise<unknown[]>;
   /** Finds a job of the jobs directory by name, validated, for job.run. */
   loadJob(request: { name: string; origin: string }): Promise<{ chain: Chain }>;
+  /** Runs a job's search over its time window; large result sets come back by reference. */
+  runSearch(request: SearchRequest): Promise<SearchOutcome>;
+}
+
+/** A job's search, run at the start of a run that was given no results. */
+export interface SearchRequest {
+  job: string;
+  /** Where a large result set is kept (the run's workflow id). */
+  runId: string;
+  search: NonNullable<Chain['search']>;
+  timeframe?: Timeframe;
+}
+
+/** What a search found: the rows inline, or a reference when they are too large for a payload. */
+export interface SearchOutcome {
+  count: number;
+  rows: ResultRow[];
+  ref?: ResultsRef;
 }

@@ -221,6 +221,17 @@ export function validateChain(value: unknown, context: ValidationContext = {}): 
   });
 
   problems.push(...checkEventSubscriptions(raw));
+  const search = raw.search as Record<string, unknown> | undefined;
+  if (search && typeof search.connection === 'string' && context.connections) {
+    const found = context.connections[search.connection];
+    const needs = typeof search.sql === 'string' ? 'database' : typeof search.url === 'string' ? 'http' : undefined;
+    const names = Object.keys(context.connections);
+    if (!found) problems.push({ path: 'search.connection', message: `unknown connection "${search.connection}"; configured: ${names.length ? names.join(', ') : 'none (add it under "connections" in riposte.config.json)'}` });
+    else if (needs && found.type !== needs) {
+      problems.push({ path: 'search.connection', message: `connection "${search.connection}" is of type ${found.type}; a search with "${needs === 'database' ? 'sql' : 'url'}" needs one of type ${needs}` });
+    }
+  }
+
   const unique = dedupe(problems);
   if (unique.length > 0 || !parsed.success) return { ok: false, problems: unique };
   return { ok: true, chain: parsed.data, problems: [] };

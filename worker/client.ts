@@ -18,6 +18,8 @@ export interface RunReport {
   status: RunState;
   url?: string;
   error?: string;
+  /** The job's search found nothing, so the chain did not run (the job does not say `runOnEmpty`). */
+  noResults?: true;
   steps: Record<string, { status: StepRecord['status']; output?: unknown; outputs?: unknown[]; counts?: StepRecord['counts']; error?: string }>;
 }
 
@@ -126,7 +128,7 @@ export async function readRun(handle: WorkflowHandle, wait: boolean, store?: Sto
   if (wait) {
     try {
       const outcome = (await handle.result()) as RunOutcome;
-      return { runId: handle.workflowId, status: 'completed', steps: await reportSteps(outcome.steps, store) };
+      return { runId: handle.workflowId, status: 'completed', ...(outcome.noResults ? { noResults: true as const } : {}), steps: await reportSteps(outcome.steps, store) };
     } catch (err) {
       return failedReport(handle.workflowId, err, store);
     }

@@ -109,6 +109,34 @@ export const scriptsSchema = z
   })
   .strict();
 
+/** What an API token may do. */
+export const API_SCOPES = ['runs:write', 'runs:read', 'events:write', 'incidents:read'] as const;
+/** Where the intake API listens unless configured. */
+export const DEFAULT_API_LISTEN = '127.0.0.1:8088';
+/** The largest request body the intake API accepts unless configured (bytes). */
+export const DEFAULT_API_BODY_LIMIT = 5 * 1_048_576;
+
+const apiSchema = z
+  .object({
+    listen: z.string().regex(/^[^:]+:\d+$/, { message: 'write host:port, e.g. 127.0.0.1:8088' }).default(DEFAULT_API_LISTEN),
+    /** Bearer tokens; `token` may be an `env:NAME` or `enc:v1:...` reference. */
+    tokens: z
+      .array(
+        z
+          .object({
+            name: z.string().min(1),
+            token: z.string().min(1),
+            scopes: z.array(z.enum(API_SCOPES)).min(1, { message: `give at least one scope: ${API_SCOPES.join(', ')}` }),
+          })
+          .strict(),
+      )
+      .default([]),
+    bodyLimit: z.int().min(1_024).max(100 * 1_048_576).default(DEFAULT_API_BODY_LIMIT),
+  })
+  .strict();
+/** The intake API's settings. */
+export type ApiConfig = z.output<typeof apiSchema>;
+
 /** The configuration file's schema. */
 export const configSchema = z
   .object({
@@ -160,6 +188,7 @@ export const configSchema = z
       .object({ hourLimit: z.int().min(1).default(100_000), dayLimit: z.int().min(1).default(1_000_000) })
       .strict()
       .default({ hourLimit: 100_000, dayLimit: 1_000_000 }),
+    api: apiSchema.default({ listen: DEFAULT_API_LISTEN, tokens: [], bodyLimit: DEFAULT_API_BODY_LIMIT }),
   })
   .strict();
 
@@ -178,7 +207,8 @@ export class ConfigError extends Error {
  * Loads `riposte.config.json` from `RIPOSTE_CONFIG` or the working directory (optional) and applies
  * the environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_UI_URL,
  * RIPOSTE_TASK_QUEUE, RIPOSTE_METRICS_ADDRESS, RIPOSTE_STORE_URL, RIPOSTE_DATA_DIR, RIPOSTE_JOBS_DIR, RIPOSTE_GLOBALS (JSON),
- * RIPOSTE_SCRIPTS_DIR, RIPOSTE_ALLOW_UNSANDBOXED, RIPOSTE_ENCRYPT_PAYLOADS (true/false).
+ * RIPOSTE_SCRIPTS_DIR, RIPOSTE_ALLOW_UNSANDBOXED, RIPOSTE_ENCRYPT_PAYLOADS (true/false),
+ * RIPOSTE_API_LISTEN.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const file = env.RIPOSTE_CONFIG ? path.resolve(cwd, env.RIPOSTE_CONFIG) : path.join(cwd, 'riposte.config.json');
@@ -206,6 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (env.RIPOSTE_TASK_QUEUE) config.temporal.taskQueue = env.RIPOSTE_TASK_QUEUE;
   if (env.RIPOSTE_METRICS_ADDRESS) config.metricsAddress = env.RIPOSTE_METRICS_ADDRESS;
   if (env.RIPOSTE_MAX_CACHED_WORKFLOWS) config.maxCachedWorkflows = Math.max(2, Number(env.RIPOSTE_MAX_CACHED_WORKFLOWS));
+  if (env.RIPOSTE_API_LISTEN) config.api.listen = env.RIPOSTE_API_LISTEN;
   if (env.RIPOSTE_GLOBALS) {
     try {
       config.globals = { ...config.globals, ...(JSON.parse(env.RIPOSTE_GLOBALS) as Record<string, unknown>) };

@@ -1,5 +1,6 @@
 // The chain interpreter: runs each step of a chain as activities, once or per result, in one durable workflow.
-import { ApplicationFailure, defineQuery, executeChild, metricMeter, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure, defineQuery, executeChild, metricMeter, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import {
   SEARCH_ATTRIBUTES,
   durationMs,
@@ -10,9 +11,11 @@ import {
   type RunInput,
   type RunOutcome,
   type RunStatus,
+  type SearchOutcome,
   type Step,
   type StepRecord,
   type StepStatus,
+  type Timeframe,
 } from '../dsl';
 import { activityOptions, attempt, countStatuses, eachStatus, engine, runEach, stepFailure, type Scope } from './execute';
 import { runSegment, type SegmentInput } from './run-segment';
@@ -56,9 +59,25 @@ async function interpret(input: RunInput): Promise<RunOutcome> {
   }
   const chain = input.chain;
   const info = workflowInfo();
-  const ref = input.resultsRef;
-  const total = ref ? ref.count : (input.results ?? []).length;
-  let firstResults: ResultRow[] = input.results ?? [];
+  const startedAt = info.startTime.toISOString();
+  const timeframe = input.timeframe ?? jobTimeframe(chain.timeframe, scheduledTime(info) ?? info.startTime);
+  let ref = input.resultsRef;
+  let given = input.results ?? [];
+  // A search job given no results finds its own over its time window.
+  if (chain.search && !ref && given.length === 0) {
+    let found: SearchOutcome;
+    try {
+      found = await engine.runSearch({ job: chain.name, runId: info.workflowId, search: chain.search, timeframe });
+    } catch (err) {
+      const message = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
+      throw ApplicationFailure.create({ type: 'SearchFailedError', nonRetryable: true, message });
+    }
+    if (found.count === 0 && !chain.search.runOnEmpty) return { steps: {}, noResults: true };
+    ref = found.ref;
+    given = found.rows;
+  }
+  const total = ref ? ref.count : given.length;
+  let firstResults: ResultRow[] = given;
   if (ref) firstResults = await engine.loadResults({ ref, offset: 0, limit: PREVIEW });
   // With results by reference, `results` holds the first page; `results.length` is the full count.
   const results: ResultRow[] = ref ? Object.assign(new Array<ResultRow>(total), firstResults) : firstResults;
@@ -76,8 +95,6 @@ async function interpret(input: RunInput): Promise<RunOutcome> {
     { key: SEARCH_ATTRIBUTES.trigger, value: input.trigger?.type ?? 'manual' },
   ]);
 
-  const startedAt = info.startTime.toISOString();
-  const timeframe = input.timeframe ?? (chain.timeframe ? { from: new Date(info.startTime.getTime() - durationMs(chain.timeframe)).toISOString(), to: startedAt } : undefined);
   const uiUrl = input.uiUrl ? `${input.uiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(info.namespace)}/workflows/${encodeURIComponent(info.workflowId)}/${info.runId}/history` : undefined;
   const base: BaseContext = {
     results,
@@ -204,6 +221,21 @@ async function interpret(input: RunInput): Promise<RunOutcome> {
   }
   currentStep = null;
   return { steps };
+}
+
+/** The job's window ending at `end`: from = end − timeframe, to = end. */
+function jobTimeframe(timeframe: string | undefined, end: Date): Timeframe | undefined {
+  if (!timeframe) return undefined;
+  return { from: new Date(end.getTime() - durationMs(timeframe)).toISOString(), to: end.toISOString() };
+}
+
+/** Set by Temporal Schedules on the runs they start. */
+const SCHEDULED_START = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
+
+/** The time a Temporal Schedule meant this run to start, so the window does not drift with start latency. */
+function scheduledTime(info: ReturnType<typeof workflowInfo>): Date | undefined {
+  const value = info.typedSearchAttributes.get(SCHEDULED_START);
+  return value instanceof Date ? value : undefined;
 }
 
 /** A short, stable fingerprint of the chain that ran, to tell chain versions apart in the UI. */

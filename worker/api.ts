@@ -1,0 +1,355 @@
+// The intake API the SIEM and schedulers call: start runs, fire events, read runs and incidents (Fastify).
+import crypto from 'node:crypto';
+import swagger from '@fastify/swagger';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { formatPath, insightSchema, validateChain, type Problem } from '../dsl';
+import type { Store } from '../activities/store/store';
+import { resolveSecret } from '../activities/secrets';
+import { readRun, runUrl, type RunReport } from './client';
+import { API_SCOPES, ConfigError, type Config } from './config';
+import { INSIGHT_EVENTS, JobEventSink, type EventSink, type InsightEventType } from './event-sink';
+import { loadJobs, validationContext } from './jobs';
+import { TRIGGER_ID_PATTERN, startJobRun, type RunStarterDeps } from './job-runs';
+import { queryProgress, type RunProgress } from './progress';
+
+/** A scope an API token may hold. */
+export type ApiScope = (typeof API_SCOPES)[number];
+
+/** What the API is built from. */
+export interface ApiDeps {
+  config: Config;
+  client: Client;
+  store: Store;
+  /** The Temporal UI base URL, for run links. */
+  uiUrl?: string;
+  /** Where events go; by default a {@link JobEventSink}. */
+  events?: EventSink;
+  /** One line per request (method, path, status, token name); tokens and bodies are never written. */
+  log?: (line: string) => void;
+}
+
+/** A request the API refuses with 400 and every problem by path. */
+class ProblemsError extends Error {
+  constructor(readonly problems: Problem[]) {
+    super(problems.map((p) => `${p.path}: ${p.message}`).join('; '));
+  }
+}
+
+/** A refusal with a status and one message. */
+class ApiError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const resultsSchema = z.array(z.record(z.string(), z.unknown(), { message: 'each result must be a JSON object' }), { message: 'give the results as a JSON array of objects' }).max(1_000_000).default([]);
+const paramsSchema = z.record(z.string(), z.unknown(), { message: 'give the params as a JSON object' }).default({});
+const triggerIdSchema = z.string().regex(TRIGGER_ID_PATTERN, { message: 'use 1-200 letters, digits, ".", "_", ":", "@" and "-", starting with a letter or digit' });
+
+/** POST /v1/jobs/{name}/runs */
+export const jobRunBodySchema = z
+  .object({
+    results: resultsSchema,
+    params: paramsSchema,
+    triggerId: triggerIdSchema.optional(),
+  })
+  .strict();
+
+/** POST /v1/runs: the chain is checked by chain validation, not by this schema. */
+export const inlineRunBodySchema = z
+  .object({
+    chain: z.record(z.string(), z.unknown(), { message: 'give the chain as a JSON object, as in a chain file' }),
+    results: resultsSchema,
+    params: paramsSchema,
+    triggerId: triggerIdSchema.optional(),
+  })
+  .strict();
+
+/** POST /v1/events/insight.created (also insight.closed, insight.on_demand) */
+export const insightEventBodySchema = z.object({ insight: insightSchema, triggerId: triggerIdSchema.optional() }).strict();
+/** POST /v1/events/sensor.heartbeat */
+export const heartbeatBodySchema = z.object({ sensorId: z.string().min(1), name: z.string().optional(), at: z.iso.datetime({ offset: true }).optional() }).strict();
+/** POST /v1/events/rule.signals */
+export const signalsBodySchema = z
+  .object({ ruleId: z.string().min(1), name: z.string().optional(), count: z.int().min(0), at: z.iso.datetime({ offset: true }).optional() })
+  .strict();
+
+/** The event types of POST /v1/events/{type}. */
+export const API_EVENT_TYPES = [...INSIGHT_EVENTS, 'sensor.heartbeat', 'rule.signals'] as const;
+
+const problemsResponse = {
+  type: 'object',
+  description: 'The body did not validate; every problem is named by its path.',
+  properties: { problems: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } } },
+};
+const errorResponse = { type: 'object', properties: { error: { type: 'string' } } };
+const startedResponse = {
+  type: 'object',
+  properties: { runId: { type: 'string' }, job: { type: 'string' }, url: { type: 'string' }, created: { type: 'boolean', description: 'false when the trigger id had already started this run' } },
+};
+const idempotencyHeader = {
+  type: 'object',
+  properties: { 'idempotency-key': { type: 'string', description: 'the trigger id: the same id twice starts one run (same as the body field triggerId)' } },
+};
+
+function jsonSchema(schema: z.ZodType): Record<string, unknown> {
+  const out = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  delete out.$schema;
+  return out;
+}
+
+function parse<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
+  const parsed = schema.safeParse(body ?? {});
+  if (parsed.success) return parsed.data;
+  throw new ProblemsError(parsed.error.issues.map((i) => ({ path: formatPath(i.path as (string | number)[]), message: i.message })));
+}
+
+/** The trigger id of a start: the Idempotency-Key header, else the body's triggerId; both given must agree. */
+function triggerIdOf(request: FastifyRequest, fromBody: string | undefined): string | undefined {
+  const header = request.headers['idempotency-key'];
+  if (header === undefined) return fromBody;
+  const key = Array.isArray(header) ? header[0] : header;
+  if (!TRIGGER_ID_PATTERN.test(key)) throw new ProblemsError([{ path: 'Idempotency-Key', message: 'use 1-200 letters, digits, ".", "_", ":", "@" and "-", starting with a letter or digit' }]);
+  if (fromBody !== undefined && fromBody !== key) throw new ProblemsError([{ path: 'triggerId', message: 'differs from the Idempotency-Key header; give one of them' }]);
+  return key;
+}
+
+function digest(value: string): Buffer {
+  return crypto.createHash('sha256').update(value).digest();
+}
+
+interface ResolvedToken {
+  name: string;
+  digest: Buffer;
+  scopes: ReadonlySet<ApiScope>;
+}
+
+/** Resolves the configured tokens once; a reference that cannot be resolved stops the API from starting. */
+function resolveTokens(config: Config): ResolvedToken[] {
+  return config.api.tokens.map((t, i) => {
+    let value: string;
+    try {
+      value = resolveSecret(t.token, `api.tokens[${i}].token`);
+    } catch (err) {
+      throw new ConfigError((err as Error).message);
+    }
+    if (value.length < 16) throw new ConfigError(`api.tokens[${i}].token: use at least 16 characters (make one with \`openssl rand -hex 32\`)`);
+    return { name: t.name, digest: digest(value), scopes: new Set(t.scopes) };
+  });
+}
+
+/** Finds the token in constant time per configured token: every one is compared, digests of equal length. */
+function findToken(tokens: ResolvedToken[], presented: string): ResolvedToken | undefined {
+  const d = digest(presented);
+  let found: ResolvedToken | undefined;
+  for (const t of tokens) if (crypto.timingSafeEqual(t.digest, d) && !found) found = t;
+  return found;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The scope a route needs; routes without one are public. */
+    scope?: ApiScope;
+  }
+  interface FastifyRequest {
+    tokenName?: string;
+  }
+}
+
+/** A run's report with its live progress while it runs. */
+export type ApiRunReport = RunReport & { progress?: RunProgress };
+
+/** Builds the intake API (not listening yet). */
+export async function createApi(deps: ApiDeps): Promise<FastifyInstance> {
+  const { config, client, store } = deps;
+  const tokens = resolveTokens(config);
+  const starter: RunStarterDeps = { client, config, store, uiUrl: deps.uiUrl };
+  const events = deps.events ?? new JobEventSink(starter);
+  const app = Fastify({ logger: false, bodyLimit: config.api.bodyLimit, return503OnClosing: true });
+  // Bodies are checked with the zod schemas in the handlers, for path-named problems; the JSON Schemas only document.
+  app.setValidatorCompiler(() => (data) => ({ value: data }));
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'riposte intake API', version: '1', description: "Start runs of a security rule's active responses, fire events, and read runs and incidents." },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'a token from api.tokens in riposte.config.json' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    const scope = request.routeOptions.config.scope;
+    if (!scope) return;
+    const header = request.headers.authorization ?? '';
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    const token = match ? findToken(tokens, match[1]) : undefined;
+    if (!token) {
+      reply.header('www-authenticate', 'Bearer realm="riposte"');
+      return reply.code(401).send({ error: match ? 'unknown token' : 'give a token: Authorization: Bearer <token>' });
+    }
+    request.tokenName = token.name;
+    if (!token.scopes.has(scope)) return reply.code(403).send({ error: `token "${token.name}" lacks the scope "${scope}"` });
+  });
+  if (deps.log) {
+    const log = deps.log;
+    app.addHook('onResponse', async (request, reply) => {
+      log(`${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]} ${reply.statusCode}${request.tokenName ? ` token=${request.tokenName}` : ''}`);
+    });
+  }
+
+  app.setErrorHandler((err: FastifyError, _request, reply) => {
+    if (err instanceof ProblemsError) return reply.code(400).send({ problems: err.problems });
+    if (err instanceof ApiError) return reply.code(err.statusCode).send({ error: err.message });
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send({ error: `the request body is larger than ${config.api.bodyLimit} bytes (api.bodyLimit)` });
+    if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return reply.code(415).send({ error: 'send the body as application/json' });
+    if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return reply.code(400).send({ problems: [{ path: '', message: 'the body is empty; send a JSON object ({} at least)' }] });
+    if (err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY') return reply.code(400).send({ problems: [{ path: '', message: `malformed JSON: ${err.message}` }] });
+    if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) return reply.code(err.statusCode).send({ error: err.message });
+    // Anything else may carry upstream details: the caller gets a generic answer, the log only the message.
+    deps.log?.(`internal error: ${err.message}`);
+    return reply.code(500).send({ error: 'internal error; see the riposte log' });
+  });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  app.post(
+    '/v1/jobs/:name/runs',
+    {
+      config: { scope: 'runs:write' },
+      schema: {
+        summary: "Start a run of a job from the jobs directory with the SIEM's results",
+        params: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
+        headers: idempotencyHeader,
+        body: jsonSchema(jobRunBodySchema),
+        response: { 200: startedResponse, 201: startedResponse, 400: problemsResponse, 404: errorResponse, 409: errorResponse },
+      },
+    },
+    async (request: FastifyRequest<{ Params: { name: string } }>, reply: FastifyReply) => {
+      const body = parse(jobRunBodySchema, request.body);
+      const triggerId = triggerIdOf(request, body.triggerId);
+      const catalog = loadJobs(config);
+      const job = catalog.jobs.get(request.params.name);
+      if (!job) {
+        const invalid = catalog.invalid.find((f) => f.file.endsWith(`${request.params.name}.json`));
+        throw new ApiError(404, invalid ? `job "${request.params.name}" does not validate: ${invalid.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}` : `no job "${request.params.name}" in the jobs directory`);
+      }
+      if (!job.chain.active) throw new ApiError(409, `job "${job.chain.name}" is inactive ("active": false in ${job.file})`);
+      const started = await startJobRun(starter, job.chain, { results: body.results, params: body.params, trigger: { type: 'api' }, triggerId });
+      return reply.code(started.created ? 201 : 200).send(started);
+    },
+  );
+
+  app.post(
+    '/v1/runs',
+    {
+      config: { scope: 'runs:write' },
+      schema: {
+        summary: 'Start a run of a chain given inline; it is validated as `riposte validate` does',
+        headers: idempotencyHeader,
+        body: jsonSchema(inlineRunBodySchema),
+        response: { 200: startedResponse, 201: startedResponse, 400: problemsResponse },
+      },
+    },
+    async (request, reply) => {
+      const body = parse(inlineRunBodySchema, request.body);
+      const triggerId = triggerIdOf(request, body.triggerId);
+      const validation = validateChain(body.chain, validationContext(config, loadJobs(config).jobs.keys()));
+      if (!validation.ok) throw new ProblemsError(validation.problems.map((p) => ({ path: p.path ? `chain.${p.path}` : 'chain', message: p.message })));
+      const started = await startJobRun(starter, validation.chain, { results: body.results, params: body.params, trigger: { type: 'api' }, triggerId });
+      return reply.code(started.created ? 201 : 200).send(started);
+    },
+  );
+
+  app.post(
+    '/v1/events/:type',
+    {
+      config: { scope: 'events:write' },
+      schema: {
+        summary: 'Fire an event: insight.created, insight.closed, insight.on_demand, sensor.heartbeat or rule.signals',
+        params: { type: 'object', properties: { type: { type: 'string', enum: [...API_EVENT_TYPES] } }, required: ['type'] },
+        headers: idempotencyHeader,
+        body: { oneOf: [jsonSchema(insightEventBodySchema), jsonSchema(heartbeatBodySchema), jsonSchema(signalsBodySchema)] },
+        response: { 202: { type: 'object', properties: { runs: { type: 'array', items: startedResponse } } }, 400: problemsResponse, 404: errorResponse },
+      },
+    },
+    async (request: FastifyRequest<{ Params: { type: string } }>, reply: FastifyReply) => {
+      const type = request.params.type;
+      if ((INSIGHT_EVENTS as readonly string[]).includes(type)) {
+        const body = parse(insightEventBodySchema, request.body);
+        // Without a trigger id, the Insight's id and the event type make the event idempotent.
+        const triggerId = triggerIdOf(request, body.triggerId) ?? body.insight.id.replace(/[^A-Za-z0-9._:@-]/g, '_').slice(0, 150);
+        return reply.code(202).send(await events.fireEvent(type as InsightEventType, { insight: body.insight, triggerId }));
+      }
+      if (type === 'sensor.heartbeat') {
+        const body = parse(heartbeatBodySchema, request.body);
+        await events.heartbeat(body.sensorId, body.at ? new Date(body.at) : new Date(), { name: body.name });
+        return reply.code(202).send({ runs: [] });
+      }
+      if (type === 'rule.signals') {
+        const body = parse(signalsBodySchema, request.body);
+        return reply.code(202).send(await events.reportSignals(body.ruleId, body.count, body.at ? new Date(body.at) : new Date(), { name: body.name }));
+      }
+      throw new ApiError(404, `unknown event type "${type}"; known: ${API_EVENT_TYPES.join(', ')}`);
+    },
+  );
+
+  app.get(
+    '/v1/runs/:id',
+    {
+      config: { scope: 'runs:read' },
+      schema: {
+        summary: "A run's status and step outputs (the `riposte run --json` shape), with live progress while it runs",
+        params: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+        response: { 404: errorResponse },
+      },
+    },
+    async (request: FastifyRequest<{ Params: { id: string } }>) => {
+      const handle = client.workflow.getHandle(request.params.id);
+      let report: ApiRunReport;
+      try {
+        report = await readRun(handle, false, store);
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) throw new ApiError(404, `no run "${request.params.id}"`);
+        throw err;
+      }
+      if (report.status === 'running') {
+        const progress = await queryProgress(handle);
+        if (progress) report = { ...report, progress };
+      }
+      const url = runUrl(deps.uiUrl, config.temporal.namespace, request.params.id);
+      return { ...report, ...(url ? { url } : {}) };
+    },
+  );
+
+  app.get(
+    '/v1/incidents',
+    {
+      config: { scope: 'incidents:read' },
+      schema: {
+        summary: 'Incidents, newest first',
+        querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 }, job: { type: 'string' } } },
+      },
+    },
+    async (request: FastifyRequest<{ Querystring: { limit?: string; job?: string } }>) => {
+      const query = parse(
+        z.object({ limit: z.coerce.number().int().min(1).max(1_000).default(50), job: z.string().min(1).optional() }).strict(),
+        request.query,
+      );
+      return store.listIncidents({ limit: query.limit, ...(query.job ? { job: query.job } : {}) });
+    },
+  );
+
+  return app;
+}
+
+/** Starts the API on `config.api.listen` (host:port) and returns the address it listens on. */
+export async function listenApi(app: FastifyInstance, listen: string): Promise<string> {
+  const at = listen.lastIndexOf(':');
+  return app.listen({ host: listen.slice(0, at), port: Number(listen.slice(at + 1)) });
+}
