@@ -6,7 +6,7 @@ import { Command, Option } from 'commander';
 import { chainJsonSchema, validateChainText, type Chain, type ResultRow } from '../dsl';
 import { Store } from '../activities';
 import { encryptSecret, masterKey } from '../activities/secrets';
-import { ConfigError, connectionTypes, loadConfig, type Config } from '../worker/config';
+import { allowedPorts, ConfigError, connectionTypes, loadConfig, type Config } from '../worker/config';
 import { connectClient, readRun, runUrl, startRun, type RunReport } from '../worker/client';
 import { TemporalNotFoundError } from '../worker/temporal-server';
 import { connectWorker, createWorker, quietRuntime } from '../worker/worker';
@@ -27,7 +27,7 @@ function config(): Config {
 /** Reads and validates a chain file; throws with every problem as `FILE: PATH: message`. */
 export function loadChain(file: string, cfg: Config): Chain {
   const text = readText(file);
-  const result = validateChainText(text, { connections: connectionTypes(cfg) });
+  const result = validateChainText(text, { connections: connectionTypes(cfg), allowedPorts: allowedPorts(cfg) });
   if (!result.ok) throw new CliError(result.problems.map((p) => `${file}: ${p.path || '(root)'}: ${p.message}`).join('\n'));
   return result.chain;
 }
@@ -93,7 +93,7 @@ program
         bad++;
         continue;
       }
-      const result = validateChainText(text, { connections: connectionTypes(cfg) });
+      const result = validateChainText(text, { connections: connectionTypes(cfg), allowedPorts: allowedPorts(cfg) });
       if (result.ok) continue;
       bad++;
       for (const p of result.problems) console.log(`${file}: ${p.path || '(root)'}: ${p.message}`);

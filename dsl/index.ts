@@ -9,3 +9,4 @@ export * from './validate';
 export * from './json-schema';
 export * from './prepare';
 export * from './insight';
+export * from './actions/insight-actions';

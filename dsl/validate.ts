@@ -3,6 +3,7 @@ import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc
 import type { z } from 'zod';
 import { ACTION_NAMES, CATALOGUE, PLANNED_ACTIONS, isActionName, type ActionName, type ActionSpec } from './catalogue';
 import { chainSchema, type Chain } from './chain';
+import { destinationPort } from './actions/insight-actions';
 import { TOKEN_ROOTS, TemplateError, formatPath, inspectTemplate, isTemplate } from './template';
 
 /** One problem in a chain, with the path of the field it concerns. */
@@ -16,6 +17,8 @@ export interface ValidationContext {
   connections?: Record<string, { type: string }>;
   /** Names of the jobs in the jobs directory, for steps that name another job. */
   jobs?: readonly string[];
+  /** Destination ports `http.post` may reach; without it the ports are checked only when the step runs. */
+  allowedPorts?: readonly number[];
 }
 
 /** A chain that did not validate; `problems` lists every problem found. */
@@ -168,6 +171,7 @@ export function validateChain(value: unknown, context: ValidationContext = {}): 
           const w = (step.with ?? {}) as Record<string, unknown>;
           if (w.host === undefined) problems.push({ path: at('with', 'host'), message: 'give the host, or name an http connection that holds the URL' });
         }
+        if (action === 'http.post') problems.push(...checkPostDestination(step, connection, context, at));
       }
     }
     const checkTemplate = (text: string, path: (string | number)[]) => {
@@ -214,6 +218,16 @@ export function validateChain(value: unknown, context: ValidationContext = {}): 
   const unique = dedupe(problems);
   if (unique.length > 0 || !parsed.success) return { ok: false, problems: unique };
   return { ok: true, chain: parsed.data, problems: [] };
+}
+
+/** http.post needs a URL, and a literal URL must reach an allowed port (checked again before connecting). */
+function checkPostDestination(step: Record<string, unknown>, connection: string | undefined, context: ValidationContext, at: (...rest: (string | number)[]) => string): Problem[] {
+  const url = ((step.with ?? {}) as Record<string, unknown>).url;
+  if (url === undefined) return connection === undefined ? [{ path: at('with', 'url'), message: 'give the URL, or name an http connection that holds it' }] : [];
+  if (typeof url !== 'string' || isTemplate(url) || !context.allowedPorts) return [];
+  const port = destinationPort(url);
+  if (port === undefined || context.allowedPorts.includes(port)) return [];
+  return [{ path: at('with', 'url'), message: `port ${port} is not an allowed destination port (${context.allowedPorts.join(', ')}); use one of them, or add it to "allowedPorts" in riposte.config.json` }];
 }
 
 function dedupe(problems: Problem[]): Problem[] {

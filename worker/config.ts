@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_TASK_QUEUE, formatPath } from '../dsl';
+import { DEFAULT_ALLOWED_PORTS, DEFAULT_TASK_QUEUE, formatPath } from '../dsl';
 
 const tlsFiles = z
   .object({
@@ -44,17 +44,52 @@ const smtpConnection = z
   })
   .strict();
 
+/**
+ * An AWS account: access keys, or a role to assume (with the keys, or the SDK's default
+ * credentials, as the caller). `endpoint` and `stsEndpoint` override the service URLs.
+ */
+const awsConnection = z
+  .object({
+    type: z.literal('aws'),
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'not an AWS region; write e.g. eu-west-1' }).optional(),
+    accessKeyId: z.string().min(1).optional(),
+    secretAccessKey: z.string().min(1).optional(),
+    sessionToken: z.string().min(1).optional(),
+    roleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, { message: 'not a role ARN; write arn:aws:iam::123456789012:role/NAME' }).optional(),
+    externalId: z.string().min(1).optional(),
+    endpoint: z.url().optional(),
+    stsEndpoint: z.url().optional(),
+  })
+  .strict()
+  .refine((c) => (c.accessKeyId === undefined) === (c.secretAccessKey === undefined), { message: 'give both accessKeyId and secretAccessKey, or neither (to use a role or the default credentials)', path: ['secretAccessKey'] });
+
+/**
+ * A vendor API reached with a key or token (XSOAR, HipChat, PagerDuty, Slack, Recorded Future):
+ * `url` overrides the vendor's default base URL, `tls` carries a client certificate for mutual TLS.
+ */
+const apiKeyConnection = z
+  .object({
+    type: z.literal('apikey'),
+    key: z.string().min(1),
+    url: z.url().optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+    tls: tlsFiles.optional(),
+  })
+  .strict();
+
 /** A named endpoint with its credentials. Secret values may be `env:NAME` or `enc:v1:...` references. */
 export const connectionSchema = z.discriminatedUnion('type', [
   httpConnection,
   smtpConnection,
   z.object({ type: z.literal('database') }).loose(),
-  z.object({ type: z.literal('aws') }).loose(),
-  z.object({ type: z.literal('apikey') }).loose(),
+  awsConnection,
+  apiKeyConnection,
 ]);
 export type Connection = z.infer<typeof connectionSchema>;
 export type HttpConnection = z.infer<typeof httpConnection>;
 export type SmtpConnection = z.infer<typeof smtpConnection>;
+export type AwsConnection = z.infer<typeof awsConnection>;
+export type ApiKeyConnection = z.infer<typeof apiKeyConnection>;
 
 /** The configuration file's schema. */
 export const configSchema = z
@@ -78,6 +113,8 @@ export const configSchema = z
     jobsDir: z.string().default('jobs'),
     maxCachedWorkflows: z.int().min(2).default(250),
     metricsAddress: z.string().regex(/^[^:]+:\d+$/, { message: 'write host:port, e.g. 127.0.0.1:9464' }).optional(),
+    /** Destination ports `http.post` may reach besides 80, 8080, 443, 8443 and 8000. */
+    allowedPorts: z.array(z.int().min(1).max(65_535)).default([]),
   })
   .strict();
 
@@ -137,4 +174,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
 /** The connections as validation sees them: names and types only. */
 export function connectionTypes(config: Config): Record<string, { type: string }> {
   return Object.fromEntries(Object.entries(config.connections).map(([name, c]) => [name, { type: c.type }]));
+}
+
+/** The destination ports `http.post` may reach: the default list plus the configured `allowedPorts`. */
+export function allowedPorts(config: Config): number[] {
+  return [...DEFAULT_ALLOWED_PORTS, ...config.allowedPorts];
 }

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { validateChainText, type Chain, type Problem, type ValidationContext } from '../dsl';
-import { connectionTypes, type Config } from './config';
+import { allowedPorts, connectionTypes, type Config } from './config';
 
 /** One job file that did not validate. */
 export interface JobFileProblem {
@@ -19,7 +19,7 @@ export interface JobCatalog {
 
 /** The validation context of an installation: its connections and the names of its jobs. */
 export function validationContext(config: Config, jobNames?: Iterable<string>): ValidationContext {
-  return { connections: connectionTypes(config), ...(jobNames ? { jobs: [...jobNames] } : {}) };
+  return { connections: connectionTypes(config), allowedPorts: allowedPorts(config), ...(jobNames ? { jobs: [...jobNames] } : {}) };
 }
 
 /**
