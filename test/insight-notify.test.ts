@@ -1,6 +1,10 @@
 // The Insight notification actions against real HTTP peers on 127.0.0.1 that check each vendor's request shape.
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateChain } from '../dsl';
+import { insightSchema, validateChainText, validateChain } from '../dsl';
+import { loadConfig } from '../worker/config';
+import { validationContext } from '../worker/jobs';
 import { startSmtpPeer } from '../scripts/smtp-peer';
 import { startHarness, startPeer, type Harness, type Received } from './helpers';
 import { quickRetry, runForInsight, sampleInsight } from './insight-fixtures';
@@ -238,5 +242,19 @@ describe('http.post', () => {
     const report = await exchange(() => ({ status: 200 }), () => runForInsight(h, chain));
     expect(report.status).toBe('failed');
     expect(report.steps.post.error).toContain('step "post" (http.post): with.url: port 9 is not an allowed destination port');
+  });
+});
+
+describe('Insight examples', () => {
+  it('every examples/insight-*.json chain validates against examples/insight.config.json, and examples/insight.json is an Insight', () => {
+    const dir = path.join(__dirname, '..', 'examples');
+    const config = loadConfig({ RIPOSTE_CONFIG: path.join(dir, 'insight.config.json') }, dir);
+    const files = fs.readdirSync(dir).filter((f) => /^insight-.*\.json$/.test(f));
+    expect(files.length).toBeGreaterThanOrEqual(10);
+    for (const file of files) {
+      const result = validateChainText(fs.readFileSync(path.join(dir, file), 'utf8'), validationContext(config));
+      expect({ file, problems: result.problems }).toEqual({ file, problems: [] });
+    }
+    expect(insightSchema.safeParse(JSON.parse(fs.readFileSync(path.join(dir, 'insight.json'), 'utf8'))).success).toBe(true);
   });
 });
