@@ -6,6 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { startHarness, startPeer, type Harness } from './helpers';
+import { ACTION_NAMES } from '../dsl';
 
 const run = promisify(execFile);
 const ROOT = path.join(__dirname, '..');
@@ -53,7 +54,7 @@ describe('riposte validate', () => {
       `${bad}: steps[0].with.title: give the incident a title`,
       `${bad}: steps[1].id: duplicate step id "incident" (first used by steps[0]); give each step its own id`,
       `${bad}: steps[1].with.techniques[1]: not a MITRE ATT&CK technique id; write T1234 or T1234.001`,
-      `${bad}: steps[2].action: unknown action "email.sendd"; known actions: incident.create, mitre.tag, events.log, webhook.send, events.index, mitre.risk, risk.assign, email.send`,
+      `${bad}: steps[2].action: unknown action "email.sendd"; known actions: ${ACTION_NAMES.join(', ')}`,
       `${bad}: steps[3].connection: unknown connection "nowhere"; configured: none (add it under "connections" in riposte.config.json)`,
       `${bad}: steps[3].with.body.x: token "steps.later.status" (line 1, column 3): step "later" runs later (steps[4]); only earlier steps' outputs exist`,
       `${broken}: (root): malformed JSON at line 1, column 27: value expected near "}"`,
