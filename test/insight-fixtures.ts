@@ -46,9 +46,15 @@ export function sampleInsight(overrides: Partial<Insight> = {}): Insight {
 }
 
 /** Validates the chain and runs it for an Insight event on the harness's worker. */
-export async function runForInsight(h: Harness, chain: object, insight: Insight = sampleInsight(), type: 'insight.created' | 'insight.closed' | 'insight.on_demand' = 'insight.created'): Promise<RunReport> {
+export async function runForInsight(
+  h: Harness,
+  chain: object,
+  insight: Insight = sampleInsight(),
+  type: 'insight.created' | 'insight.closed' | 'insight.on_demand' = 'insight.created',
+  workflowId?: string,
+): Promise<RunReport> {
   const valid = assertValidChain(chain);
-  const handle = await startRun(h.client, { chain: valid, results: [], trigger: { type, insight }, taskQueue: h.taskQueue, store: h.store });
+  const handle = await startRun(h.client, { chain: valid, results: [], trigger: { type, insight }, taskQueue: h.taskQueue, store: h.store, workflowId });
   return readRun(handle, true, h.store);
 }
 

@@ -1,5 +1,6 @@
 // The Insight notification actions against real HTTP peers on 127.0.0.1 that check each vendor's request shape.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insightSchema, validateChainText, validateChain } from '../dsl';
@@ -193,6 +194,10 @@ describe('summary actions', () => {
     expect(mail.parsed.text).toContain('Link: https://siem.example.org/sec/insight/INSIGHT-1042');
   });
 
+  it('email.send still needs a subject unless the format is summary', () => {
+    expect(validateChain(one('mail', 'email.send', 'smtp', { to: 'soc@example.org' })).problems).toEqual([{ path: 'steps[0].with.subject', message: 'give a subject' }]);
+  });
+
   it('refuses, without retrying, to notify from a run that no Insight started', async () => {
     const report = await exchange(() => ({ status: 204 }), () => h.run(one('chat', 'hipchat.notify', 'hipchat', { room: 'soc' })));
     expect(report.status).toBe('failed');
@@ -235,6 +240,12 @@ describe('http.post', () => {
     expect(result.ok).toBe(false);
     expect(result.problems).toEqual([{ path: 'steps[0].with.url', message: 'port 9443 is not an allowed destination port (80, 8080, 443, 8443, 8000); use one of them, or add it to "allowedPorts" in riposte.config.json' }]);
     expect(validateChain(one('post', 'http.post', undefined, { url: 'https://soar.example.org/in' }), { allowedPorts: [80, 8080, 443, 8443, 8000] }).ok).toBe(true);
+  });
+
+  it('needs a URL or a connection, and accepts a port that RIPOSTE_ALLOWED_PORTS adds', () => {
+    expect(validateChain(one('post', 'http.post', undefined, {})).problems).toEqual([{ path: 'steps[0].with.url', message: 'give the URL, or name an http connection that holds it' }]);
+    const config = loadConfig({ RIPOSTE_ALLOWED_PORTS: '9443' }, fs.mkdtempSync(path.join(os.tmpdir(), 'riposte-ports-')));
+    expect(validateChain(one('post', 'http.post', undefined, { url: 'https://soar.example.org:9443/in' }), validationContext(config)).ok).toBe(true);
   });
 
   it('checks the port again before connecting when the URL comes from a token', async () => {

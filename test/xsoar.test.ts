@@ -86,6 +86,16 @@ describe('xsoar.incident', () => {
     expect(JSON.parse(got.body)).toMatchObject({ id: sampleInsight().id, readableId: 'INSIGHT-1042', signals: [{ id: 'sig-1', records: [{ uid: 'r1' }] }, { id: 'sig-2', records: [{ uid: 'r2' }] }] });
   });
 
+  it('does not create a second incident when the same run executes the step again', async () => {
+    seen.length = 0;
+    const workflowId = `xsoar-once-${Date.now()}`;
+    const first = await runForInsight(h, incident('xsoar'), sampleInsight(), 'insight.created', workflowId);
+    const again = await runForInsight(h, incident('xsoar'), sampleInsight(), 'insight.created', workflowId);
+    expect(first.steps.soar.output).toEqual({ incidentId: '4711' });
+    expect(again.steps.soar.output).toEqual({ incidentId: '4711' });
+    expect(seen).toHaveLength(1);
+  });
+
   it('leaves every Record out with excludeRecords', async () => {
     seen.length = 0;
     const report = await runForInsight(h, incident('xsoar', { excludeRecords: true }));

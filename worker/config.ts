@@ -132,7 +132,8 @@ export class ConfigError extends Error {
 /**
  * Loads `riposte.config.json` from `RIPOSTE_CONFIG` or the working directory (optional) and applies
  * the environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_UI_URL,
- * RIPOSTE_TASK_QUEUE, RIPOSTE_METRICS_ADDRESS, RIPOSTE_STORE_URL, RIPOSTE_DATA_DIR, RIPOSTE_JOBS_DIR, RIPOSTE_GLOBALS (JSON).
+ * RIPOSTE_TASK_QUEUE, RIPOSTE_METRICS_ADDRESS, RIPOSTE_STORE_URL, RIPOSTE_DATA_DIR, RIPOSTE_JOBS_DIR, RIPOSTE_GLOBALS (JSON),
+ * RIPOSTE_ALLOWED_PORTS (comma-separated).
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const file = env.RIPOSTE_CONFIG ? path.resolve(cwd, env.RIPOSTE_CONFIG) : path.join(cwd, 'riposte.config.json');
@@ -160,6 +161,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (env.RIPOSTE_TASK_QUEUE) config.temporal.taskQueue = env.RIPOSTE_TASK_QUEUE;
   if (env.RIPOSTE_METRICS_ADDRESS) config.metricsAddress = env.RIPOSTE_METRICS_ADDRESS;
   if (env.RIPOSTE_MAX_CACHED_WORKFLOWS) config.maxCachedWorkflows = Math.max(2, Number(env.RIPOSTE_MAX_CACHED_WORKFLOWS));
+  if (env.RIPOSTE_ALLOWED_PORTS) {
+    const ports = env.RIPOSTE_ALLOWED_PORTS.split(',').map((p) => Number(p.trim()));
+    if (ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65_535)) throw new ConfigError('RIPOSTE_ALLOWED_PORTS: write port numbers separated by commas, e.g. 9443,8081');
+    config.allowedPorts = ports;
+  }
   if (env.RIPOSTE_GLOBALS) {
     try {
       config.globals = { ...config.globals, ...(JSON.parse(env.RIPOSTE_GLOBALS) as Record<string, unknown>) };

@@ -2,7 +2,7 @@
 import type { ActionOutputs, ActionRequest } from '../../dsl';
 import { originOf, type ActivityDeps } from '../deps';
 import { callPeer } from '../http';
-import { apiKeyAccess, insightOf, joinUrl } from '../insight/insight';
+import { apiKeyAccess, deliverOnce, insightOf, joinUrl } from '../insight/insight';
 import { insightSummary } from '../insight/summary';
 
 const COLOR_BY_SEVERITY = { LOW: 'gray', MEDIUM: 'yellow', HIGH: 'red', CRITICAL: 'red' } as const;
@@ -23,7 +23,6 @@ export function notifyHipchatAction(deps: ActivityDeps) {
     });
     const url = joinUrl(access.base, `/v2/room/${encodeURIComponent(p.room)}/notification`);
     const headers = { ...access.headers, authorization: `Bearer ${access.key}`, 'content-type': 'application/json' };
-    const response = await callPeer({ origin, url, method: 'POST', headers, body, tls: access.tls, secrets: access.secrets });
-    return { status: response.status };
+    return deliverOnce(deps, request, async () => ({ status: (await callPeer({ origin, url, method: 'POST', headers, body, tls: access.tls, secrets: access.secrets })).status }));
   };
 }

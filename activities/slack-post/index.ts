@@ -2,8 +2,8 @@
 import type { ActionOutputs, ActionRequest } from '../../dsl';
 import { actionFailure } from '../errors';
 import { originOf, type ActivityDeps } from '../deps';
-import { callPeer } from '../http';
-import { apiKeyAccess, insightOf, joinUrl } from '../insight/insight';
+import { callPeer, retryAfterMs } from '../http';
+import { apiKeyAccess, deliverOnce, insightOf, joinUrl } from '../insight/insight';
 import { insightSummary } from '../insight/summary';
 
 /** Slack's `ok:false` errors that go away by themselves. */
@@ -27,13 +27,15 @@ export function postSlackAction(deps: ActivityDeps) {
       unfurl_links: false,
     };
     const headers = { ...access.headers, authorization: `Bearer ${access.key}`, 'content-type': 'application/json; charset=utf-8' };
-    const response = await callPeer({ origin, url: joinUrl(access.base, '/chat.postMessage'), method: 'POST', headers, body: JSON.stringify(body), tls: access.tls, secrets: access.secrets });
-    const answer = (response.json ?? {}) as { ok?: boolean; error?: string; ts?: string; channel?: string };
-    if (answer.ok === true && answer.ts) return { ts: answer.ts, channel: answer.channel ?? request.params.channel };
-    const error = answer.error ?? 'no ok field in the answer';
-    const message = `${origin}: Slack chat.postMessage answered ok:false: ${error}`;
-    if (TRANSIENT.has(error)) throw actionFailure('PeerUnavailableError', message, { nextRetryDelayMs: response.headers['retry-after'] ? Number(response.headers['retry-after']) * 1000 : undefined });
-    if (CREDENTIALS.has(error)) throw actionFailure('ConnectionConfigError', `${message} (check the connection's token and its scopes: chat:write)`);
-    throw actionFailure('PeerRejectedError', message);
+    return deliverOnce(deps, request, async () => {
+      const response = await callPeer({ origin, url: joinUrl(access.base, '/chat.postMessage'), method: 'POST', headers, body: JSON.stringify(body), tls: access.tls, secrets: access.secrets });
+      const answer = (response.json ?? {}) as { ok?: boolean; error?: string; ts?: string; channel?: string };
+      if (answer.ok === true && answer.ts) return { ts: answer.ts, channel: answer.channel ?? request.params.channel };
+      const error = answer.error ?? 'no ok field in the answer';
+      const message = `${origin}: Slack chat.postMessage answered ok:false: ${error}`;
+      if (TRANSIENT.has(error)) throw actionFailure('PeerUnavailableError', message, { nextRetryDelayMs: retryAfterMs(response.headers['retry-after']) });
+      if (CREDENTIALS.has(error)) throw actionFailure('ConnectionConfigError', `${message} (check the connection's token and its scopes: chat:write)`);
+      throw actionFailure('PeerRejectedError', message);
+    });
   };
 }

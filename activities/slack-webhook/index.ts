@@ -3,7 +3,7 @@ import type { ActionOutputs, ActionRequest } from '../../dsl';
 import { withStoredEnrichments } from '../insight/enrichments';
 import { originOf, type ActivityDeps } from '../deps';
 import { callPeer } from '../http';
-import { insightJson, insightOf, webhookAccess } from '../insight/insight';
+import { deliverOnce, insightJson, insightOf, webhookAccess } from '../insight/insight';
 
 /** Slack cuts message text at 40,000 characters. */
 const MAX_TEXT = 39_000;
@@ -22,7 +22,7 @@ export function postSlackWebhookAction(deps: ActivityDeps) {
     const pretty = JSON.stringify(json, null, 2);
     const text = `${insight.readableId}: ${insight.name}\n\`\`\`${pretty.length > MAX_TEXT ? `${pretty.slice(0, MAX_TEXT)}\n…` : pretty}\`\`\``;
     const headers = { ...access.headers, 'content-type': 'application/json' };
-    const response = await callPeer({ origin, url: access.url, method: 'POST', headers, body: JSON.stringify({ text, insight: json }), tls: access.tls, secrets: access.secrets });
-    return { status: response.status };
+    const body = JSON.stringify({ text, insight: json });
+    return deliverOnce(deps, request, async () => ({ status: (await callPeer({ origin, url: access.url, method: 'POST', headers, body, tls: access.tls, secrets: access.secrets })).status }));
   };
 }

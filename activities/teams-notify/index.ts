@@ -2,7 +2,7 @@
 import type { ActionOutputs, ActionRequest } from '../../dsl';
 import { originOf, type ActivityDeps } from '../deps';
 import { callPeer } from '../http';
-import { insightOf, webhookAccess } from '../insight/insight';
+import { deliverOnce, insightOf, webhookAccess } from '../insight/insight';
 import { insightSummary, type InsightSummary } from '../insight/summary';
 
 const THEME_BY_SEVERITY = { LOW: '808080', MEDIUM: 'FFC000', HIGH: 'FF4500', CRITICAL: 'C00000' } as const;
@@ -49,7 +49,6 @@ export function notifyTeamsAction(deps: ActivityDeps) {
     const access = webhookAccess(deps, request);
     const card = request.params.card === 'adaptive' ? adaptiveCard(summary) : messageCard(summary);
     const headers = { ...access.headers, 'content-type': 'application/json' };
-    const response = await callPeer({ origin, url: access.url, method: 'POST', headers, body: JSON.stringify(card), tls: access.tls, secrets: access.secrets });
-    return { status: response.status };
+    return deliverOnce(deps, request, async () => ({ status: (await callPeer({ origin, url: access.url, method: 'POST', headers, body: JSON.stringify(card), tls: access.tls, secrets: access.secrets })).status }));
   };
 }

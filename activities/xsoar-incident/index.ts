@@ -4,7 +4,7 @@ import { actionFailure } from '../errors';
 import { withStoredEnrichments } from '../insight/enrichments';
 import { originOf, type ActivityDeps } from '../deps';
 import { callPeer } from '../http';
-import { apiKeyAccess, insightJson, insightOf, joinUrl } from '../insight/insight';
+import { apiKeyAccess, deliverOnce, insightJson, insightOf, joinUrl } from '../insight/insight';
 
 /**
  * Posts the Insight to `{url}/incident/json`, which XSOAR maps into an incident through the
@@ -25,11 +25,13 @@ export function createXsoarIncidentAction(deps: ActivityDeps) {
     headers['content-type'] = 'application/json';
     headers.accept = 'application/json';
     const body = JSON.stringify(insightJson(insight, { signals: true, records: !p.excludeRecords }));
-    const response = await callPeer({ origin, url: joinUrl(access.base, p.endpoint), method: 'POST', headers, body, tls: access.tls, secrets: access.secrets });
-    const id = (response.json as { id?: unknown } | undefined)?.id;
-    if (typeof id !== 'string' && typeof id !== 'number') {
-      throw actionFailure('PeerRejectedError', `${origin}: XSOAR answered ${response.status} without an incident id`);
-    }
-    return { incidentId: String(id) };
+    return deliverOnce(deps, request, async () => {
+      const response = await callPeer({ origin, url: joinUrl(access.base, p.endpoint), method: 'POST', headers, body, tls: access.tls, secrets: access.secrets });
+      const id = (response.json as { id?: unknown } | undefined)?.id;
+      if (typeof id !== 'string' && typeof id !== 'number') {
+        throw actionFailure('PeerRejectedError', `${origin}: XSOAR answered ${response.status} without an incident id`);
+      }
+      return { incidentId: String(id) };
+    });
   };
 }
