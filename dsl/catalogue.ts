@@ -222,7 +222,7 @@ export const CATALOGUE = {
     receivesTrigger: true,
     timeout: '2m',
     retry: peerRetry,
-    output: ['enrichments', 'lookups', 'cacheHits'],
+    output: ['enrichments', 'lookups', 'cacheHits', 'skipped'],
   },
 } as const satisfies Record<string, ActionSpec>;
 

@@ -3,7 +3,7 @@ import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc
 import type { z } from 'zod';
 import { ACTION_NAMES, CATALOGUE, PLANNED_ACTIONS, isActionName, type ActionName, type ActionSpec } from './catalogue';
 import { chainSchema, type Chain } from './chain';
-import { destinationPort } from './actions/insight-actions';
+import { CLOSED_INSIGHT_ACTIONS, INSIGHT_ACTIONS, destinationPort } from './actions/insight-actions';
 import { TOKEN_ROOTS, TemplateError, formatPath, inspectTemplate, isTemplate } from './template';
 
 /** One problem in a chain, with the path of the field it concerns. */
@@ -215,9 +215,25 @@ export function validateChain(value: unknown, context: ValidationContext = {}): 
     if (throttle && typeof throttle.key === 'string') checkTemplate(throttle.key, ['throttle', 'key']);
   });
 
+  problems.push(...checkClosedInsightSteps(raw, steps));
   const unique = dedupe(problems);
   if (unique.length > 0 || !parsed.success) return { ok: false, problems: unique };
   return { ok: true, chain: parsed.data, problems: [] };
+}
+
+/** A job subscribed to `insight.closed` may only use the Insight actions the seed offers "When Closed" for. */
+function checkClosedInsightSteps(raw: Record<string, unknown>, steps: unknown[]): Problem[] {
+  if (!Array.isArray(raw.on) || !raw.on.includes('insight.closed')) return [];
+  const problems: Problem[] = [];
+  steps.forEach((s, i) => {
+    const step = (s ?? {}) as Record<string, unknown>;
+    const action = typeof step.action === 'string' ? step.action : '';
+    const summaryMail = action === 'email.send' && (step.with as Record<string, unknown> | undefined)?.format === 'summary';
+    if ((INSIGHT_ACTIONS.includes(action) || summaryMail) && !CLOSED_INSIGHT_ACTIONS.includes(action)) {
+      problems.push({ path: formatPath(['steps', i, 'action']), message: `${action}${summaryMail ? ' with format summary' : ''} is not offered for closed Insights (only ${CLOSED_INSIGHT_ACTIONS.join(', ')} is); remove "insight.closed" from "on" or move this step to another job` });
+    }
+  });
+  return problems;
 }
 
 /** http.post needs a URL, and a literal URL must reach an allowed port (checked again before connecting). */

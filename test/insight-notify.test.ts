@@ -256,6 +256,24 @@ describe('http.post', () => {
   });
 });
 
+describe('Insight events', () => {
+  it('refuses a job on closed Insights that uses an action the seed offers only for created and on-demand Insights', () => {
+    const chain = {
+      name: 'closed',
+      on: ['insight.created', 'insight.closed'],
+      steps: [
+        { id: 'post', action: 'http.post', with: { url: 'https://soar.example.org/in' } },
+        { id: 'slack', action: 'slack.post', connection: 'slack', with: { channel: '#soc' } },
+        { id: 'mail', action: 'email.send', connection: 'smtp', with: { to: 'soc@example.org', format: 'summary' } },
+      ],
+    };
+    expect(validateChain(chain).problems).toEqual([
+      { path: 'steps[1].action', message: 'slack.post is not offered for closed Insights (only http.post is); remove "insight.closed" from "on" or move this step to another job' },
+      { path: 'steps[2].action', message: 'email.send with format summary is not offered for closed Insights (only http.post is); remove "insight.closed" from "on" or move this step to another job' },
+    ]);
+  });
+});
+
 describe('Insight examples', () => {
   it('every examples/insight-*.json chain validates against examples/insight.config.json, and examples/insight.json is an Insight', () => {
     const dir = path.join(__dirname, '..', 'examples');

@@ -88,6 +88,14 @@ describe('recordedfuture.enrich', () => {
     expect(report.steps.rf.output).toMatchObject({ lookups: 0, cacheHits: 3 });
   });
 
+  it('stops looking up at maxLookups and counts what it skipped', async () => {
+    rf.received.length = 0;
+    const report = await runForInsight(h, enrichThenPost({ cacheTtl: '1ms', maxLookups: 1 }), sampleInsight({ id: 'insight-rf-4' }));
+    expect(report.status).toBe('completed');
+    expect(rf.received).toHaveLength(1);
+    expect(report.steps.rf.output).toMatchObject({ lookups: 1, cacheHits: 0, skipped: 2, enrichments: [{ type: 'ip', indicator: '203.0.113.77' }] });
+  });
+
   it('does not retry a refused token and never shows it', async () => {
     rf.received.length = 0;
     const report = await runForInsight(h, enrichThenPost({ cacheTtl: '1ms' }, 'rf-wrong'));

@@ -100,6 +100,7 @@ export function enrichRecordedFutureAction(deps: ActivityDeps) {
     const answers = new Map<string, Lookup>();
     let lookups = 0;
     let cacheHits = 0;
+    const skipped = new Set<string>();
 
     const resolve = async (type: IndicatorType, value: string): Promise<Lookup | undefined> => {
       const key = `${type}:${value}`;
@@ -112,7 +113,10 @@ export function enrichRecordedFutureAction(deps: ActivityDeps) {
         answers.set(key, cached.answer as Lookup);
         return cached.answer as Lookup;
       }
-      if (lookups >= p.maxLookups) return undefined;
+      if (lookups >= p.maxLookups) {
+        skipped.add(key);
+        return undefined;
+      }
       lookups++;
       const answer = await lookUp(access, origin, type, value);
       answers.set(key, answer);
@@ -137,6 +141,6 @@ export function enrichRecordedFutureAction(deps: ActivityDeps) {
     const doc: EnrichmentDocument = { insightId: insight.id, insight: merge(earlier?.insight ?? [], forInsight), signals: { ...(earlier?.signals ?? {}) } };
     for (const [id, list] of Object.entries(forSignals)) doc.signals[id] = merge(doc.signals[id] ?? [], list);
     await withStore(origin, () => deps.store.putDocuments(ENRICHMENTS_INDEX, [{ id: docId, body: { ...doc } }]));
-    return { enrichments: [...forInsight, ...Object.values(forSignals).flat()], lookups, cacheHits };
+    return { enrichments: [...forInsight, ...Object.values(forSignals).flat()], lookups, cacheHits, skipped: skipped.size };
   };
 }
