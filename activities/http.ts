@@ -25,6 +25,8 @@ export interface PeerRequest {
   tls?: PeerTls;
   /** Values to mask in anything the failure says (resolved secrets). */
   secrets?: readonly string[];
+  /** Non-2xx statuses that are an answer rather than a failure (a lookup's 404). */
+  accept?: readonly number[];
 }
 
 /** A peer's answer. */
@@ -122,7 +124,7 @@ export async function callPeer(req: PeerRequest): Promise<PeerResponse> {
   const text = await response.body.text();
   const headers = headerMap(response.headers);
   const status = response.statusCode;
-  if (status >= 200 && status < 300) {
+  if ((status >= 200 && status < 300) || req.accept?.includes(status)) {
     let json: unknown;
     if ((headers['content-type'] ?? '').includes('json') && text.length > 0) {
       try {

@@ -18,6 +18,15 @@ import { loadJobAction } from './job-run';
 import { runScriptAction, type ScriptDeps } from './script-run';
 import { createTriggerActivities } from './triggers';
 import { runSearchActivity } from './search';
+import { publishSnsAction } from './sns-publish';
+import { createXsoarIncidentAction } from './xsoar-incident';
+import { postInsightAction } from './http-post';
+import { notifyHipchatAction } from './hipchat-notify';
+import { notifyTeamsAction } from './teams-notify';
+import { triggerPagerdutyAction } from './pagerduty-trigger';
+import { postSlackAction } from './slack-post';
+import { postSlackWebhookAction } from './slack-webhook';
+import { enrichRecordedFutureAction } from './recordedfuture-enrich';
 
 export type { ActivityDeps } from './deps';
 export { Store } from './store/store';
@@ -79,6 +88,15 @@ export function createActivities(deps: ActivityDeps): ActionActivities & EngineA
     'risk.assign': measured('risk.assign', assignRiskAction(deps)),
     'db.insert': measured('db.insert', insertRowsAction(deps)),
     'script.run': measured('script.run', runScriptAction(deps)),
+    'sns.publish': measured('sns.publish', publishSnsAction(deps)),
+    'xsoar.incident': measured('xsoar.incident', createXsoarIncidentAction(deps)),
+    'http.post': measured('http.post', postInsightAction(deps)),
+    'hipchat.notify': measured('hipchat.notify', notifyHipchatAction(deps)),
+    'teams.notify': measured('teams.notify', notifyTeamsAction(deps)),
+    'pagerduty.trigger': measured('pagerduty.trigger', triggerPagerdutyAction(deps)),
+    'slack.post': measured('slack.post', postSlackAction(deps)),
+    'slack.webhook': measured('slack.webhook', postSlackWebhookAction(deps)),
+    'recordedfuture.enrich': measured('recordedfuture.enrich', enrichRecordedFutureAction(deps)),
     async acquireThrottle(request) {
       const claim = await withStore('response limiter', () => deps.store.acquireThrottle(request.key, request.holder, request.windowMs));
       return { acquired: claim.acquired, until: new Date(claim.until).toISOString() };

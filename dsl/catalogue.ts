@@ -11,6 +11,10 @@ import { jobRunParams, type JobRunOutput } from './actions/job-run';
 
 export { MAX_JOB_DEPTH, type JobRunOutput } from './actions/job-run';
 import { scriptRunParams, type ScriptRunOutput } from './actions/script-run';
+import {
+  hipchatNotifyParams, httpPostParams, pagerdutyTriggerParams, recordedFutureEnrichParams, slackPostParams, slackWebhookParams, snsPublishParams, teamsNotifyParams, xsoarIncidentParams,
+  type PagerdutyTriggerOutput, type RecordedFutureEnrichOutput, type SlackPostOutput, type SnsPublishOutput, type StatusOutput, type XsoarIncidentOutput,
+} from './actions/insight-actions';
 
 /** Retry policy as chains write it. */
 export interface RetrySpec {
@@ -119,6 +123,7 @@ export const CATALOGUE = {
     connection: 'required',
     connectionTypes: ['smtp'],
     rows: 'results',
+    receivesTrigger: true,
     htmlFields: (params) => (params.html === true ? ['body', 'signature'] : []),
     mergeFields: ['body'],
     timeout: '1m',
@@ -155,6 +160,105 @@ export const CATALOGUE = {
     retry: { maxAttempts: 3, initialInterval: '2s', backoff: 2, maxInterval: '30s' },
     output: ['exitCode', 'stdout', 'stderr', 'truncated', 'sandboxed', 'host'],
   },
+  'sns.publish': {
+    summary: "Publishes the Insight JSON to an SNS topic, SigV4-signed with an aws connection's keys or an assumed role",
+    params: snsPublishParams,
+    connection: 'required',
+    connectionTypes: ['aws'],
+    rows: 'none',
+    receivesTrigger: true,
+    timeout: '30s',
+    retry: peerRetry,
+    output: ['messageId'],
+  },
+  'xsoar.incident': {
+    summary: 'Creates a Cortex XSOAR (Demisto) incident from the Insight JSON via /incident/json, with API key, client certificate and extra headers',
+    params: xsoarIncidentParams,
+    connection: 'required',
+    connectionTypes: ['apikey'],
+    rows: 'none',
+    receivesTrigger: true,
+    timeout: '30s',
+    retry: peerRetry,
+    output: ['incidentId'],
+  },
+  'http.post': {
+    summary: 'POSTs the Insight JSON, optionally with its Signals and Records (or selected Record fields), to an allowed port',
+    params: httpPostParams,
+    connection: 'optional',
+    connectionTypes: ['http'],
+    rows: 'none',
+    receivesTrigger: true,
+    timeout: '30s',
+    retry: peerRetry,
+    output: ['status'],
+  },
+  'hipchat.notify': {
+    summary: 'Sends the Insight summary to a HipChat room (API v2 room notification)',
+    params: hipchatNotifyParams,
+    connection: 'required',
+    connectionTypes: ['apikey'],
+    rows: 'none',
+    receivesTrigger: true,
+    timeout: '30s',
+    retry: peerRetry,
+    output: ['status'],
+  },
+  'teams.notify': {
+    summary: 'Sends the Insight summary to a Microsoft Teams incoming webhook as a MessageCard or an Adaptive Card',
+    params: teamsNotifyParams,
+    connection: 'required',
+    connectionTypes: ['http'],
+    rows: 'none',
+    receivesTrigger: true,
+    timeout: '30s',
+    retry: peerRetry,
+    output: ['status'],
+  },
+  'pagerduty.trigger': {
+    summary: 'Triggers a PagerDuty alert (Events API v2) with the Insight summary; the Insight id is the dedup key',
+    params: pagerdutyTriggerParams,
+    connection: 'required',
+    connectionTypes: ['apikey'],
+    rows: 'none',
+    receivesTrigger: true,
+    timeout: '30s',
+    retry: peerRetry,
+    output: ['dedupKey', 'status'],
+  },
+  'slack.post': {
+    summary: 'Posts the Insight summary to a Slack channel with the Web API (chat.postMessage)',
+    params: slackPostParams,
+    connection: 'required',
+    connectionTypes: ['apikey'],
+    rows: 'none',
+    receivesTrigger: true,
+    timeout: '30s',
+    retry: peerRetry,
+    output: ['ts', 'channel'],
+  },
+  'slack.webhook': {
+    summary: 'Posts the Insight JSON to a Slack incoming webhook',
+    params: slackWebhookParams,
+    connection: 'required',
+    connectionTypes: ['http'],
+    rows: 'none',
+    receivesTrigger: true,
+    timeout: '30s',
+    retry: peerRetry,
+    output: ['status'],
+  },
+  'recordedfuture.enrich': {
+    summary: 'Looks up the IPs, domains and hashes of the Records in Recorded Future and attaches the answers to the Insight and/or its Signals',
+    params: recordedFutureEnrichParams,
+    connection: 'required',
+    connectionTypes: ['apikey'],
+    rows: 'none',
+    receivesTrigger: true,
+    timeout: '2m',
+    retry: peerRetry,
+    output: ['enrichments', 'lookups', 'cacheHits', 'skipped'],
+  },
 } as const satisfies Record<string, ActionSpec>;
 
 /** A name from the catalogue. */
@@ -182,12 +286,19 @@ export interface ActionOutputs {
   'db.insert': DbInsertOutput;
   'job.run': JobRunOutput;
   'script.run': ScriptRunOutput;
+  'sns.publish': SnsPublishOutput;
+  'xsoar.incident': XsoarIncidentOutput;
+  'http.post': StatusOutput;
+  'hipchat.notify': StatusOutput;
+  'teams.notify': StatusOutput;
+  'pagerduty.trigger': PagerdutyTriggerOutput;
+  'slack.post': SlackPostOutput;
+  'slack.webhook': StatusOutput;
+  'recordedfuture.enrich': RecordedFutureEnrichOutput;
 }
 
 /** Names in the contract whose connectors are not part of this version yet. */
 export const PLANNED_ACTIONS = [
-  'http.post', 'sns.publish', 'xsoar.incident', 'hipchat.notify', 'teams.notify', 'pagerduty.trigger',
-  'recordedfuture.enrich', 'slack.post', 'slack.webhook',
 ] as const;
 
 /** The catalogue's action names. */

@@ -11,3 +11,4 @@ export * from './prepare';
 export * from './insight';
 export * from './job-graph';
 export * from './triggers';
+export * from './actions/insight-actions';

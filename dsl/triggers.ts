@@ -11,8 +11,15 @@ import type { Problem } from './validate';
  */
 export const NOT_ON_CLOSE_ACTIONS = [
   'sns.publish', 'xsoar.incident', 'hipchat.notify', 'teams.notify', 'pagerduty.trigger',
-  'recordedfuture.enrich', 'slack.post', 'slack.webhook', 'email.send',
+  'recordedfuture.enrich', 'slack.post', 'slack.webhook',
 ] as const;
+
+/** True when a step is a Cloud SIEM notification not offered on close (e-mail counts only as the CSE summary). */
+function notOnClose(step: Record<string, unknown>): boolean {
+  const action = step.action;
+  if (action === 'email.send') return (step.with as Record<string, unknown> | undefined)?.format === 'summary';
+  return typeof action === 'string' && (NOT_ON_CLOSE_ACTIONS as readonly string[]).includes(action);
+}
 
 /**
  * Checks a chain's event subscriptions: a job on `insight.closed` may only use actions the seed
@@ -25,8 +32,8 @@ export function checkEventSubscriptions(raw: Record<string, unknown>): Problem[]
   const steps = Array.isArray(raw.steps) ? (raw.steps as unknown[]) : [];
   const offending: { index: number; action: string }[] = [];
   steps.forEach((s, index) => {
-    const action = s && typeof s === 'object' ? (s as Record<string, unknown>).action : undefined;
-    if (typeof action === 'string' && (NOT_ON_CLOSE_ACTIONS as readonly string[]).includes(action)) offending.push({ index, action });
+    const step = s && typeof s === 'object' ? (s as Record<string, unknown>) : {};
+    if (notOnClose(step)) offending.push({ index, action: step.action === 'email.send' ? 'email.send with format summary' : String(step.action) });
   });
   if (offending.length === 0) return [];
   const names = [...new Set(offending.map((o) => o.action))].join(', ');

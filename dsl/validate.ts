@@ -5,6 +5,7 @@ import { ACTION_NAMES, CATALOGUE, PLANNED_ACTIONS, isActionName, type ActionName
 import { chainSchema, type Chain } from './chain';
 import { cycleThrough, type JobGraph } from './job-graph';
 import { checkEventSubscriptions } from './triggers';
+import { destinationPort } from './actions/insight-actions';
 import { TOKEN_ROOTS, TemplateError, formatPath, inspectTemplate, isTemplate } from './template';
 
 /** One problem in a chain, with the path of the field it concerns. */
@@ -20,6 +21,8 @@ export interface ValidationContext {
   jobs?: readonly string[];
   /** Which jobs each job of the jobs directory starts, to refuse a chain that can reach itself. */
   jobGraph?: JobGraph;
+  /** Destination ports `http.post` may reach; without it the ports are checked only when the step runs. */
+  allowedPorts?: readonly number[];
 }
 
 /** A chain that did not validate; `problems` lists every problem found. */
@@ -177,6 +180,7 @@ export function validateChain(value: unknown, context: ValidationContext = {}): 
           if (w.host === undefined) problems.push({ path: at('with', 'host'), message: 'give the host, or name an http connection that holds the URL' });
         }
         if (step.host !== undefined && action !== 'script.run') problems.push({ path: at('host'), message: `${action} runs on the chain's worker; "host" names a script executor and is only for script.run` });
+        if (action === 'http.post') problems.push(...checkPostDestination(step, connection, context, at));
       }
     }
     const checkTemplate = (text: string, path: (string | number)[]) => {
@@ -270,6 +274,18 @@ function dedupe(problems: Problem[]): Problem[] {
     return true;
   });
 }
+
+/** http.post needs a URL, and a literal URL must reach an allowed port (checked again before connecting). */
+function checkPostDestination(step: Record<string, unknown>, connection: string | undefined, context: ValidationContext, at: (...rest: (string | number)[]) => string): Problem[] {
+  const url = ((step.with ?? {}) as Record<string, unknown>).url;
+  if (url === undefined) return connection === undefined ? [{ path: at('with', 'url'), message: 'give the URL, or name an http connection that holds it' }] : [];
+  if (typeof url !== 'string' || isTemplate(url) || !context.allowedPorts) return [];
+  const port = destinationPort(url);
+  if (port === undefined || context.allowedPorts.includes(port)) return [];
+  return [{ path: at('with', 'url'), message: `port ${port} is not an allowed destination port (${context.allowedPorts.join(', ')}); use one of them, or add it to "allowedPorts" in riposte.config.json` }];
+}
+
+
 
 /** Parses and validates chain JSON text. */
 export function validateChainText(text: string, context: ValidationContext = {}): Validation {

@@ -119,13 +119,16 @@ describe('jobs on insight.closed', () => {
       on: ['insight.created', 'insight.closed'],
       steps: [
         { id: 'log', action: 'events.log' },
-        { id: 'mail', action: 'email.send', connection: 'soc', with: { to: ['soc@example.org'], subject: 'closed', body: 'x' } },
+        { id: 'mail', action: 'email.send', connection: 'soc', with: { to: ['soc@example.org'], format: 'summary' } },
+        { id: 'report', action: 'email.send', connection: 'soc', with: { to: ['soc@example.org'], subject: 'closed', body: 'x' } },
+        { id: 'slack', action: 'slack.post', connection: 'slack', with: { channel: '#soc' } },
       ],
     });
     expect(result.ok).toBe(false);
-    expect(result.problems.map((p) => p.path)).toEqual(['on[1]', 'steps[1].action']);
+    expect(result.problems.map((p) => p.path)).toEqual(['on[1]', 'steps[1].action', 'steps[3].action']);
     expect(result.problems[0].message).toContain('"insight.closed" is offered only to http.post (HTTP POST v2)');
-    expect(result.problems[1].message).toBe('email.send does not run when an Insight is closed (the job subscribes to "insight.closed"); use http.post, or put this step in a job on "insight.created"');
+    expect(result.problems[1].message).toBe('email.send with format summary does not run when an Insight is closed (the job subscribes to "insight.closed"); use http.post, or put this step in a job on "insight.created"');
+    expect(result.problems[2].message).toContain('slack.post does not run when an Insight is closed');
   });
 
   it('are accepted when their steps are riposte actions offered on every event', () => {

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_TASK_QUEUE, DURATION_PATTERN, formatPath } from '../dsl';
+import { DEFAULT_ALLOWED_PORTS, DEFAULT_TASK_QUEUE, DURATION_PATTERN, formatPath } from '../dsl';
 
 const tlsFiles = z
   .object({
@@ -71,14 +71,46 @@ const databaseConnection = z
     if (!c.database) ctx.addIssue({ code: 'custom', path: ['database'], message: `a ${c.driver} database needs "database", the database name` });
     if (Object.keys(c.users).length === 0) ctx.addIssue({ code: 'custom', path: ['users'], message: 'name at least one user: "users": { "writer": { "user": "...", "password": "env:NAME" } }' });
   });
+/**
+ * An AWS account: access keys, or a role to assume (with the keys, or the SDK's default
+ * credentials, as the caller). `endpoint` and `stsEndpoint` override the service URLs.
+ */
+const awsConnection = z
+  .object({
+    type: z.literal('aws'),
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'not an AWS region; write e.g. eu-west-1' }).optional(),
+    accessKeyId: z.string().min(1).optional(),
+    secretAccessKey: z.string().min(1).optional(),
+    sessionToken: z.string().min(1).optional(),
+    roleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, { message: 'not a role ARN; write arn:aws:iam::123456789012:role/NAME' }).optional(),
+    externalId: z.string().min(1).optional(),
+    endpoint: z.url().optional(),
+    stsEndpoint: z.url().optional(),
+  })
+  .strict()
+  .refine((c) => (c.accessKeyId === undefined) === (c.secretAccessKey === undefined), { message: 'give both accessKeyId and secretAccessKey, or neither (to use a role or the default credentials)', path: ['secretAccessKey'] });
+
+/**
+ * A vendor API reached with a key or token (XSOAR, HipChat, PagerDuty, Slack, Recorded Future):
+ * `url` overrides the vendor's default base URL, `tls` carries a client certificate for mutual TLS.
+ */
+const apiKeyConnection = z
+  .object({
+    type: z.literal('apikey'),
+    key: z.string().min(1),
+    url: z.url().optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+    tls: tlsFiles.optional(),
+  })
+  .strict();
 
 /** A named endpoint with its credentials. Secret values may be `env:NAME` or `enc:v1:...` references. */
 export const connectionSchema = z.discriminatedUnion('type', [
   httpConnection,
   smtpConnection,
   databaseConnection,
-  z.object({ type: z.literal('aws') }).loose(),
-  z.object({ type: z.literal('apikey') }).loose(),
+  awsConnection,
+  apiKeyConnection,
 ]);
 export type Connection = z.infer<typeof connectionSchema>;
 export type HttpConnection = z.infer<typeof httpConnection>;
@@ -136,6 +168,8 @@ const apiSchema = z
   .strict();
 /** The intake API's settings. */
 export type ApiConfig = z.output<typeof apiSchema>;
+export type AwsConnection = z.infer<typeof awsConnection>;
+export type ApiKeyConnection = z.infer<typeof apiKeyConnection>;
 
 /** The configuration file's schema. */
 export const configSchema = z
@@ -189,6 +223,8 @@ export const configSchema = z
       .strict()
       .default({ hourLimit: 100_000, dayLimit: 1_000_000 }),
     api: apiSchema.default({ listen: DEFAULT_API_LISTEN, tokens: [], bodyLimit: DEFAULT_API_BODY_LIMIT }),
+    /** Destination ports `http.post` may reach besides 80, 8080, 443, 8443 and 8000. */
+    allowedPorts: z.array(z.int().min(1).max(65_535)).default([]),
   })
   .strict();
 
@@ -208,7 +244,7 @@ export class ConfigError extends Error {
  * the environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_UI_URL,
  * RIPOSTE_TASK_QUEUE, RIPOSTE_METRICS_ADDRESS, RIPOSTE_STORE_URL, RIPOSTE_DATA_DIR, RIPOSTE_JOBS_DIR, RIPOSTE_GLOBALS (JSON),
  * RIPOSTE_SCRIPTS_DIR, RIPOSTE_ALLOW_UNSANDBOXED, RIPOSTE_ENCRYPT_PAYLOADS (true/false),
- * RIPOSTE_API_LISTEN.
+ * RIPOSTE_API_LISTEN, RIPOSTE_ALLOWED_PORTS (comma-separated).
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const file = env.RIPOSTE_CONFIG ? path.resolve(cwd, env.RIPOSTE_CONFIG) : path.join(cwd, 'riposte.config.json');
@@ -237,6 +273,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (env.RIPOSTE_METRICS_ADDRESS) config.metricsAddress = env.RIPOSTE_METRICS_ADDRESS;
   if (env.RIPOSTE_MAX_CACHED_WORKFLOWS) config.maxCachedWorkflows = Math.max(2, Number(env.RIPOSTE_MAX_CACHED_WORKFLOWS));
   if (env.RIPOSTE_API_LISTEN) config.api.listen = env.RIPOSTE_API_LISTEN;
+  if (env.RIPOSTE_ALLOWED_PORTS) {
+    const ports = env.RIPOSTE_ALLOWED_PORTS.split(',').map((p) => Number(p.trim()));
+    if (ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65_535)) throw new ConfigError('RIPOSTE_ALLOWED_PORTS: write port numbers separated by commas, e.g. 9443,8081');
+    config.allowedPorts = ports;
+  }
   if (env.RIPOSTE_GLOBALS) {
     try {
       config.globals = { ...config.globals, ...(JSON.parse(env.RIPOSTE_GLOBALS) as Record<string, unknown>) };
@@ -255,4 +296,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
 /** The connections as validation sees them: names, types and user names, never credentials. */
 export function connectionTypes(config: Config): Record<string, { type: string; users?: string[] }> {
   return Object.fromEntries(Object.entries(config.connections).map(([name, c]) => [name, { type: c.type, ...(c.type === 'database' ? { users: Object.keys(c.users) } : {}) }]));
+}
+
+/** The destination ports `http.post` may reach: the default list plus the configured `allowedPorts`. */
+export function allowedPorts(config: Config): number[] {
+  return [...DEFAULT_ALLOWED_PORTS, ...config.allowedPorts];
 }

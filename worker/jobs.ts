@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { jobRunTargets, validateChainText, type Chain, type JobGraph, type Problem, type ValidationContext } from '../dsl';
-import { connectionTypes, type Config } from './config';
+import { allowedPorts, connectionTypes, type Config } from './config';
 
 /** One job file that did not validate. */
 export interface JobFileProblem {
@@ -19,7 +19,7 @@ export interface JobCatalog {
 
 /** The validation context of an installation: its connections, the names of its jobs and which jobs each starts. */
 export function validationContext(config: Config, jobNames?: Iterable<string>, jobGraph?: JobGraph): ValidationContext {
-  return { connections: connectionTypes(config), ...(jobNames ? { jobs: [...jobNames] } : {}), ...(jobGraph ? { jobGraph } : {}) };
+  return { connections: connectionTypes(config), allowedPorts: allowedPorts(config), ...(jobNames ? { jobs: [...jobNames] } : {}), ...(jobGraph ? { jobGraph } : {}) };
 }
 
 function jobFiles(dir: string): string[] | undefined {

@@ -8,6 +8,8 @@ import type { SmtpConnection } from '../../worker/config';
 import { actionFailure } from '../errors';
 import { loadAllResults, originOf, withStore, type ActivityDeps } from '../deps';
 import { maskSecrets, resolveSecret } from '../secrets';
+import { insightOf } from '../insight/insight';
+import { insightSummary } from '../insight/summary';
 
 type Output = ActionOutputs['email.send'];
 
@@ -63,7 +65,10 @@ export function sendEmailAction(deps: ActivityDeps) {
 
     const rows = request.resultsRef ? await loadAllResults(deps, request.resultsRef) : request.results ?? (request.result ? [request.result] : []);
     const sentAt = new Date();
-    const parts: string[] = [p.body];
+    // The summary format needs the Insight; it goes before the body the chain wrote, if any.
+    const summary = p.format === 'summary' ? insightSummary(insightOf(request)) : undefined;
+    const subject = p.subject ?? (summary ? `[${summary.severity}] ${summary.title}` : '');
+    const parts: string[] = summary ? [p.html ? summary.html : summary.text, ...(p.body ? [p.body] : [])] : [p.body];
     if (p.addTime) parts.push(p.html ? `<p>Server time: ${sentAt.toISOString()}</p>` : `Server time: ${sentAt.toISOString()}`);
     if (p.table && rows.length > 0) parts.push(p.html ? toHtmlTable(rows) : toTextTable(rows));
     if (p.signature) parts.push(p.html ? `<p>-- <br>${p.signature}</p>` : `-- \n${p.signature}`);
@@ -85,7 +90,7 @@ export function sendEmailAction(deps: ActivityDeps) {
         to: p.to,
         cc: p.cc,
         bcc: p.bcc,
-        subject: p.subject,
+        subject,
         ...(p.html ? { html: content } : { text: content }),
         headers: p.headers,
         messageId,

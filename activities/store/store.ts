@@ -152,6 +152,12 @@ export class Store {
     return rows.map((r) => ({ ...(JSON.parse(r.body) as Record<string, unknown>), id: r.doc_id, index: r.index_name, created_at: r.created_at, updated_at: r.updated_at }));
   }
 
+  /** One document of an index by id, or undefined. */
+  async getDocument(index: string, id: string): Promise<StoredDocument | undefined> {
+    const [r] = await this.sql.all<DocumentRow>('SELECT * FROM documents WHERE index_name = ? AND doc_id = ?', [index, id]);
+    return r ? { ...(JSON.parse(r.body) as Record<string, unknown>), id: r.doc_id, index: r.index_name, created_at: r.created_at, updated_at: r.updated_at } : undefined;
+  }
+
   /**
    * Claims `key` for `holder` until now + window, unless another holder's claim is still live.
    * The same holder may claim again (a retried activity), so the claim survives retries and restarts.

@@ -20,7 +20,7 @@ export const emailSendParams = z
     cc: addresses.optional(),
     bcc: addresses.optional(),
     from: z.string().min(3).optional(),
-    subject: z.string().min(1, { message: 'give a subject' }).max(998),
+    subject: z.string().min(1, { message: 'give a subject' }).max(998).optional(),
     body: z.string().default(''),
     html: z.boolean().default(false),
     signature: z.string().optional(),
@@ -39,8 +39,13 @@ export const emailSendParams = z
         }
       })
       .optional(),
+    /** `summary`: the body is the Insight summary (entity, MITRE tactics, link) of an Insight-triggered run. */
+    format: z.enum(['custom', 'summary']).default('custom'),
   })
-  .strict();
+  .strict()
+  .superRefine((p, ctx) => {
+    if (p.subject === undefined && p.format !== 'summary') ctx.addIssue({ code: 'custom', path: ['subject'], message: 'give a subject' });
+  });
 
 export type EmailSendParams = z.infer<typeof emailSendParams>;
 /** email.send output. */

@@ -1,0 +1,41 @@
+// slack.post: the Insight summary posted to a Slack channel with the Web API's chat.postMessage.
+import type { ActionOutputs, ActionRequest } from '../../dsl';
+import { actionFailure } from '../errors';
+import { originOf, type ActivityDeps } from '../deps';
+import { callPeer, retryAfterMs } from '../http';
+import { apiKeyAccess, deliverOnce, insightOf, joinUrl } from '../insight/insight';
+import { insightSummary } from '../insight/summary';
+
+/** Slack's `ok:false` errors that go away by themselves. */
+const TRANSIENT = new Set(['ratelimited', 'rate_limited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
+/** Errors that mean the token is wrong: fix the connection. */
+const CREDENTIALS = new Set(['not_authed', 'invalid_auth', 'account_inactive', 'token_revoked', 'token_expired', 'no_permission', 'missing_scope', 'not_allowed_token_type']);
+
+/**
+ * Slack answers 200 with `ok:false` on most errors, so the answer is classified twice: the HTTP
+ * status by `callPeer`, then Slack's error code here.
+ */
+export function postSlackAction(deps: ActivityDeps) {
+  return async function postSlack(request: ActionRequest<'slack.post'>): Promise<ActionOutputs['slack.post']> {
+    const origin = originOf(request);
+    const summary = insightSummary(insightOf(request));
+    const access = apiKeyAccess(deps, request, 'https://slack.com/api');
+    const body = {
+      channel: request.params.channel,
+      text: summary.text,
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: summary.mrkdwn } }],
+      unfurl_links: false,
+    };
+    const headers = { ...access.headers, authorization: `Bearer ${access.key}`, 'content-type': 'application/json; charset=utf-8' };
+    return deliverOnce(deps, request, async () => {
+      const response = await callPeer({ origin, url: joinUrl(access.base, '/chat.postMessage'), method: 'POST', headers, body: JSON.stringify(body), tls: access.tls, secrets: access.secrets });
+      const answer = (response.json ?? {}) as { ok?: boolean; error?: string; ts?: string; channel?: string };
+      if (answer.ok === true && answer.ts) return { ts: answer.ts, channel: answer.channel ?? request.params.channel };
+      const error = answer.error ?? 'no ok field in the answer';
+      const message = `${origin}: Slack chat.postMessage answered ok:false: ${error}`;
+      if (TRANSIENT.has(error)) throw actionFailure('PeerUnavailableError', message, { nextRetryDelayMs: retryAfterMs(response.headers['retry-after']) });
+      if (CREDENTIALS.has(error)) throw actionFailure('ConnectionConfigError', `${message} (check the connection's token and its scopes: chat:write)`);
+      throw actionFailure('PeerRejectedError', message);
+    });
+  };
+}

@@ -1,0 +1,153 @@
+// sns.publish against an SNS + STS peer on 127.0.0.1 that recomputes every SigV4 signature independently (aws4).
+import crypto from 'node:crypto';
+import aws4 from 'aws4';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateChain } from '../dsl';
+import { startHarness, startPeer, type Harness, type Received } from './helpers';
+import { quickRetry, runForInsight, sampleInsight } from './insight-fixtures';
+
+const BASE = { accessKeyId: 'AKIDRIPOSTETEST0001', secretAccessKey: 'base/secret/key/for+tests/0000000000000' };
+const ASSUMED = { accessKeyId: 'ASIARIPOSTEASSUMED01', secretAccessKey: 'assumed/secret/key/for+tests/111111111', sessionToken: 'FwoGZXIvYXdzEassumed-session-token' };
+const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:cse-insights';
+const ROLE = 'arn:aws:iam::123456789012:role/riposte-publisher';
+
+/** What the peer accepted, after checking the signature. */
+interface Verified {
+  service: string;
+  region: string;
+  accessKeyId: string;
+  form: URLSearchParams;
+}
+
+const accepted: Verified[] = [];
+let throttleFirst = false;
+
+function xmlError(status: number, code: string, message: string) {
+  return { status, headers: { 'content-type': 'text/xml' }, body: `<ErrorResponse><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>req-err</RequestId></ErrorResponse>` };
+}
+
+/**
+ * Recomputes the SigV4 signature of a request from the headers it says it signed, with the
+ * secret the peer knows for its access key, and refuses it unless both signatures agree.
+ */
+function verify(req: Received): Verified | string {
+  const auth = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(String(req.headers.authorization ?? ''));
+  if (!auth) return 'no SigV4 Authorization header';
+  const [, accessKeyId, , region, service, signedHeaders] = auth;
+  const known = [BASE, ASSUMED].find((k) => k.accessKeyId === accessKeyId);
+  if (!known) return `unknown access key ${accessKeyId}`;
+  if (known === ASSUMED && req.headers['x-amz-security-token'] !== ASSUMED.sessionToken) return 'missing or wrong session token';
+  const claimed = req.headers['x-amz-content-sha256'];
+  if (claimed !== undefined && claimed !== crypto.createHash('sha256').update(req.body).digest('hex')) return 'payload hash mismatch';
+  const headers: Record<string, string> = {};
+  for (const name of signedHeaders.split(';')) headers[name] = String(req.headers[name] ?? '');
+  const signed = aws4.sign({ host: headers.host, path: req.url, method: req.method, service, region, headers, body: req.body, doNotModifyHeaders: true } as aws4.Request, known);
+  const expected = (signed.headers as Record<string, string>).Authorization ?? (signed.headers as Record<string, string>).authorization;
+  if (expected !== req.headers.authorization) return 'signature mismatch';
+  return { service, region, accessKeyId, form: new URLSearchParams(req.body) };
+}
+
+let h: Harness;
+let peer: Awaited<ReturnType<typeof startPeer>>;
+
+beforeAll(async () => {
+  process.env.RIPOSTE_TEST_AWS_KEY_ID = BASE.accessKeyId;
+  process.env.RIPOSTE_TEST_AWS_SECRET = BASE.secretAccessKey;
+  process.env.RIPOSTE_TEST_AWS_BAD_SECRET = 'not-the-right-secret-key-000000000000000';
+  peer = await startPeer((req, n) => {
+    const checked = verify(req);
+    if (typeof checked === 'string') return xmlError(403, 'SignatureDoesNotMatch', `The request signature we calculated does not match: ${checked}`);
+    accepted.push(checked);
+    const action = checked.form.get('Action');
+    if (checked.service === 'sts' && action === 'AssumeRole') {
+      if (checked.form.get('RoleArn') !== ROLE) return xmlError(403, 'AccessDenied', 'not authorized to assume this role');
+      const expires = new Date(Date.now() + 900_000).toISOString();
+      return {
+        status: 200,
+        headers: { 'content-type': 'text/xml' },
+        body: `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials><AccessKeyId>${ASSUMED.accessKeyId}</AccessKeyId><SecretAccessKey>${ASSUMED.secretAccessKey}</SecretAccessKey><SessionToken>${ASSUMED.sessionToken}</SessionToken><Expiration>${expires}</Expiration></Credentials><AssumedRoleUser><AssumedRoleId>AROA1:riposte</AssumedRoleId><Arn>${ROLE}/riposte</Arn></AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>req-sts</RequestId></ResponseMetadata></AssumeRoleResponse>`,
+      };
+    }
+    if (checked.service === 'sns' && action === 'Publish') {
+      if (throttleFirst && n === 1) return xmlError(400, 'Throttling', 'Rate exceeded');
+      return {
+        status: 200,
+        headers: { 'content-type': 'text/xml' },
+        body: `<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>msg-${accepted.length}</MessageId></PublishResult><ResponseMetadata><RequestId>req-sns</RequestId></ResponseMetadata></PublishResponse>`,
+      };
+    }
+    return xmlError(400, 'InvalidAction', `unexpected ${checked.service} ${action}`);
+  });
+  h = await startHarness((config) => {
+    config.connections['aws-keys'] = { type: 'aws', accessKeyId: 'env:RIPOSTE_TEST_AWS_KEY_ID', secretAccessKey: 'env:RIPOSTE_TEST_AWS_SECRET', endpoint: peer.url };
+    config.connections['aws-role'] = { type: 'aws', accessKeyId: 'env:RIPOSTE_TEST_AWS_KEY_ID', secretAccessKey: 'env:RIPOSTE_TEST_AWS_SECRET', roleArn: ROLE, endpoint: peer.url, stsEndpoint: peer.url };
+    config.connections['aws-wrong'] = { type: 'aws', accessKeyId: 'env:RIPOSTE_TEST_AWS_KEY_ID', secretAccessKey: 'env:RIPOSTE_TEST_AWS_BAD_SECRET', endpoint: peer.url };
+  });
+});
+afterAll(async () => {
+  await h?.close();
+  await peer?.close();
+});
+
+const publish = (connection: string, extra: Record<string, unknown> = {}) => ({
+  name: 'sns',
+  steps: [{ id: 'sns', action: 'sns.publish', connection, retry: quickRetry, with: { topicArn: TOPIC, ...extra } }],
+});
+
+function reset() {
+  peer.received.length = 0;
+  accepted.length = 0;
+  throttleFirst = false;
+}
+
+describe('sns.publish', () => {
+  it('publishes the whole Insight JSON to the topic with a SigV4 signature made with the access keys', async () => {
+    reset();
+    const report = await runForInsight(h, publish('aws-keys', { subject: 'CSE Insight' }));
+    expect(report.status).toBe('completed');
+    expect(report.steps.sns.output).toEqual({ messageId: 'msg-1' });
+    expect(accepted).toHaveLength(1);
+    const [got] = accepted;
+    expect(got).toMatchObject({ service: 'sns', region: 'eu-west-1', accessKeyId: BASE.accessKeyId });
+    expect(got.form.get('TopicArn')).toBe(TOPIC);
+    expect(got.form.get('Subject')).toBe('CSE Insight');
+    const message = JSON.parse(got.form.get('Message') ?? '{}') as Record<string, unknown>;
+    expect(message).toMatchObject({ id: sampleInsight().id, readableId: 'INSIGHT-1042', entity: { value: '10.0.4.20' }, signals: [{ id: 'sig-1', records: [{ uid: 'r1' }] }, { id: 'sig-2' }] });
+  });
+
+  it('assumes the role through STS first and signs the Publish with the temporary credentials', async () => {
+    reset();
+    const report = await runForInsight(h, publish('aws-role'));
+    expect(report.status).toBe('completed');
+    expect(accepted.map((a) => [a.service, a.form.get('Action'), a.accessKeyId])).toEqual([
+      ['sts', 'AssumeRole', BASE.accessKeyId],
+      ['sns', 'Publish', ASSUMED.accessKeyId],
+    ]);
+    expect(accepted[0].form.get('RoleArn')).toBe(ROLE);
+    expect(accepted[0].form.get('RoleSessionName')).toBe('riposte-sns');
+  });
+
+  it('is refused by the peer when the secret key is wrong, and does not retry or show the secret', async () => {
+    reset();
+    const report = await runForInsight(h, publish('aws-wrong'));
+    expect(report.status).toBe('failed');
+    expect(peer.received).toHaveLength(1);
+    expect(accepted).toHaveLength(0);
+    expect(report.steps.sns.error).toContain('step "sns" (sns.publish): SNS Publish answered 403 SignatureDoesNotMatch');
+    expect(report.steps.sns.error).toContain("check the aws connection's keys");
+    expect(report.steps.sns.error).not.toContain(process.env.RIPOSTE_TEST_AWS_BAD_SECRET);
+  });
+
+  it('retries a throttled Publish', async () => {
+    reset();
+    throttleFirst = true;
+    const report = await runForInsight(h, publish('aws-keys'));
+    expect(report.status).toBe('completed');
+    expect(peer.received).toHaveLength(2);
+  });
+
+  it('refuses a topic ARN that is not one at validation', () => {
+    const result = validateChain(publish('aws-keys', { topicArn: 'cse-insights' }));
+    expect(result.problems).toEqual([{ path: 'steps[0].with.topicArn', message: 'not an SNS topic ARN; write arn:aws:sns:REGION:ACCOUNT:TOPIC' }]);
+  });
+});
