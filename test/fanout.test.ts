@@ -62,4 +62,29 @@ describe('fan-out', () => {
     const inputSize = started.input!.payloads!.reduce((n, p) => n + (p.data?.length ?? 0), 0);
     expect(inputSize).toBeLessThan(100_000);
   });
+
+  it('runs a 50 MB result set: the rows stay in the store, the run gets their count and the log step every row', async () => {
+    const pad = 'y'.repeat(2_000);
+    const rows = Array.from({ length: 25_000 }, (_, i) => ({ host: `bulk-${i}`, src_ip: `10.1.${(i >> 8) & 255}.${i & 255}`, pad }));
+    expect(JSON.stringify(rows).length).toBeGreaterThan(50_000_000);
+    const workflowId = `bulk-${Date.now()}`;
+    const report = await h.run(
+      {
+        name: 'bulk',
+        steps: [
+          { id: 'incident', action: 'incident.create', with: { title: '{{results.length}} hosts, first {{result.host}}' } },
+          { id: 'log', action: 'events.log' },
+        ],
+      },
+      rows,
+      { workflowId },
+    );
+    expect(report.status).toBe('completed');
+    expect(report.steps.log.output).toMatchObject({ lines: 25_000 });
+    const [incident] = await h.store.listIncidents({ limit: 5_000 }).then((all) => all.filter((i) => i.incident_id === (report.steps.incident.output as { incident_id: string }).incident_id));
+    expect(incident.title).toBe('25000 hosts, first bulk-0');
+    const history = await h.client.workflow.getHandle(workflowId).fetchHistory();
+    const started = history.events![0].workflowExecutionStartedEventAttributes!;
+    expect(started.input!.payloads!.reduce((n, p) => n + (p.data?.length ?? 0), 0)).toBeLessThan(100_000);
+  }, 180_000);
 });
