@@ -19,8 +19,10 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 600);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
 const FANOUT = Number(process.env.BENCH_FANOUT ?? 10_000);
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 1_000);
-/** Comma-separated parts to run: engines, fanout, memory (default: all). */
-const ONLY = new Set((process.env.BENCH_ONLY ?? 'engines,fanout,memory').split(','));
+const SERIAL_RUNS = Number(process.env.BENCH_SERIAL_RUNS ?? 100);
+const BULK_ROWS = Number(process.env.BENCH_BULK_ROWS ?? 25_000);
+/** Comma-separated parts to run: engines, fanout, bulk, memory (default: all). */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'engines,fanout,bulk,memory').split(','));
 
 const row: ResultRow = { src_ip: '203.0.113.7', user: 'root', host: 'bastion-1' };
 
@@ -149,6 +151,8 @@ async function main() {
   let a = empty;
   let b = empty;
   let c = empty;
+  let aSerial = empty;
+  let bSerial = empty;
   if (ONLY.has('engines')) {
     log(`bench: warming up`);
     await batch(40, 8, riposteRun);
@@ -164,6 +168,10 @@ async function main() {
     a = stats({ samples: [...a1.samples, ...a2.samples], wallMs: a1.wallMs + a2.wallMs });
     b = stats({ samples: [...b1.samples, ...b2.samples], wallMs: b1.wallMs + b2.wallMs });
     c = stats(await batch(RUNS, CONCURRENCY, directRun));
+    // Unloaded latency: one run at a time, so the figures show what each engine adds, not queueing.
+    log(`bench: ${SERIAL_RUNS} runs each, one at a time`);
+    aSerial = stats(await batch(SERIAL_RUNS, 1, riposteRun));
+    bSerial = stats(await batch(SERIAL_RUNS, 1, baselineRun));
   }
 
   let fanWall = NaN;
@@ -188,6 +196,25 @@ async function main() {
       executions++;
       largestHistory = Math.max(largestHistory, wf.historyLength);
     }
+  }
+
+  let bulkWall = NaN;
+  let bulkMb = NaN;
+  if (ONLY.has('bulk')) {
+    const pad = 'y'.repeat(2_000);
+    const bulkRows = Array.from({ length: BULK_ROWS }, (_, i) => ({ host: `bulk-${i}`, src_ip: `10.1.${(i >> 8) & 255}.${i & 255}`, pad }));
+    bulkMb = JSON.stringify(bulkRows).length / 1_000_000;
+    log(`bench: one run over a ${bulkMb.toFixed(0)} MB result set`);
+    const bulkChain = assertValidChain({
+      name: 'bench-bulk',
+      steps: [
+        { id: 'incident', action: 'incident.create', with: { title: '{{results.length}} hosts' } },
+        { id: 'log', action: 'events.log' },
+      ],
+    });
+    const t0 = performance.now();
+    await (await startRun(client, { chain: bulkChain, results: bulkRows, taskQueue, store })).result();
+    bulkWall = performance.now() - t0;
   }
 
   let rss = NaN;
@@ -226,11 +253,15 @@ async function main() {
     `| start → first action call, p99 (ms) | ${fmt(a.firstP99)} | ${fmt(b.firstP99)} | ${fmt(c.firstP99, 2)} | ${fmt(a.firstP99 / b.firstP99, 2)} | |`,
     `| start → completion, p50 (ms) | ${fmt(a.doneP50)} | ${fmt(b.doneP50)} | ${fmt(c.doneP50)} | ${fmt(a.doneP50 / b.doneP50, 2)} | ${fmt(a.doneP50 / c.doneP50, 2)} |`,
     `| start → completion, p99 (ms) | ${fmt(a.doneP99)} | ${fmt(b.doneP99)} | ${fmt(c.doneP99)} | ${fmt(a.doneP99 / b.doneP99, 2)} | ${fmt(a.doneP99 / c.doneP99, 2)} |`,
+    `| start → first action call, p50, 1 in flight (ms) | ${fmt(aSerial.firstP50)} | ${fmt(bSerial.firstP50)} | | ${fmt(aSerial.firstP50 / bSerial.firstP50, 2)} | |`,
+    `| start → first action call, p99, 1 in flight (ms) | ${fmt(aSerial.firstP99)} | ${fmt(bSerial.firstP99)} | | ${fmt(aSerial.firstP99 / bSerial.firstP99, 2)} | |`,
+    `| start → completion, p50, 1 in flight (ms) | ${fmt(aSerial.doneP50)} | ${fmt(bSerial.doneP50)} | | ${fmt(aSerial.doneP50 / bSerial.doneP50, 2)} | |`,
     '',
     `| other measure | value |`,
     `|---|---|`,
     `| one run, \`each\` over ${FANOUT} results: wall time | ${fmt(fanWall / 1000, 1)} s |`,
     `| same run: executions (run + children), largest history | ${executions}, ${largestHistory} events |`,
+    `| one run over a ${fmt(bulkMb, 0)} MB result set (${BULK_ROWS} rows, by reference): wall time | ${fmt(bulkWall / 1000, 1)} s |`,
     `| worker process peak RSS (VmHWM), ${IN_FLIGHT} runs in flight | ${fmt(rss, 0)} MB (idle ${fmt(idleRss, 0)} MB) |`,
   ];
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${version}`;
@@ -238,7 +269,7 @@ async function main() {
   console.log(`machine: ${machine}`);
   console.log(`server: temporal server start-dev --headless (in-memory) --sqlite-pragma journal_mode=WAL --sqlite-pragma synchronous=OFF`);
   console.log(`store: SQLite file; ${RUNS} runs per engine, ${CONCURRENCY} in flight; a/b and a/c are ratios where lower is better for riposte (runs/s: b/a)`);
-  console.log(`command: npm run bench   (BENCH_RUNS, BENCH_CONCURRENCY, BENCH_FANOUT, BENCH_IN_FLIGHT to change sizes)\n`);
+  console.log(`command: npm run bench   (BENCH_RUNS, BENCH_CONCURRENCY, BENCH_SERIAL_RUNS, BENCH_FANOUT, BENCH_BULK_ROWS, BENCH_IN_FLIGHT to change sizes; BENCH_ONLY=engines,fanout,bulk,memory to run parts)\n`);
   console.log(lines.join('\n'));
 
   worker.shutdown();
