@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ruleWorkflowId, sensorWorkflowId } from '../dsl';
 import { readRun } from '../worker/client';
 import { createApi, listenApi } from '../worker/api';
 import { eventRunId, fireEvent } from '../worker/events';
@@ -69,6 +70,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // Watchers outlive the test's worker: stop them so no one queries a watcher nothing serves.
+  for (const id of [sensorWorkflowId(`dmz-${suffix}`), ruleWorkflowId(rule), ruleWorkflowId(`SCHED-${suffix}`)]) {
+    await h?.client.workflow
+      .getHandle(id)
+      .terminate('test over')
+      .catch(() => undefined);
+  }
   await app?.close();
   await h?.close();
   await peer?.close();

@@ -413,7 +413,7 @@ export async function createApi(deps: ApiDeps): Promise<FastifyInstance> {
       config: { scope: 'sensors:read' },
       schema: { summary: 'Every watched sensor: online or offline, last heartbeat, window, recent outages and the runs they started', response: { 200: { type: 'array', items: sensorResponse } } },
     },
-    async () => listSensors(client),
+    async () => listSensors(client, config.temporal.taskQueue),
   );
 
   app.get(
