@@ -1,11 +1,12 @@
-// The activity the sensor and rule watchers call to fire their events, through the same code as the CLI.
+// Trigger activities: the watchers fire their events through the same code as the CLI; scheduled runs check their rule.
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { TriggerActivities } from '../dsl';
+import { disabledRuleMessage, type EngineActivities, type TriggerActivities } from '../dsl';
 import { EventValidationError, fireEvent } from '../worker/events';
+import { disabledRuleOf } from '../worker/rule-guard';
 import type { ActivityDeps } from './deps';
 
 /** Builds the trigger activities; runs start on the task queue of the worker that fires them. */
-export function createTriggerActivities(deps: ActivityDeps): TriggerActivities {
+export function createTriggerActivities(deps: ActivityDeps): TriggerActivities & Pick<EngineActivities, 'disabledRule'> {
   return {
     async fireEvent(event) {
       const context = Context.current();
@@ -16,6 +17,10 @@ export function createTriggerActivities(deps: ActivityDeps): TriggerActivities {
         const invalid = err instanceof EventValidationError;
         throw ApplicationFailure.create({ type: invalid ? 'EventValidationError' : 'EventFiringError', message: `firing ${event.type}: ${(err as Error).message}`, nonRetryable: invalid });
       }
+    },
+    async disabledRule({ rule }) {
+      const state = await disabledRuleOf(Context.current().client, { rule });
+      return state ? disabledRuleMessage(state) : null;
     },
   };
 }

@@ -18,12 +18,13 @@ function brief(output: unknown): string {
 export function printReport(report: RunReport, chain: Chain, write: (line: string) => void = (l) => console.log(l)): void {
   write(`run ${report.runId}: ${report.status}`);
   if (report.noResults) write('  the search found no results; the chain did not run');
+  if (report.skipped) write(`  the chain did not run: ${report.skipped}`);
   const width = Math.max(...chain.steps.map((s) => s.id.length));
   for (const step of chain.steps) {
     const s = report.steps[step.id];
     const head = `  ${step.id.padEnd(width)}  ${step.action.padEnd(16)}`;
     if (!s) {
-      if (report.noResults) continue;
+      if (report.noResults || report.skipped) continue;
       write(`${head}  not run`);
       continue;
     }

@@ -168,8 +168,8 @@ export function addTriggerCommands(program: Command): void {
     .command('list')
     .option('--json', 'print a JSON array')
     .action(async (flags: { json?: boolean }) => {
-      await withTemporal(async (client) => {
-        const states = await listSensors(client);
+      await withTemporal(async (client, cfg) => {
+        const states = await listSensors(client, cfg.temporal.taskQueue);
         if (flags.json) console.log(JSON.stringify(states, null, 2));
         else if (states.length === 0) console.log('no sensors');
         else states.forEach(printSensor);

@@ -69,6 +69,8 @@ export interface RunOutcome {
   steps: Record<string, StepRecord>;
   /** Set when the job's search found nothing and the chain did not run (the job does not say `runOnEmpty`). */
   noResults?: true;
+  /** Set when a scheduled run did not run its chain because the job's rule is disabled: the reason. */
+  skipped?: string;
 }
 
 /** The `status` query's answer: where the run is and what it has produced so far. */
@@ -147,6 +149,8 @@ export interface EngineActivities {
   loadJob(request: { name: string; origin: string }): Promise<{ chain: Chain }>;
   /** Runs a job's search over its time window; large result sets come back by reference. */
   runSearch(request: SearchRequest): Promise<SearchOutcome>;
+  /** Why the rule's jobs must not start now (the rule guard has it disabled), or null when they may. */
+  disabledRule(request: { rule: string }): Promise<string | null>;
 }
 
 /** A job's search, run at the start of a run that was given no results. */

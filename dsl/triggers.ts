@@ -176,6 +176,11 @@ export interface RuleState {
   fireError?: string;
 }
 
+/** Why a disabled rule's jobs do not start, as every starter (events, schedules, the intake API) says it. */
+export function disabledRuleMessage(state: Pick<RuleState, 'id' | 'reason'>): string {
+  return `rule "${state.id}" is disabled${state.reason ? ` (${state.reason})` : ''}`;
+}
+
 /** The sensor watcher's workflow type; one per sensor, id `sensor/<id>`. */
 export const SENSOR_WORKFLOW = 'watchSensor';
 /** The rule guard's workflow type; one per rule, id `rule/<id>`. */

@@ -181,10 +181,11 @@ describe('intake API', () => {
     const insight = { id: 'a1b2', readableId: 'INSIGHT-42', name: 'Lateral movement', entity: { entityType: '_ip', value: '10.0.0.5' }, severity: 'HIGH', created: '2026-11-23T01:00:00Z' };
     const fired = await call('POST', '/v1/events/insight.created', { token: WRITER, body: { insight } });
     expect(fired.status).toBe(202);
-    expect(fired.body.runs).toEqual([expect.objectContaining({ job: 'insight-triage', runId: 'insight-triage-insight.created-a1b2', created: true })]);
+    expect(fired.body).toMatchObject({ event: 'insight.created', eventId: 'a1b2', skipped: [] });
+    expect(fired.body.runs).toEqual([expect.objectContaining({ job: 'insight-triage', runId: 'event/insight.created/a1b2/insight-triage', started: true })]);
     await waitForRun(fired.body.runs[0].runId);
     const again = await call('POST', '/v1/events/insight.created', { token: WRITER, body: { insight } });
-    expect(again.body.runs).toEqual([expect.objectContaining({ runId: 'insight-triage-insight.created-a1b2', created: false })]);
+    expect(again.body.runs).toEqual([expect.objectContaining({ runId: 'event/insight.created/a1b2/insight-triage', started: false })]);
     expect((await h.store.listIncidents({ job: 'insight-triage' })).map((i) => i.title)).toEqual(['Triage INSIGHT-42: Lateral movement']);
 
     const closed = await call('POST', '/v1/events/insight.closed', { token: WRITER, body: { insight } });
@@ -194,11 +195,13 @@ describe('intake API', () => {
     expect(badInsight.body.problems).toEqual([{ path: 'insight.severity', message: expect.any(String) }]);
   });
 
-  it('accepts sensor heartbeats and rule signal counts, and refuses unknown event types', async () => {
-    expect((await call('POST', '/v1/events/sensor.heartbeat', { token: WRITER, body: { sensorId: 'sensor-7', at: '2026-11-23T02:00:00Z' } })).status).toBe(202);
-    expect((await call('POST', '/v1/events/rule.signals', { token: WRITER, body: { ruleId: 'MATCH-S00123', count: 1200 } })).status).toBe(202);
+  it('refuses bad sensor and rule ids and counts with their field, and unknown event types', async () => {
     const bad = await call('POST', '/v1/events/rule.signals', { token: WRITER, body: { ruleId: 'MATCH-S00123', count: -1 } });
     expect(bad.body.problems).toEqual([{ path: 'count', message: expect.any(String) }]);
+    const badSensor = await call('POST', '/v1/events/sensor.heartbeat', { token: WRITER, body: { sensorId: 'dmz sensor/1' } });
+    expect([badSensor.status, badSensor.body.problems]).toEqual([400, [{ path: 'sensorId', message: expect.stringContaining('use letters, digits') }]]);
+    const badRule = await call('POST', '/v1/events/rule.signals', { token: WRITER, body: { ruleId: 'rule/1', count: 3 } });
+    expect([badRule.status, badRule.body.problems]).toEqual([400, [{ path: 'ruleId', message: expect.stringContaining('use letters, digits') }]]);
     expect((await call('POST', '/v1/events/sensor.exploded', { token: WRITER, body: {} })).status).toBe(404);
   });
 
@@ -255,7 +258,7 @@ describe('intake API', () => {
     const doc = await call('GET', '/openapi.json');
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.body.paths).sort()).toEqual(['/v1/events/{type}', '/v1/incidents', '/v1/jobs/{name}/runs', '/v1/runs', '/v1/runs/{id}']);
+    expect(Object.keys(doc.body.paths).sort()).toEqual(['/v1/events/{type}', '/v1/incidents', '/v1/jobs/{name}/runs', '/v1/rules/{id}', '/v1/runs', '/v1/runs/{id}', '/v1/sensors', '/v1/sensors/{id}']);
     expect(doc.body.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(doc.body.paths['/v1/jobs/{name}/runs'].post.requestBody.content['application/json'].schema.properties).toHaveProperty('results');
   });

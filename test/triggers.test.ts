@@ -217,7 +217,7 @@ describe('sensor heartbeats', () => {
   it('are listed with every watched sensor', async () => {
     const listed = await vi.waitFor(
       async () => {
-        const ids = (await listSensors(h.client)).map((s) => s.id);
+        const ids = (await listSensors(h.client, h.taskQueue)).map((s) => s.id);
         if (!ids.includes(`steady-${suffix}`) || !ids.includes(`long-${suffix}`)) throw new Error('not visible yet');
         return ids;
       },

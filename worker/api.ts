@@ -4,15 +4,18 @@ import swagger from '@fastify/swagger';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { formatPath, insightSchema, validateChain, type Problem } from '../dsl';
+import { disabledRuleMessage, formatPath, insightSchema, validateChain, type Chain, type Problem } from '../dsl';
 import type { Store } from '../activities/store/store';
 import { resolveSecret } from '../activities/secrets';
 import { readRun, runUrl, type RunReport } from './client';
 import { API_SCOPES, ConfigError, type Config } from './config';
-import { INSIGHT_EVENTS, JobEventSink, type EventSink, type InsightEventType } from './event-sink';
+import { INSIGHT_EVENTS, TemporalEventSink, type EventSink, type InsightEventType } from './event-sink';
+import { EventValidationError } from './events';
 import { loadJobs, validationContext } from './jobs';
 import { TRIGGER_ID_PATTERN, startJobRun, type RunStarterDeps } from './job-runs';
 import { queryProgress, type RunProgress } from './progress';
+import { RuleGuardInputError, disabledRuleOf, ruleStatus } from './rule-guard';
+import { SensorIdError, listSensors, sensorStatus, sensorWindowMs } from './sensors';
 
 /** A scope an API token may hold. */
 export type ApiScope = (typeof API_SCOPES)[number];
@@ -24,7 +27,7 @@ export interface ApiDeps {
   store: Store;
   /** The Temporal UI base URL, for run links. */
   uiUrl?: string;
-  /** Where events go; by default a {@link JobEventSink}. */
+  /** Where events go; by default a {@link TemporalEventSink}. */
   events?: EventSink;
   /** One line per request (method, path, status, token name); tokens and bodies are never written. */
   log?: (line: string) => void;
@@ -71,7 +74,9 @@ export const inlineRunBodySchema = z
   .strict();
 
 /** POST /v1/events/insight.created (also insight.closed, insight.on_demand) */
-export const insightEventBodySchema = z.object({ insight: insightSchema, triggerId: triggerIdSchema.optional() }).strict();
+export const insightEventBodySchema = z
+  .object({ insight: insightSchema, triggerId: triggerIdSchema.optional(), job: z.string().min(1, { message: 'name a job of the jobs directory' }).optional() })
+  .strict();
 /** POST /v1/events/sensor.heartbeat */
 export const heartbeatBodySchema = z.object({ sensorId: z.string().min(1), name: z.string().optional(), at: z.iso.datetime({ offset: true }).optional() }).strict();
 /** POST /v1/events/rule.signals */
@@ -91,6 +96,50 @@ const errorResponse = { type: 'object', properties: { error: { type: 'string' } 
 const startedResponse = {
   type: 'object',
   properties: { runId: { type: 'string' }, job: { type: 'string' }, url: { type: 'string' }, created: { type: 'boolean', description: 'false when the trigger id had already started this run' } },
+};
+const fireReportResponse = {
+  type: 'object',
+  description: 'What firing the event did, as `riposte fire --json` prints it',
+  properties: {
+    event: { type: 'string' },
+    eventId: { type: 'string', description: 'makes the starts idempotent: the Insight id for insight.created and insight.closed unless a trigger id is given' },
+    runs: {
+      type: 'array',
+      items: { type: 'object', properties: { job: { type: 'string' }, runId: { type: 'string', description: 'event/<event>/<event id>/<job>' }, started: { type: 'boolean', description: 'false when the same event had already started this run' }, url: { type: 'string' } } },
+    },
+    skipped: { type: 'array', items: { type: 'object', properties: { job: { type: 'string' }, reason: { type: 'string' } } } },
+  },
+  required: ['event', 'eventId', 'runs', 'skipped'],
+};
+const heartbeatResponse = { type: 'object', properties: { sensorId: { type: 'string' }, windowMs: { type: 'integer', description: 'silence after which the sensor is offline' } }, required: ['sensorId', 'windowMs'] };
+const signalsResponse = { type: 'object', properties: { ruleId: { type: 'string' }, count: { type: 'integer' } }, required: ['ruleId', 'count'] };
+const sensorResponse = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    status: { type: 'string', enum: ['online', 'offline'] },
+    lastHeartbeat: { type: 'string' },
+    windowMs: { type: 'integer' },
+    heartbeats: { type: 'integer' },
+    outages: { type: 'array', items: { type: 'object', properties: { offlineAt: { type: 'string' }, recoveredAt: { type: 'string' }, runs: { type: 'array', items: { type: 'string' } }, error: { type: 'string' } } } },
+  },
+};
+const ruleResponse = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    enabled: { type: 'boolean' },
+    prototype: { type: 'boolean' },
+    disabledBy: { type: 'string', enum: ['guard', 'manual'] },
+    reason: { type: 'string' },
+    disabledAt: { type: 'string' },
+    signals: { type: 'object', properties: { hour: { type: 'integer' }, day: { type: 'integer' } } },
+    limits: { type: 'object', properties: { hour: { type: 'integer' }, day: { type: 'integer' } } },
+    autoDisables: { type: 'integer' },
+    fireError: { type: 'string' },
+  },
 };
 const idempotencyHeader = {
   type: 'object',
@@ -169,7 +218,13 @@ export async function createApi(deps: ApiDeps): Promise<FastifyInstance> {
   const { config, client, store } = deps;
   const tokens = resolveTokens(config);
   const starter: RunStarterDeps = { client, config, store, uiUrl: deps.uiUrl };
-  const events = deps.events ?? new JobEventSink(starter);
+  const events = deps.events ?? new TemporalEventSink(starter);
+
+  /** Refuses a start while the rule the chain names is disabled by the rule guard or by hand. */
+  async function refuseDisabledRule(chain: Chain): Promise<void> {
+    const disabled = await disabledRuleOf(client, chain);
+    if (disabled) throw new ApiError(409, `job "${chain.name}" is not started: ${disabledRuleMessage(disabled)}; enable it with \`riposte rule enable ${disabled.id}\``);
+  }
   const app = Fastify({ logger: false, bodyLimit: config.api.bodyLimit, return503OnClosing: true });
   // Bodies are checked with the zod schemas in the handlers, for path-named problems; the JSON Schemas only document.
   app.setValidatorCompiler(() => (data) => ({ value: data }));
@@ -205,6 +260,9 @@ export async function createApi(deps: ApiDeps): Promise<FastifyInstance> {
 
   app.setErrorHandler((err: FastifyError, _request, reply) => {
     if (err instanceof ProblemsError) return reply.code(400).send({ problems: err.problems });
+    if (err instanceof SensorIdError) return reply.code(400).send({ problems: [{ path: 'sensorId', message: err.message }] });
+    if (err instanceof RuleGuardInputError) return reply.code(400).send({ problems: [{ path: 'ruleId', message: err.message }] });
+    if (err instanceof EventValidationError) return reply.code(400).send({ problems: err.message.split('\n').map((line) => ({ path: '', message: line })) });
     if (err instanceof ApiError) return reply.code(err.statusCode).send({ error: err.message });
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send({ error: `the request body is larger than ${config.api.bodyLimit} bytes (api.bodyLimit)` });
     if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return reply.code(415).send({ error: 'send the body as application/json' });
@@ -240,6 +298,7 @@ export async function createApi(deps: ApiDeps): Promise<FastifyInstance> {
         throw new ApiError(404, invalid ? `job "${request.params.name}" does not validate: ${invalid.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}` : `no job "${request.params.name}" in the jobs directory`);
       }
       if (!job.chain.active) throw new ApiError(409, `job "${job.chain.name}" is inactive ("active": false in ${job.file})`);
+      await refuseDisabledRule(job.chain);
       const started = await startJobRun(starter, job.chain, { results: body.results, params: body.params, trigger: { type: 'api' }, triggerId });
       return reply.code(started.created ? 201 : 200).send(started);
     },
@@ -253,7 +312,7 @@ export async function createApi(deps: ApiDeps): Promise<FastifyInstance> {
         summary: 'Start a run of a chain given inline; it is validated as `riposte validate` does',
         headers: idempotencyHeader,
         body: jsonSchema(inlineRunBodySchema),
-        response: { 200: startedResponse, 201: startedResponse, 400: problemsResponse },
+        response: { 200: startedResponse, 201: startedResponse, 400: problemsResponse, 409: errorResponse },
       },
     },
     async (request, reply) => {
@@ -261,6 +320,7 @@ export async function createApi(deps: ApiDeps): Promise<FastifyInstance> {
       const triggerId = triggerIdOf(request, body.triggerId);
       const validation = validateChain(body.chain, validationContext(config, loadJobs(config).jobs.keys()));
       if (!validation.ok) throw new ProblemsError(validation.problems.map((p) => ({ path: p.path ? `chain.${p.path}` : 'chain', message: p.message })));
+      await refuseDisabledRule(validation.chain);
       const started = await startJobRun(starter, validation.chain, { results: body.results, params: body.params, trigger: { type: 'api' }, triggerId });
       return reply.code(started.created ? 201 : 200).send(started);
     },
@@ -275,25 +335,27 @@ export async function createApi(deps: ApiDeps): Promise<FastifyInstance> {
         params: { type: 'object', properties: { type: { type: 'string', enum: [...API_EVENT_TYPES] } }, required: ['type'] },
         headers: idempotencyHeader,
         body: { oneOf: [jsonSchema(insightEventBodySchema), jsonSchema(heartbeatBodySchema), jsonSchema(signalsBodySchema)] },
-        response: { 202: { type: 'object', properties: { runs: { type: 'array', items: startedResponse } } }, 400: problemsResponse, 404: errorResponse },
+        response: { 202: { oneOf: [fireReportResponse, heartbeatResponse, signalsResponse] }, 400: problemsResponse, 404: errorResponse },
       },
     },
     async (request: FastifyRequest<{ Params: { type: string } }>, reply: FastifyReply) => {
       const type = request.params.type;
       if ((INSIGHT_EVENTS as readonly string[]).includes(type)) {
         const body = parse(insightEventBodySchema, request.body);
-        // Without a trigger id, the Insight's id and the event type make the event idempotent.
-        const triggerId = triggerIdOf(request, body.triggerId) ?? body.insight.id.replace(/[^A-Za-z0-9._:@-]/g, '_').slice(0, 150);
-        return reply.code(202).send(await events.fireEvent(type as InsightEventType, { insight: body.insight, triggerId }));
+        if (body.job !== undefined && !loadJobs(config).jobs.has(body.job)) throw new ApiError(404, `no job "${body.job}" in the jobs directory`);
+        // The trigger id is the event id; without one, fireEvent derives it as `riposte fire` does.
+        const id = triggerIdOf(request, body.triggerId);
+        return reply.code(202).send(await events.fireEvent(type as InsightEventType, { insight: body.insight, ...(id ? { id } : {}), ...(body.job ? { job: body.job } : {}) }));
       }
       if (type === 'sensor.heartbeat') {
         const body = parse(heartbeatBodySchema, request.body);
         await events.heartbeat(body.sensorId, body.at ? new Date(body.at) : new Date(), { name: body.name });
-        return reply.code(202).send({ runs: [] });
+        return reply.code(202).send({ sensorId: body.sensorId, windowMs: sensorWindowMs(config, body.sensorId) });
       }
       if (type === 'rule.signals') {
         const body = parse(signalsBodySchema, request.body);
-        return reply.code(202).send(await events.reportSignals(body.ruleId, body.count, body.at ? new Date(body.at) : new Date(), { name: body.name }));
+        await events.reportSignals(body.ruleId, body.count, body.at ? new Date(body.at) : new Date(), { name: body.name });
+        return reply.code(202).send({ ruleId: body.ruleId, count: body.count });
       }
       throw new ApiError(404, `unknown event type "${type}"; known: ${API_EVENT_TYPES.join(', ')}`);
     },
@@ -343,6 +405,45 @@ export async function createApi(deps: ApiDeps): Promise<FastifyInstance> {
       );
       return store.listIncidents({ limit: query.limit, ...(query.job ? { job: query.job } : {}) });
     },
+  );
+
+  app.get(
+    '/v1/sensors',
+    {
+      config: { scope: 'sensors:read' },
+      schema: { summary: 'Every watched sensor: online or offline, last heartbeat, window, recent outages and the runs they started', response: { 200: { type: 'array', items: sensorResponse } } },
+    },
+    async () => listSensors(client, config.temporal.taskQueue),
+  );
+
+  app.get(
+    '/v1/sensors/:id',
+    {
+      config: { scope: 'sensors:read' },
+      schema: {
+        summary: "One sensor's state (`riposte sensor status --json`)",
+        params: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+        response: { 200: sensorResponse, 404: errorResponse },
+      },
+    },
+    async (request: FastifyRequest<{ Params: { id: string } }>) => {
+      const state = await sensorStatus(client, request.params.id);
+      if (!state) throw new ApiError(404, `no sensor "${request.params.id}" has sent a heartbeat`);
+      return state;
+    },
+  );
+
+  app.get(
+    '/v1/rules/:id',
+    {
+      config: { scope: 'rules:read' },
+      schema: {
+        summary: "A rule's guard state (`riposte rule status --json`): enabled, who disabled it and why, signals per window, limits",
+        params: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+        response: { 200: ruleResponse, 400: problemsResponse },
+      },
+    },
+    async (request: FastifyRequest<{ Params: { id: string } }>) => ruleStatus(client, config, request.params.id),
   );
 
   return app;

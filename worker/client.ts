@@ -20,6 +20,8 @@ export interface RunReport {
   error?: string;
   /** The job's search found nothing, so the chain did not run (the job does not say `runOnEmpty`). */
   noResults?: true;
+  /** A scheduled run whose job's rule is disabled did not run its chain: why. */
+  skipped?: string;
   steps: Record<string, { status: StepRecord['status']; output?: unknown; outputs?: unknown[]; counts?: StepRecord['counts']; error?: string }>;
 }
 
@@ -128,7 +130,7 @@ export async function readRun(handle: WorkflowHandle, wait: boolean, store?: Sto
   if (wait) {
     try {
       const outcome = (await handle.result()) as RunOutcome;
-      return { runId: handle.workflowId, status: 'completed', ...(outcome.noResults ? { noResults: true as const } : {}), steps: await reportSteps(outcome.steps, store) };
+      return { runId: handle.workflowId, status: 'completed', ...(outcome.noResults ? { noResults: true as const } : {}), ...(outcome.skipped ? { skipped: outcome.skipped } : {}), steps: await reportSteps(outcome.steps, store) };
     } catch (err) {
       return failedReport(handle.workflowId, err, store);
     }

@@ -1,64 +1,47 @@
 // The seam between the intake API's event routes and what reacts to events (Insight jobs, sensor watch, rule guard).
-import type { Insight } from '../dsl';
-import type { Config } from './config';
-import { loadJobs } from './jobs';
-import { startJobRun, type RunStarterDeps, type StartedRun } from './job-runs';
+import type { FireReport, Insight } from '../dsl';
+import { fireEvent } from './events';
+import type { RunStarterDeps } from './job-runs';
+import { reportRuleSignals } from './rule-guard';
+import { recordHeartbeat } from './sensors';
 
 /** The Insight events a job can subscribe to with `on`. */
 export const INSIGHT_EVENTS = ['insight.created', 'insight.closed', 'insight.on_demand'] as const;
 /** An Insight event type. */
 export type InsightEventType = (typeof INSIGHT_EVENTS)[number];
 
-/** What firing an event did. */
-export interface EventOutcome {
-  /** The runs started (or found again, for a repeated trigger id), one per subscribed active job. */
-  runs: StartedRun[];
-}
-
 /**
- * What the intake API hands events to. The API validates each body and calls one method; the
- * implementation decides what starts. {@link JobEventSink} is the minimal one: it starts the jobs
- * subscribed to Insight events and only records heartbeats and signal counts. The sensor watch
- * (`sensor.offline`) and the rule guard (`rule.disabled`) implement `heartbeat` and `reportSignals`.
+ * What the intake API hands events to. The API validates each body and calls one method;
+ * {@link TemporalEventSink} is the implementation, the same code the CLI commands call.
  */
 export interface EventSink {
-  /** An Insight was created, closed, or asked for on demand; `triggerId` makes the event idempotent. */
-  fireEvent(type: InsightEventType, payload: { insight: Insight; triggerId: string }): Promise<EventOutcome>;
+  /** An Insight was created, closed, or asked for on demand; `id` (the event id) makes the event idempotent, `job` picks one job. */
+  fireEvent(type: InsightEventType, payload: { insight: Insight; id?: string; job?: string }): Promise<FireReport>;
   /** A sensor said it is alive at `at`. */
   heartbeat(sensorId: string, at: Date, details?: { name?: string }): Promise<void>;
   /** A rule produced `count` signals in the window ending at `at`. */
-  reportSignals(ruleId: string, count: number, at: Date, details?: { name?: string }): Promise<EventOutcome>;
+  reportSignals(ruleId: string, count: number, at: Date, details?: { name?: string }): Promise<void>;
 }
 
 /**
- * Starts, for an Insight event, each active job whose `on` lists it, with the Insight in the
- * trigger (`trigger.insight`) and no results; the run id is `<job>-<event>-<trigger id>`, so a
- * repeated event starts nothing new. Heartbeats and signal counts are kept in memory only.
+ * Events as `riposte fire`, `riposte sensor heartbeat` and `riposte rule signals` handle them:
+ * Insight events go through {@link fireEvent} (run ids `event/<event>/<id>/<job>`, jobs of a
+ * disabled rule skipped), heartbeats to the sensor's watcher workflow, which fires
+ * `sensor.offline`, and signal counts to the rule's guard workflow, which fires `rule.disabled`.
  */
-export class JobEventSink implements EventSink {
-  /** Last heartbeat per sensor. */
-  readonly heartbeats = new Map<string, Date>();
-  /** Last reported signal count per rule. */
-  readonly signalCounts = new Map<string, { count: number; at: Date }>();
+export class TemporalEventSink implements EventSink {
+  constructor(private readonly deps: RunStarterDeps) {}
 
-  constructor(private readonly deps: RunStarterDeps & { config: Config }) {}
-
-  async fireEvent(type: InsightEventType, payload: { insight: Insight; triggerId: string }): Promise<EventOutcome> {
-    const catalog = loadJobs(this.deps.config);
-    const runs: StartedRun[] = [];
-    for (const { chain } of catalog.jobs.values()) {
-      if (!chain.active || !chain.on?.includes(type)) continue;
-      runs.push(await startJobRun(this.deps, chain, { results: [], trigger: { type, insight: payload.insight }, triggerId: `${type}-${payload.triggerId}` }));
-    }
-    return { runs };
+  fireEvent(type: InsightEventType, payload: { insight: Insight; id?: string; job?: string }): Promise<FireReport> {
+    const { client, config, store, uiUrl } = this.deps;
+    return fireEvent(client, config, { type, insight: payload.insight, ...(payload.id ? { id: payload.id } : {}) }, { store, ...(uiUrl ? { uiUrl } : {}), ...(payload.job ? { job: payload.job } : {}) });
   }
 
-  async heartbeat(sensorId: string, at: Date): Promise<void> {
-    this.heartbeats.set(sensorId, at);
+  heartbeat(sensorId: string, at: Date, details: { name?: string } = {}): Promise<void> {
+    return recordHeartbeat(this.deps.client, this.deps.config, sensorId, { at, ...(details.name ? { name: details.name } : {}) });
   }
 
-  async reportSignals(ruleId: string, count: number, at: Date): Promise<EventOutcome> {
-    this.signalCounts.set(ruleId, { count, at });
-    return { runs: [] };
+  reportSignals(ruleId: string, count: number, at: Date, details: { name?: string } = {}): Promise<void> {
+    return reportRuleSignals(this.deps.client, this.deps.config, ruleId, count, { at, ...(details.name ? { name: details.name } : {}) });
   }
 }

@@ -2,7 +2,7 @@
 import crypto from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { z } from 'zod';
-import { eventResult, eventSchema, formatPath, ruleWorkflowId, type EventInput, type FireReport, type RiposteEvent, type RuleState, type Trigger } from '../dsl';
+import { disabledRuleMessage, eventResult, eventSchema, formatPath, ruleWorkflowId, type EventInput, type FireReport, type RiposteEvent, type RuleState, type Trigger } from '../dsl';
 import type { Store } from '../activities/store/store';
 import type { Config } from './config';
 import { runUrl, startRun } from './client';
@@ -110,7 +110,7 @@ export async function fireEvent(client: Client, config: Config, input: EventInpu
         if (!ruleStates.has(chain.rule)) ruleStates.set(chain.rule, await readRuleState(client, chain.rule));
         const state = ruleStates.get(chain.rule);
         if (state && !state.enabled) {
-          report.skipped.push({ job: name, reason: `rule "${chain.rule}" is disabled${state.reason ? ` (${state.reason})` : ''}` });
+          report.skipped.push({ job: name, reason: disabledRuleMessage(state) });
           continue;
         }
       }

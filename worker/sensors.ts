@@ -48,10 +48,14 @@ export async function sensorStatus(client: Client, sensorId: string): Promise<Se
   }
 }
 
-/** Every watched sensor's state, by sensor id. */
-export async function listSensors(client: Client): Promise<SensorState[]> {
+/**
+ * Every watched sensor's state, by sensor id; with `taskQueue`, only the watchers of that
+ * installation, since a query to a watcher no worker serves waits until it times out.
+ */
+export async function listSensors(client: Client, taskQueue?: string): Promise<SensorState[]> {
   const states: SensorState[] = [];
-  for await (const info of client.workflow.list({ query: `WorkflowType = '${SENSOR_WORKFLOW}' AND ExecutionStatus = 'Running'` })) {
+  const onQueue = taskQueue ? ` AND TaskQueue = '${taskQueue.replace(/'/g, "''")}'` : '';
+  for await (const info of client.workflow.list({ query: `WorkflowType = '${SENSOR_WORKFLOW}' AND ExecutionStatus = 'Running'${onQueue}` })) {
     const state = await client.workflow.getHandle(info.workflowId).query<SensorState>('sensorStatus').catch(() => undefined);
     if (state) states.push(state);
   }

@@ -1,6 +1,6 @@
 // The chain interpreter: runs each step of a chain as activities, once or per result, in one durable workflow.
 import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
-import { ActivityFailure, ApplicationFailure, defineQuery, executeChild, metricMeter, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, defineQuery, executeChild, metricMeter, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import {
   SEARCH_ATTRIBUTES,
   durationMs,
@@ -61,6 +61,14 @@ async function interpret(input: RunInput): Promise<RunOutcome> {
   const info = workflowInfo();
   const startedAt = info.startTime.toISOString();
   const timeframe = input.timeframe ?? jobTimeframe(chain.timeframe, scheduledTime(info) ?? info.startTime);
+  // A scheduled run asks the rule guard when it starts rather than schedule sync pausing the
+  // rule's schedules: the guard disables a rule and a person re-enables it at any moment, neither
+  // through a sync, so only a check at start is never stale; the skipped run and its reason show in
+  // the UI. Events and the intake API check before they start anything.
+  if (input.trigger?.type === 'schedule' && chain.rule !== undefined && patched('schedule-rule-check')) {
+    const disabled = await engine.disabledRule({ rule: chain.rule });
+    if (disabled) return { steps: {}, skipped: disabled };
+  }
   let ref = input.resultsRef;
   let given = input.results ?? [];
   // A search job given no results finds its own over its time window.
