@@ -36,12 +36,19 @@ export function isSecretRef(value: string): boolean {
 }
 
 /**
+ * Environment variables that hold riposte's own keys. No `env:` reference may read them: a chain
+ * could otherwise send the master key (and with it every `enc:v1:` value) to a peer it names.
+ */
+const ENGINE_KEYS: ReadonlySet<string> = new Set(['RIPOSTE_MASTER_KEY', 'RIPOSTE_MASTER_KEY_FILE', 'TEMPORAL_API_KEY']);
+
+/**
  * Resolves a value that may be a secret reference; literals pass through. `where` names the
  * field for the error message, which never holds the secret itself.
  */
 export function resolveSecret(value: string, where: string, env: NodeJS.ProcessEnv = process.env): string {
   if (value.startsWith('env:')) {
     const name = value.slice(4);
+    if (ENGINE_KEYS.has(name)) throw actionFailure('ConnectionConfigError', `${where}: env:${name} is riposte's own key and cannot be used as a secret; put the secret in its own variable`);
     const found = env[name];
     if (found === undefined) throw actionFailure('ConnectionConfigError', `${where}: environment variable ${name} is not set`);
     return found;

@@ -6,6 +6,7 @@ import { chainSchema, type Chain } from './chain';
 import { cycleThrough, type JobGraph } from './job-graph';
 import { checkEventSubscriptions } from './triggers';
 import { destinationPort } from './actions/insight-actions';
+import { DURATION_PATTERN, durationMs } from './duration';
 import { TOKEN_ROOTS, TemplateError, formatPath, inspectTemplate, isTemplate } from './template';
 
 /** One problem in a chain, with the path of the field it concerns. */
@@ -179,6 +180,7 @@ export function validateChain(value: unknown, context: ValidationContext = {}): 
           const w = (step.with ?? {}) as Record<string, unknown>;
           if (w.host === undefined) problems.push({ path: at('with', 'host'), message: 'give the host, or name an http connection that holds the URL' });
         }
+        if (action === 'script.run') problems.push(...scriptTimeoutProblems(step, spec, at));
         if (step.host !== undefined && action !== 'script.run') problems.push({ path: at('host'), message: `${action} runs on the chain's worker; "host" names a script executor and is only for script.run` });
         if (action === 'http.post') problems.push(...checkPostDestination(step, connection, context, at));
       }
@@ -286,6 +288,19 @@ function checkPostDestination(step: Record<string, unknown>, connection: string 
 }
 
 
+
+/**
+ * A script must end (killed at its own `with.timeout`) before the step's activity times out:
+ * otherwise Temporal starts the next attempt while the first script still runs, and the script
+ * runs twice at once.
+ */
+function scriptTimeoutProblems(step: Record<string, unknown>, spec: ActionSpec, at: (...rest: (string | number)[]) => string): Problem[] {
+  const script = ((step.with ?? {}) as Record<string, unknown>).timeout ?? '30s';
+  const activity = step.timeout ?? spec.timeout;
+  if (typeof script !== 'string' || typeof activity !== 'string' || !DURATION_PATTERN.test(script) || !DURATION_PATTERN.test(activity)) return [];
+  if (durationMs(script) < durationMs(activity)) return [];
+  return [{ path: at('timeout'), message: `the step times out after ${activity} but its script may run ${script} (with.timeout); make the step's timeout longer than the script's, e.g. "${Math.ceil(durationMs(script) / 1000) + 30}s"` }];
+}
 
 /** Parses and validates chain JSON text. */
 export function validateChainText(text: string, context: ValidationContext = {}): Validation {

@@ -61,8 +61,10 @@ export async function startRun(client: Client, options: StartRunOptions): Promis
   let resultsRef: RunInput['resultsRef'];
   if (resultsSize(results) > INLINE_RESULTS_LIMIT) {
     if (!options.store) throw new Error(`the results are larger than ${INLINE_RESULTS_LIMIT} bytes and no store is configured to keep them`);
-    await options.store.saveResultSet(workflowId, results);
-    resultsRef = { id: workflowId, count: results.length };
+    // A set of its own per start: a repeated start (refused as a duplicate) must not replace the rows of the run it repeats.
+    const setId = `${workflowId}/${crypto.randomUUID()}`;
+    await options.store.saveResultSet(setId, results);
+    resultsRef = { id: setId, count: results.length };
     results = [];
   }
   const input: RunInput = {

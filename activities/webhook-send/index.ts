@@ -54,7 +54,11 @@ export function sendWebhookAction(deps: ActivityDeps) {
 
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(connection?.headers ?? {})) headers[k.toLowerCase()] = resolveSecret(v, `connections.${request.connection}.headers.${k}`);
-    for (const [k, v] of Object.entries(p.headers ?? {})) headers[k.toLowerCase()] = v;
+    for (const [k, v] of Object.entries(p.headers ?? {})) {
+      const value = v.startsWith('env:') || v.startsWith('enc:v1:') ? resolveSecret(v, `${origin}: with.headers.${k}`) : v;
+      if (value !== v) secrets.push(value);
+      headers[k.toLowerCase()] = value;
+    }
     const auth = p.auth ?? connection?.auth;
     if (auth) {
       const [name, value] = authHeader(auth, p.auth ? 'with.auth' : `connections.${request.connection}.auth`, secrets);

@@ -2,6 +2,9 @@
 import { z } from 'zod';
 import { secretRef } from './common';
 
+/** Headers that carry credentials: their values must be secret references, never literals. */
+const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set(['authorization', 'proxy-authorization', 'cookie', 'x-api-key', 'x-auth-token']);
+
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
 const auth = z.discriminatedUnion('type', [
@@ -23,7 +26,16 @@ export const webhookSendParams = z
     path: z.string().default('/'),
     query: z.record(z.string().min(1), z.union([scalar, z.array(scalar)])).optional(),
     auth: auth.optional(),
-    headers: z.record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { message: 'not a valid header name' }), z.string()).optional(),
+    headers: z
+      .record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { message: 'not a valid header name' }), z.string())
+      .superRefine((headers, ctx) => {
+        for (const [name, value] of Object.entries(headers)) {
+          if (CREDENTIAL_HEADERS.has(name.toLowerCase()) && !secretRef.safeParse(value).success) {
+            ctx.addIssue({ code: 'custom', path: [name], message: `${name} carries a credential: write it as a secret reference (env:NAME or enc:v1:...), use "auth", or move it into a connection; a literal would be stored in workflow history` });
+          }
+        }
+      })
+      .optional(),
     body: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional(),
     contentType: z.string().optional(),
     tls: z

@@ -111,3 +111,24 @@ describe('validateChain', () => {
     expect(found.map((p) => p.path).sort()).toEqual(['steps[0].id', 'steps[0].retry.maxAttempts', 'steps[0].timeout']);
   });
 });
+
+describe('validateChain guards against leaks and doubled effects', () => {
+  it('refuses a literal credential header on webhook.send and accepts a secret reference', () => {
+    const step = (value: string) => ({ name: 'hook', steps: [{ id: 'hook', action: 'webhook.send', with: { host: 'soar.example.org', headers: { Authorization: value, 'X-Trace': 'plain' } } }] });
+    expect(problems(step('Bearer sk_live_123')).map((p) => p.path)).toEqual(['steps[0].with.headers.Authorization']);
+    expect(problems(step('Bearer sk_live_123'))[0].message).toContain('write it as a secret reference (env:NAME or enc:v1:...)');
+    expect(problems(step('env:SOAR_TOKEN'))).toEqual([]);
+  });
+
+  it('refuses a script whose own timeout outlasts the step, which would let a retry run it twice at once', () => {
+    const chain = (stepTimeout: string | undefined, scriptTimeout: string) => ({
+      name: 'block',
+      steps: [{ id: 'block', action: 'script.run', ...(stepTimeout ? { timeout: stepTimeout } : {}), with: { interpreter: 'bash', inline: 'echo hi', timeout: scriptTimeout } }],
+    });
+    expect(problems(chain('10s', '1h'))).toEqual([
+      { path: 'steps[0].timeout', message: 'the step times out after 10s but its script may run 1h (with.timeout); make the step\'s timeout longer than the script\'s, e.g. "3630s"' },
+    ]);
+    expect(problems(chain(undefined, '10m')).map((p) => p.path)).toEqual(['steps[0].timeout']);
+    expect(problems(chain('2m', '1m'))).toEqual([]);
+  });
+});
