@@ -33,6 +33,8 @@ function percentile(values: number[], p: number): number {
 
 interface Sample {
   first: number;
+  /** Start → the HTTP peer receives the webhook (the chain's third step). */
+  hook: number;
   total: number;
 }
 interface Batch {
@@ -59,12 +61,19 @@ function stats(b: Batch) {
     firstP99: percentile(b.samples.map((s) => s.first), 99),
     doneP50: percentile(b.samples.map((s) => s.total), 50),
     doneP99: percentile(b.samples.map((s) => s.total), 99),
+    hookP50: percentile(b.samples.map((s) => s.hook), 50),
+    hookP99: percentile(b.samples.map((s) => s.hook), 99),
   };
 }
+
+/** When the HTTP peer received each run's webhook, by run id (from the Idempotency-Key header). */
+const hookArrivals = new Map<string, number>();
 
 async function startPeer(delayMs = 0) {
   let received = 0;
   const server = http.createServer((req, res) => {
+    const key = req.headers['idempotency-key'];
+    if (typeof key === 'string') hookArrivals.set(key.split('/hook')[0], performance.now());
     req.resume();
     req.on('end', () => {
       received++;
@@ -125,7 +134,7 @@ async function main() {
     const t0 = performance.now();
     const handle = await startRun(client, { chain, results: [row], taskQueue });
     await handle.result();
-    return { first: firstCall.get(handle.workflowId)! - t0, total: performance.now() - t0 };
+    return { first: firstCall.get(handle.workflowId)! - t0, hook: hookArrivals.get(handle.workflowId)! - t0, total: performance.now() - t0 };
   };
   let baselineSeq = 0;
   const baselineRun = async (): Promise<Sample> => {
@@ -133,7 +142,7 @@ async function main() {
     const workflowId = `baseline-${process.pid}-${baselineSeq++}`;
     const handle = await client.workflow.start('baseline', { taskQueue, workflowId, args: [{ port: peer.port, result: row }] });
     await handle.result();
-    return { first: firstCall.get(workflowId)! - t0, total: performance.now() - t0 };
+    return { first: firstCall.get(workflowId)! - t0, hook: hookArrivals.get(workflowId)! - t0, total: performance.now() - t0 };
   };
   let directSeq = 0;
   const directRun = async (): Promise<Sample> => {
@@ -144,10 +153,10 @@ async function main() {
     const incident = await activities['incident.create']({ ...common, action: 'incident.create', stepId: 'incident', idempotencyKey: `${id}/incident`, result: row, params: { title: 'Brute force from 203.0.113.7', severity: 'high' } });
     await activities['mitre.tag']({ ...common, action: 'mitre.tag', stepId: 'tag', idempotencyKey: `${id}/tag`, result: row, incidentId: incident.incident_id, params: { techniques: ['T1110.001'], severity: 'high' } });
     await activities['webhook.send']({ ...common, action: 'webhook.send', stepId: 'hook', idempotencyKey: `${id}/hook`, params: { protocol: 'http', host: '127.0.0.1', port: peer.port, method: 'POST', path: '/alert', body: { incident: incident.incident_id } } });
-    return { first, total: performance.now() - t0 };
+    return { first, hook: hookArrivals.get(id)! - t0, total: performance.now() - t0 };
   };
 
-  const empty = { rps: NaN, firstP50: NaN, firstP99: NaN, doneP50: NaN, doneP99: NaN };
+  const empty = { rps: NaN, firstP50: NaN, firstP99: NaN, doneP50: NaN, doneP99: NaN, hookP50: NaN, hookP99: NaN };
   let a = empty;
   let b = empty;
   let c = empty;
@@ -251,10 +260,13 @@ async function main() {
     `| runs per second (${CONCURRENCY} in flight) | ${fmt(a.rps)} | ${fmt(b.rps)} | ${fmt(c.rps)} | ${fmt(b.rps / a.rps, 2)} | ${fmt(c.rps / a.rps, 2)} |`,
     `| start → first action call, p50 (ms) | ${fmt(a.firstP50)} | ${fmt(b.firstP50)} | ${fmt(c.firstP50, 2)} | ${fmt(a.firstP50 / b.firstP50, 2)} | |`,
     `| start → first action call, p99 (ms) | ${fmt(a.firstP99)} | ${fmt(b.firstP99)} | ${fmt(c.firstP99, 2)} | ${fmt(a.firstP99 / b.firstP99, 2)} | |`,
+    `| start → HTTP peer receives the webhook (3rd step), p50 (ms) | ${fmt(a.hookP50)} | ${fmt(b.hookP50)} | ${fmt(c.hookP50)} | ${fmt(a.hookP50 / b.hookP50, 2)} | |`,
+    `| start → HTTP peer receives the webhook (3rd step), p99 (ms) | ${fmt(a.hookP99)} | ${fmt(b.hookP99)} | ${fmt(c.hookP99)} | ${fmt(a.hookP99 / b.hookP99, 2)} | |`,
     `| start → completion, p50 (ms) | ${fmt(a.doneP50)} | ${fmt(b.doneP50)} | ${fmt(c.doneP50)} | ${fmt(a.doneP50 / b.doneP50, 2)} | ${fmt(a.doneP50 / c.doneP50, 2)} |`,
     `| start → completion, p99 (ms) | ${fmt(a.doneP99)} | ${fmt(b.doneP99)} | ${fmt(c.doneP99)} | ${fmt(a.doneP99 / b.doneP99, 2)} | ${fmt(a.doneP99 / c.doneP99, 2)} |`,
     `| start → first action call, p50, 1 in flight (ms) | ${fmt(aSerial.firstP50)} | ${fmt(bSerial.firstP50)} | | ${fmt(aSerial.firstP50 / bSerial.firstP50, 2)} | |`,
     `| start → first action call, p99, 1 in flight (ms) | ${fmt(aSerial.firstP99)} | ${fmt(bSerial.firstP99)} | | ${fmt(aSerial.firstP99 / bSerial.firstP99, 2)} | |`,
+    `| start → HTTP peer receives the webhook, p50, 1 in flight (ms) | ${fmt(aSerial.hookP50)} | ${fmt(bSerial.hookP50)} | | ${fmt(aSerial.hookP50 / bSerial.hookP50, 2)} | |`,
     `| start → completion, p50, 1 in flight (ms) | ${fmt(aSerial.doneP50)} | ${fmt(bSerial.doneP50)} | | ${fmt(aSerial.doneP50 / bSerial.doneP50, 2)} | |`,
     '',
     `| other measure | value |`,
