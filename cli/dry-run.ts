@@ -28,8 +28,8 @@ export interface DryStep {
   executions: DryExecution[];
 }
 
-/** Renders the chain against the results. Earlier steps' outputs are placeholders such as `<incident.incident_id>`. */
-export function dryRun(chain: Chain, results: ResultRow[], params: Record<string, unknown> = {}, globals: Record<string, unknown> = {}): Record<string, DryStep> {
+/** Renders the chain against the results (and the trigger: an Insight event's carries the Insight). Earlier steps' outputs are placeholders such as `<incident.incident_id>`. */
+export function dryRun(chain: Chain, results: ResultRow[], params: Record<string, unknown> = {}, globals: Record<string, unknown> = {}, trigger: Record<string, unknown> = { type: 'manual' }): Record<string, DryStep> {
   const now = new Date().toISOString();
   const base: BaseContext = {
     results,
@@ -37,7 +37,7 @@ export function dryRun(chain: Chain, results: ResultRow[], params: Record<string
     globals,
     job: { name: chain.name, timeframe: chain.timeframe ? { from: '<timeframe.from>', to: now } : undefined },
     run: { id: '<run id>', startedAt: now, url: '<run url>' },
-    trigger: { type: 'manual' },
+    trigger,
   };
   const records: Record<string, StepRecord> = {};
   const out: Record<string, DryStep> = {};

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { chainJsonSchema, validateChainText, type Chain, type ResultRow } from '../dsl';
+import { parseEvent } from '../worker/events';
 import { Store } from '../activities';
 import { encryptSecret, masterKey } from '../activities/secrets';
 import { ConfigError, loadConfig, type Config } from '../worker/config';
@@ -157,11 +158,24 @@ program
   .argument('<chain>')
   .option('--results <file>', 'JSON array of results, or - for stdin')
   .option('--param <key=value>', 'override a chain param (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+  .option('--insight <file>', 'render as for an on-demand Insight event: the Insight (JSON file) is the trigger and, without --results, the one result')
   .option('--json', 'print as JSON')
-  .action((file: string, opts: { results?: string; param: string[]; json?: boolean }) => {
+  .action((file: string, opts: { results?: string; insight?: string; param: string[]; json?: boolean }) => {
     const cfg = config();
     const chain = loadChain(file, cfg);
-    const steps = dryRun(chain, loadResults(opts.results), parseParams(opts.param), cfg.globals);
+    let trigger: Record<string, unknown> | undefined;
+    let results = loadResults(opts.results);
+    if (opts.insight) {
+      let event;
+      try {
+        event = parseEvent({ type: 'insight.on_demand', insight: JSON.parse(readText(opts.insight)) as unknown });
+      } catch (err) {
+        throw new CliError(`${opts.insight}: ${(err as Error).message.replace(/\n/g, `\n${opts.insight}: `)}`);
+      }
+      trigger = { ...event, id: '<event id>' };
+      if (!opts.results) results = [(event as { insight: ResultRow }).insight];
+    }
+    const steps = dryRun(chain, results, parseParams(opts.param), cfg.globals, trigger);
     const invalid = Object.values(steps).some((s) => s.executions.some((e) => e.status === 'invalid'));
     if (opts.json) console.log(JSON.stringify({ chain: chain.name, steps }, null, 2));
     else {

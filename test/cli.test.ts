@@ -79,6 +79,22 @@ describe('riposte test (dry run)', () => {
     expect(steps.tag.executions[1].sends.incident_id).toBe('<incident.incident_id>');
     expect(steps.notify.executions[0].sends).toMatchObject({ port: 9, path: '/soc/alerts', body: { hits: 2 } });
   });
+
+  it('renders against an Insight given with --insight, and names each bad Insight field', async () => {
+    const chain = file('insight-dry.json', {
+      name: 'insight-dry',
+      on: ['insight.on_demand'],
+      steps: [{ id: 'hook', action: 'webhook.send', with: { host: 'soar.example.org', body: { insight: '{{trigger.insight.readableId}}', entity: '{{result.entity.value}}', kind: '{{trigger.type}}' } } }],
+    });
+    const insight = path.join(ROOT, 'examples', 'events', 'insight-phishing.json');
+    const expected = JSON.parse(fs.readFileSync(insight, 'utf8')) as { readableId: string; entity: { value: string } };
+    const out = await riposte(['test', chain, '--insight', insight, '--json']);
+    expect(out.code).toBe(0);
+    expect(JSON.parse(out.stdout).steps.hook.executions[0].sends.body).toEqual({ insight: expected.readableId, entity: expected.entity.value, kind: 'insight.on_demand' });
+    const bad = await riposte(['test', chain, '--insight', file('bad-insight.json', { id: 'x' })]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('bad-insight.json: insight.readableId: missing; give a string');
+  });
 });
 
 describe('riposte run, incidents and docs', () => {
