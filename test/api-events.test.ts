@@ -12,9 +12,10 @@ import { loadJobs } from '../worker/jobs';
 import { changeRule } from '../worker/rule-guard';
 import { scheduleId, syncSchedules } from '../worker/schedules';
 import { startHarness, startPeer, type Harness } from './helpers';
+import { recordTestSecret } from './secrets-ledger';
 
-const SIEM = 'siem-events-token-0123456789abcdef';
-const SOC = 'soc-status-token-0123456789abcdef';
+const SIEM = 'siem-events-s3cr3t-token-0123456789abcdef';
+const SOC = 'soc-status-s3cr3t-token-0123456789abcdef';
 const suffix = crypto.randomUUID().slice(0, 8);
 const rule = `MATCH-${suffix}`;
 
@@ -48,6 +49,8 @@ function insight(id: string) {
 }
 
 beforeAll(async () => {
+  recordTestSecret('API events writer token', SIEM);
+  recordTestSecret('API status reader token', SOC);
   peer = await startPeer(() => ({ status: 200, body: { ok: true } }));
   h = await startHarness((config) => {
     config.jobsDir = path.join(config.dataDir, 'jobs');

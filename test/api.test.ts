@@ -9,10 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi, listenApi } from '../worker/api';
 import { watchProgress } from '../worker/progress';
 import { startHarness, startPeer, type Harness } from './helpers';
+import { recordTestSecret } from './secrets-ledger';
 
 const curl = promisify(execFile);
-const WRITER = 'siem-writer-token-0123456789abcdef';
-const READER = 'soc-reader-token-0123456789abcdef';
+const WRITER = 'siem-writer-s3cr3t-token-0123456789abcdef';
+const READER = 'soc-reader-s3cr3t-token-0123456789abcdef';
 
 let h: Harness;
 let peer: Awaited<ReturnType<typeof startPeer>>;
@@ -47,6 +48,9 @@ async function waitForRun(runId: string) {
 }
 
 beforeAll(async () => {
+  recordTestSecret('API writer token', WRITER);
+  recordTestSecret('API reader token', READER);
+  recordTestSecret('unconfigured API token', 'not-a-configured-s3cr3t-token');
   process.env.RIPOSTE_TEST_API_WRITER = WRITER;
   peer = await startPeer(() => ({ status: 200, body: { ok: true } }));
   h = await startHarness((config) => {
@@ -143,7 +147,7 @@ describe('intake API', () => {
 
   it('answers 401 without a valid token and 403 for a token without the route scope, and never logs the token', async () => {
     const none = await call('POST', '/v1/jobs/ssh-bruteforce/runs', { body: {} });
-    const wrong = await call('POST', '/v1/jobs/ssh-bruteforce/runs', { token: 'not-a-configured-token-at-all', body: {} });
+    const wrong = await call('POST', '/v1/jobs/ssh-bruteforce/runs', { token: 'not-a-configured-s3cr3t-token', body: {} });
     const reader = await call('POST', '/v1/jobs/ssh-bruteforce/runs', { token: READER, body: {} });
     const writerReadsIncidents = await call('GET', '/v1/incidents', { token: WRITER });
     expect([none.status, wrong.status, reader.status, writerReadsIncidents.status]).toEqual([401, 401, 403, 403]);

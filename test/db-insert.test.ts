@@ -13,6 +13,7 @@ import { validateChain } from '../dsl';
 import { createActivities } from '../activities';
 import { connectionTypes } from '../worker/config';
 import { startHarness, type Harness } from './helpers';
+import { recordTestSecret } from './secrets-ledger';
 
 const suffix = crypto.randomBytes(4).toString('hex');
 const pgTable = `riposte_alerts_${suffix}`;
@@ -33,8 +34,10 @@ const results = [
 ];
 
 beforeAll(async () => {
-  process.env.RIPOSTE_TEST_DB_PASSWORD = 'pg-pass-not-needed-by-trust';
-  process.env.RIPOSTE_TEST_DB_WRONG_PASSWORD = 'definitely-not-roots-password';
+  process.env.RIPOSTE_TEST_DB_PASSWORD = 'pg-s3cr3t-pass-not-needed-by-trust';
+  process.env.RIPOSTE_TEST_DB_WRONG_PASSWORD = 'definitely-not-roots-s3cr3t-password';
+  recordTestSecret('PostgreSQL writer password', process.env.RIPOSTE_TEST_DB_PASSWORD);
+  recordTestSecret('wrong MariaDB root password', process.env.RIPOSTE_TEST_DB_WRONG_PASSWORD);
   pgClient = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' });
   await pgClient.connect();
   await pgClient.query(`CREATE TABLE ${pgTable} (id serial PRIMARY KEY, host varchar(40) NOT NULL UNIQUE, src_ip text, bytes integer, seen timestamptz, blocked boolean, extra jsonb)`);
@@ -165,7 +168,7 @@ describe('db.insert', () => {
     const report = await h.run(insert('alerts-my-badpw', { table: myTable }), results);
     expect(report.status).toBe('failed');
     expect(report.steps.db.error).toContain("step \"db\" (db.insert): mysql 127.0.0.1:3306/test: Access denied for user 'root'");
-    expect(report.steps.db.error).not.toContain('definitely-not-roots-password');
+    expect(report.steps.db.error).not.toContain('definitely-not-roots-s3cr3t-password');
     expect(await attempts(report.runId)).toBe(1);
   });
 

@@ -16,7 +16,7 @@ const results = [
 
 beforeAll(async () => {
   process.env.RIPOSTE_TEST_SMTP_PASS = 'smtp-s3cret-pw';
-  recordTestSecret('smtp-s3cret-pw');
+  recordTestSecret('SMTP password', 'smtp-s3cret-pw');
   smtp = await startSmtpPeer({ refuse: (n) => refusals?.(n), users: { soc: 'smtp-s3cret-pw' } });
   h = await startHarness((config) => {
     config.connections['soc-smtp'] = { type: 'smtp', host: '127.0.0.1', port: smtp.port, secure: false, starttls: 'never', auth: { user: 'soc', pass: 'env:RIPOSTE_TEST_SMTP_PASS' }, from: 'Riposte SOC <riposte@example.org>' };

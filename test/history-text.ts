@@ -1,6 +1,5 @@
 // A workflow history as searchable text: payload bytes decoded as UTF-8, so a leaked secret shows up.
-import fs from 'node:fs';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 
 /** Serializes a history with every byte array written as the text it holds. */
 export function historyText(history: unknown): string {
@@ -18,23 +17,4 @@ export function historyText(history: unknown): string {
 /** The text of a run's history. */
 export async function fetchHistoryText(handle: WorkflowHandle): Promise<string> {
   return historyText(await handle.fetchHistory());
-}
-
-/** Searches the history of every workflow on the server for the ledger's secrets; returns the leaking workflow ids. */
-export async function scanHistoriesForSecrets(address: string, ledger: string): Promise<{ scanned: number; secrets: number; leaks: string[] }> {
-  const secrets = [...new Set(fs.readFileSync(ledger, 'utf8').split('\n').filter(Boolean))];
-  const connection = await Connection.connect({ address });
-  try {
-    const client = new Client({ connection, namespace: 'default' });
-    let scanned = 0;
-    const leaks: string[] = [];
-    for await (const run of client.workflow.list()) {
-      const text = historyText(await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory());
-      scanned++;
-      if (secrets.some((s) => text.includes(s))) leaks.push(run.workflowId);
-    }
-    return { scanned, secrets: secrets.length, leaks };
-  } finally {
-    await connection.close();
-  }
 }

@@ -8,6 +8,7 @@ import { loadConfig } from '../worker/config';
 import { validationContext } from '../worker/jobs';
 import { startSmtpPeer } from '../scripts/smtp-peer';
 import { startHarness, startPeer, type Harness, type Received } from './helpers';
+import { recordTestSecret } from './secrets-ledger';
 import { quickRetry, runForInsight, sampleInsight } from './insight-fixtures';
 
 type Answer = { status: number; headers?: Record<string, string>; body?: unknown };
@@ -18,23 +19,26 @@ let smtp: Awaited<ReturnType<typeof startSmtpPeer>>;
 let answer: (req: Received, n: number) => Answer = () => ({ status: 200, body: 'ok' });
 
 const TOKENS = {
-  RIPOSTE_TEST_HIPCHAT_TOKEN: 'hipchat-room-token-1234',
-  RIPOSTE_TEST_PD_KEY: 'R0UT1NGKEY0000000000000000000000',
-  RIPOSTE_TEST_SLACK_TOKEN: 'xoxb-1111-2222-slacksecret',
-  RIPOSTE_TEST_POST_PW: 'post-pass-w0rd',
+  RIPOSTE_TEST_HIPCHAT_TOKEN: 'hipchat-room-token-s3cr3t-1234',
+  RIPOSTE_TEST_PD_KEY: 'R0UT1NGKEYs3cr3t00000000000000000',
+  RIPOSTE_TEST_SLACK_TOKEN: 'xoxb-1111-2222-slack-s3cr3t',
+  RIPOSTE_TEST_POST_PW: 'post-pass-s3cr3t-w0rd',
 };
 
 beforeAll(async () => {
   Object.assign(process.env, TOKENS);
+  for (const [name, value] of Object.entries(TOKENS)) recordTestSecret(name, value);
+  recordTestSecret('Teams incoming-webhook path', 'team-s3cr3t-path');
+  recordTestSecret('Slack incoming-webhook path', 'hook-s3cr3t');
   peer = await startPeer((req, n) => answer(req, n));
   smtp = await startSmtpPeer({});
   h = await startHarness((config) => {
     config.allowedPorts.push(peer.port);
     config.connections.hipchat = { type: 'apikey', url: `${peer.url}/hipchat`, key: 'env:RIPOSTE_TEST_HIPCHAT_TOKEN' };
-    config.connections.teams = { type: 'http', url: `${peer.url}/teams/webhookb2/team-secret-path` };
+    config.connections.teams = { type: 'http', url: `${peer.url}/teams/webhookb2/team-s3cr3t-path` };
     config.connections.pd = { type: 'apikey', url: `${peer.url}/pd`, key: 'env:RIPOSTE_TEST_PD_KEY' };
     config.connections.slack = { type: 'apikey', url: `${peer.url}/slack/api`, key: 'env:RIPOSTE_TEST_SLACK_TOKEN' };
-    config.connections['slack-hook'] = { type: 'http', url: `${peer.url}/services/T000/B000/hooksecret` };
+    config.connections['slack-hook'] = { type: 'http', url: `${peer.url}/services/T000/B000/hook-s3cr3t` };
     config.connections['soar-post'] = { type: 'http', url: `${peer.url}/ingest/insights`, auth: { type: 'basic', username: 'cse', password: 'env:RIPOSTE_TEST_POST_PW' }, headers: { 'x-tenant': 'acme' } };
     config.connections.smtp = { type: 'smtp', host: '127.0.0.1', port: smtp.port, secure: false, starttls: 'never', from: 'riposte@example.org' };
   });
@@ -83,7 +87,7 @@ describe('summary actions', () => {
       return runForInsight(h, one('teams', 'teams.notify', 'teams', { card: 'adaptive' }));
     });
     expect(report.status).toBe('completed');
-    expect(peer.received.map((r) => r.url)).toEqual(['/teams/webhookb2/team-secret-path', '/teams/webhookb2/team-secret-path']);
+    expect(peer.received.map((r) => r.url)).toEqual(['/teams/webhookb2/team-s3cr3t-path', '/teams/webhookb2/team-s3cr3t-path']);
     expect(JSON.parse(peer.received[0].body)).toMatchObject({
       '@type': 'MessageCard',
       title: 'INSIGHT-1042: Initial Access with Execution',
@@ -174,7 +178,7 @@ describe('summary actions', () => {
     expect(ok.status).toBe('completed');
     expect(ok.steps.hook.output).toEqual({ status: 200 });
     const [got] = peer.received;
-    expect(got.url).toBe('/services/T000/B000/hooksecret');
+    expect(got.url).toBe('/services/T000/B000/hook-s3cr3t');
     expect(JSON.parse(got.body)).toMatchObject({
       text: expect.stringContaining('"readableId": "INSIGHT-1042"'),
       insight: { readableId: 'INSIGHT-1042', entity: { value: '10.0.4.20' }, signals: [{ id: 'sig-1' }, { id: 'sig-2' }] },

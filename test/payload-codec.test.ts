@@ -29,7 +29,8 @@ let codec: Awaited<ReturnType<typeof startConfiguredCodecServer>>;
 beforeAll(async () => {
   quietRuntime();
   // Payload contents are only readable through the codec, so the marker counts as a secret too.
-  recordTestSecret(MARKER, CODEC_TOKEN);
+  recordTestSecret('analyst marker in encoded payloads', MARKER);
+  recordTestSecret('payload codec token', CODEC_TOKEN);
   process.env.RIPOSTE_MASTER_KEY = crypto.randomBytes(32).toString('base64');
   process.env.RIPOSTE_TEST_CODEC_TOKEN = CODEC_TOKEN;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'riposte-codec-'));

@@ -2,9 +2,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { indicatorsOf } from '../activities/recordedfuture-enrich';
 import { startHarness, startPeer, type Harness } from './helpers';
+import { recordTestSecret } from './secrets-ledger';
 import { quickRetry, runForInsight, sampleInsight } from './insight-fixtures';
 
-const TOKEN = 'rf-api-token-abcdef0123456789';
+const TOKEN = 'rf-api-token-s3cr3t-abcdef0123456789';
 const HASH = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 let h: Harness;
@@ -17,6 +18,8 @@ const RISK: Record<string, unknown> = {
 };
 
 beforeAll(async () => {
+  recordTestSecret('Recorded Future API token', TOKEN);
+  recordTestSecret('wrong Recorded Future API token', 'wrong-s3cr3t-token-000000');
   process.env.RIPOSTE_TEST_RF_TOKEN = TOKEN;
   rf = await startPeer((req) => {
     if (req.headers['x-rftoken'] !== TOKEN) return { status: 401, body: { error: { status: 401, message: 'Unauthorized' } } };
@@ -27,7 +30,7 @@ beforeAll(async () => {
   h = await startHarness((config) => {
     config.allowedPorts.push(sink.port);
     config.connections.rf = { type: 'apikey', url: rf.url, key: 'env:RIPOSTE_TEST_RF_TOKEN' };
-    config.connections['rf-wrong'] = { type: 'apikey', url: rf.url, key: 'wrong-token-000000' };
+    config.connections['rf-wrong'] = { type: 'apikey', url: rf.url, key: 'wrong-s3cr3t-token-000000' };
   });
 });
 afterAll(async () => {
@@ -102,7 +105,7 @@ describe('recordedfuture.enrich', () => {
     expect(report.status).toBe('failed');
     expect(rf.received).toHaveLength(1);
     expect(report.steps.rf.error).toContain(`step "rf" (recordedfuture.enrich): GET ${rf.url} answered 401`);
-    expect(report.steps.rf.error).not.toContain('wrong-token-000000');
+    expect(report.steps.rf.error).not.toContain('wrong-s3cr3t-token-000000');
   });
 
   it('finds domains only in host-like fields unless fields are named, and skips internal addresses', () => {

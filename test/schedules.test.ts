@@ -13,6 +13,7 @@ import { loadJobs } from '../worker/jobs';
 import { formatChanges, scheduleId, syncSchedules } from '../worker/schedules';
 import { bindWindow } from '../activities/search/postgres';
 import { startHarness, startPeer, type Harness } from './helpers';
+import { recordTestSecret } from './secrets-ledger';
 
 const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const suffix = crypto.randomUUID().slice(0, 8);
@@ -48,8 +49,10 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 }
 
 beforeAll(async () => {
-  process.env.RIPOSTE_TEST_SEARCH_DB_PASSWORD = 'trust-auth-ignores-it';
-  process.env.RIPOSTE_TEST_SEARCH_TOKEN = 'search-api-token-123';
+  process.env.RIPOSTE_TEST_SEARCH_DB_PASSWORD = 'trust-auth-ignores-s3cr3t';
+  process.env.RIPOSTE_TEST_SEARCH_TOKEN = 'search-api-s3cr3t-token-123';
+  recordTestSecret('search database password', process.env.RIPOSTE_TEST_SEARCH_DB_PASSWORD);
+  recordTestSecret('search API token', process.env.RIPOSTE_TEST_SEARCH_TOKEN);
   db = new pg.Client({ connectionString: PG_URL });
   await db.connect();
   await db.query(`CREATE TABLE ${table} (src_ip TEXT NOT NULL, user_name TEXT NOT NULL, seen_at TIMESTAMPTZ NOT NULL)`);
@@ -183,7 +186,7 @@ describe('scheduled search jobs', () => {
     expect(url.pathname).toBe('/api/rows');
     expect(url.searchParams.get('index')).toBe('auth');
     expect(Date.parse(url.searchParams.get('to')!) - Date.parse(url.searchParams.get('from')!)).toBe(30 * 60_000);
-    expect(request.headers.authorization).toBe('Bearer search-api-token-123');
+    expect(request.headers.authorization).toBe('Bearer search-api-s3cr3t-token-123');
   });
 
   it('fails the run with the search, the database answer and no retry when the SQL is wrong', async () => {

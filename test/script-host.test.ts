@@ -30,7 +30,7 @@ function riposte(args: string[], env: Record<string, string>): Promise<{ code: n
 }
 
 beforeAll(async () => {
-  recordTestSecret(TOKEN);
+  recordTestSecret('script executor token', TOKEN);
   const env = { RIPOSTE_DATA_DIR: remoteDir, RIPOSTE_CONFIG: '', RIPOSTE_MASTER_KEY: MASTER_KEY };
   fs.writeFileSync(path.join(remoteDir, 'whoami.py'), 'import socket, sys\r\nprint("py on", sys.argv[1:])\r\n');
   fs.writeFileSync(path.join(remoteDir, 'block.sh'), 'echo "sh blocks $1 for $2h"\r\n');

@@ -36,7 +36,7 @@ const SH = '#!/bin/bash\r\necho "sh $#: $1|$2|$3"\r\nexit 0\r\n';
 
 beforeAll(async () => {
   captureLogs();
-  recordTestSecret(API_TOKEN);
+  recordTestSecret('script argument token', API_TOKEN);
   process.env.RIPOSTE_MASTER_KEY = MASTER_KEY;
   h = await startHarness();
   fs.writeFileSync(path.join(outside, 'report.py'), PY);

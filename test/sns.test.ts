@@ -4,10 +4,11 @@ import aws4 from 'aws4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateChain } from '../dsl';
 import { startHarness, startPeer, type Harness, type Received } from './helpers';
+import { recordTestSecret } from './secrets-ledger';
 import { quickRetry, runForInsight, sampleInsight } from './insight-fixtures';
 
-const BASE = { accessKeyId: 'AKIDRIPOSTETEST0001', secretAccessKey: 'base/secret/key/for+tests/0000000000000' };
-const ASSUMED = { accessKeyId: 'ASIARIPOSTEASSUMED01', secretAccessKey: 'assumed/secret/key/for+tests/111111111', sessionToken: 'FwoGZXIvYXdzEassumed-session-token' };
+const BASE = { accessKeyId: 'AKIDRIPOSTETEST0001', secretAccessKey: 'base/s3cr3t/key/for+tests/0000000000000' };
+const ASSUMED = { accessKeyId: 'ASIARIPOSTEASSUMED01', secretAccessKey: 'assumed/s3cr3t/key/for+tests/111111111', sessionToken: 'FwoGZXIvYXdzEassumed-s3cr3t-session-token' };
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:cse-insights';
 const ROLE = 'arn:aws:iam::123456789012:role/riposte-publisher';
 
@@ -53,7 +54,11 @@ let peer: Awaited<ReturnType<typeof startPeer>>;
 beforeAll(async () => {
   process.env.RIPOSTE_TEST_AWS_KEY_ID = BASE.accessKeyId;
   process.env.RIPOSTE_TEST_AWS_SECRET = BASE.secretAccessKey;
-  process.env.RIPOSTE_TEST_AWS_BAD_SECRET = 'not-the-right-secret-key-000000000000000';
+  process.env.RIPOSTE_TEST_AWS_BAD_SECRET = 'not-the-right-s3cr3t-key-000000000000000';
+  recordTestSecret('AWS secret access key', BASE.secretAccessKey);
+  recordTestSecret('assumed-role secret access key', ASSUMED.secretAccessKey);
+  recordTestSecret('assumed-role session token', ASSUMED.sessionToken);
+  recordTestSecret('wrong AWS secret access key', process.env.RIPOSTE_TEST_AWS_BAD_SECRET);
   peer = await startPeer((req, n) => {
     const checked = verify(req);
     if (typeof checked === 'string') return xmlError(403, 'SignatureDoesNotMatch', `The request signature we calculated does not match: ${checked}`);

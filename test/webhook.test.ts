@@ -14,7 +14,7 @@ const answers: ((n: number) => { status: number; headers?: Record<string, string
 
 beforeAll(async () => {
   process.env.RIPOSTE_TEST_HOOK_PASSWORD = 's3cr3t-hook-pw';
-  recordTestSecret('s3cr3t-hook-pw');
+  recordTestSecret('webhook basic-auth password', 's3cr3t-hook-pw');
   peer = await startPeer((_req, n) => (answers[0] ? answers[0](n) : { status: 200, body: { received: true } }));
   h = await startHarness((config) => {
     config.connections['soc-hook'] = { type: 'http', url: `http://127.0.0.1:${peer.port}/base`, auth: { type: 'bearer', token: 'env:RIPOSTE_TEST_HOOK_PASSWORD' }, headers: { 'x-tenant': 'acme' } };

@@ -8,6 +8,7 @@ import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateChain } from '../dsl';
 import { startHarness, type Harness } from './helpers';
+import { recordTestSecret } from './secrets-ledger';
 import { quickRetry, runForInsight, sampleInsight } from './insight-fixtures';
 
 interface Seen {
@@ -18,7 +19,7 @@ interface Seen {
   clientCn: string;
 }
 
-const API_KEY = 'XSOAR-API-KEY-0123456789ABCDEF';
+const API_KEY = 'XSOAR-API-KEY-s3cr3t-0123456789ABCDEF';
 let dir: string;
 let server: https.Server;
 let port: number;
@@ -30,6 +31,8 @@ function openssl(...args: string[]) {
 }
 
 beforeAll(async () => {
+  recordTestSecret('XSOAR API key', API_KEY);
+  recordTestSecret('wrong XSOAR API key', 'WRONG-XSOAR-KEY-s3cr3t-99999');
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'riposte-xsoar-'));
   // A CA that signs both the server's certificate and the client's.
   openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=Test CA', '-keyout', 'ca.key', '-out', 'ca.pem');
@@ -58,7 +61,7 @@ beforeAll(async () => {
   h = await startHarness((config) => {
     const tls = { verify: true, caFile: path.join(dir, 'ca.pem'), certFile: path.join(dir, 'client.pem'), keyFile: path.join(dir, 'client.key') };
     config.connections.xsoar = { type: 'apikey', url: `https://127.0.0.1:${port}/xsoar`, key: 'env:RIPOSTE_TEST_XSOAR_KEY', tls };
-    process.env.RIPOSTE_TEST_XSOAR_BAD_KEY = 'WRONG-XSOAR-KEY-99999';
+    process.env.RIPOSTE_TEST_XSOAR_BAD_KEY = 'WRONG-XSOAR-KEY-s3cr3t-99999';
     config.connections['xsoar-badkey'] = { type: 'apikey', url: `https://127.0.0.1:${port}/xsoar`, key: 'env:RIPOSTE_TEST_XSOAR_BAD_KEY', tls };
     config.connections['xsoar-nocert'] = { type: 'apikey', url: `https://127.0.0.1:${port}/xsoar`, key: 'env:RIPOSTE_TEST_XSOAR_KEY', tls: { verify: true, caFile: tls.caFile } };
   });
@@ -112,7 +115,7 @@ describe('xsoar.incident', () => {
     expect(report.status).toBe('failed');
     expect(seen).toHaveLength(1);
     expect(report.steps.soar.error).toBe(`step "soar" (xsoar.incident): POST https://127.0.0.1:${port} answered 401: {"error":"unauthorized"}`);
-    expect(seen[0].headers.authorization).toBe('WRONG-XSOAR-KEY-99999');
+    expect(seen[0].headers.authorization).toBe('WRONG-XSOAR-KEY-s3cr3t-99999');
   });
 
   it('gets no answer from the server without the client certificate', async () => {
