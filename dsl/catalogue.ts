@@ -42,6 +42,11 @@ export interface ActionSpec<S extends z.ZodType = z.ZodType> {
   /** With `merge: true` in `once` mode, these fields are rendered for every result and joined into one message. */
   mergeFields?: readonly string[];
   timeout: string;
+  /**
+   * For long-running activities that heartbeat: the step fails over to a retry when no heartbeat
+   * arrives within this time, and heartbeats are how a cancellation reaches the activity.
+   */
+  heartbeatTimeout?: string;
   retry: Required<RetrySpec>;
   /** Output fields, for documentation and `steps.<id>.<field>` checks. */
   output: readonly string[];
@@ -158,6 +163,9 @@ export const CATALOGUE = {
     // Outlives the script's own with.timeout (30s by default), so the sandbox reports the timeout itself.
     timeout: '5m',
     retry: { maxAttempts: 3, initialInterval: '2s', backoff: 2, maxInterval: '30s' },
+    // The activity heartbeats every 2s while the script runs; the worker passes heartbeats on at
+    // most every 80% of this, so a cancellation reaches the script within about 6s.
+    heartbeatTimeout: '8s',
     output: ['exitCode', 'stdout', 'stderr', 'truncated', 'sandboxed', 'host'],
   },
   'sns.publish': {

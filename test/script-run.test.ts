@@ -4,12 +4,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateChain } from '../dsl';
+import { assertValidChain, validateChain } from '../dsl';
 import { registerScript } from '../activities/script-run';
 import { encryptSecret } from '../activities/secrets';
 import { fetchHistoryText } from './history-text';
 import { recordTestSecret } from './secrets-ledger';
 import { startHarness, type Harness } from './helpers';
+import { startRun } from '../worker/client';
 
 const MASTER_KEY = crypto.randomBytes(32).toString('base64');
 const API_TOKEN = `tok-${crypto.randomUUID()}`;
@@ -61,6 +62,25 @@ async function run(harness: Harness, steps: object[], results: object[] = [{}]) 
   const workflowId = `script-${crypto.randomUUID()}`;
   runIds.push(workflowId);
   return { report: await harness.run({ name: 'script', steps }, results as never, { workflowId }), workflowId };
+}
+
+/** The ids of the live processes whose command line holds `marker`. */
+function processesWith(marker: string): string[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(marker);
+      } catch {
+        return false;
+      }
+    });
+}
+
+/** Waits until `check` holds, for at most 30 s (the assertion after it says what failed). */
+async function until(check: () => boolean | Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 300 && !(await check()); i++) await new Promise((r) => setTimeout(r, 100));
 }
 
 function inline(text: string, args: unknown[] = [], extra: Record<string, unknown> = {}) {
@@ -144,17 +164,20 @@ describe('script.run', () => {
     const { report } = await run(h, [inline(`sleep ${marker} & sleep ${marker}`, [], { timeout: '1s' })]);
     expect(report.status).toBe('failed');
     expect(report.steps.sh.error).toMatch(/step "sh" \(script\.run\): the inline script ran longer than 1s and was killed with its process group/);
-    const alive = fs
-      .readdirSync('/proc')
-      .filter((p) => /^\d+$/.test(p))
-      .filter((p) => {
-        try {
-          return fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(marker);
-        } catch {
-          return false;
-        }
-      });
-    expect(alive).toEqual([]);
+    expect(processesWith(marker)).toEqual([]);
+  });
+
+  it('kills a running script with its process group when the run is cancelled, and records the cancellation', async () => {
+    const marker = `7${Math.floor(Math.random() * 1e6)}`;
+    const chain = assertValidChain({ name: 'script', steps: [inline(`sleep ${marker} & sleep ${marker}`, [], { timeout: '60s' })] });
+    const handle = await startRun(h.client, { chain, results: [{}], taskQueue: h.taskQueue, workflowId: `script-cancel-${crypto.randomUUID()}` });
+    await until(() => processesWith(marker).length === 2);
+    await handle.cancel();
+    await until(() => processesWith(marker).length === 0);
+    expect(processesWith(marker)).toEqual([]);
+    const history = await handle.fetchHistory();
+    expect(history.events!.filter((e) => e.activityTaskCancelRequestedEventAttributes)).toHaveLength(1);
+    await expect(handle.result()).rejects.toMatchObject({ cause: { message: expect.stringMatching(/^step "sh" \(script\.run\) failed: the step was cancelled$/) } });
   });
 
   it('fails the step on a non-zero exit without retrying it, naming the step, the exit code and stderr', async () => {

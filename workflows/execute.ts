@@ -1,5 +1,5 @@
 // Executing one step for one result (or once), shared by the run workflow and its fan-out children.
-import { ActivityFailure, ApplicationFailure, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancelledFailure, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import { runJob } from './run-job';
 import {
   CATALOGUE,
@@ -41,6 +41,7 @@ export function activityOptions(step: Step): ActivityOptions {
   const retry = { ...spec.retry, ...step.retry };
   return {
     startToCloseTimeout: step.timeout ?? spec.timeout,
+    ...(spec.heartbeatTimeout ? { heartbeatTimeout: spec.heartbeatTimeout } : {}),
     retry: {
       maximumAttempts: retry.maxAttempts,
       initialInterval: retry.initialInterval,
@@ -59,6 +60,7 @@ function callAction<A extends ActivityActionName>(activities: ActionActivities, 
 }
 
 function failureMessage(err: unknown): string {
+  if (err instanceof ActivityFailure && err.cause instanceof CancelledFailure) return 'the step was cancelled';
   if (err instanceof ActivityFailure && err.cause) return err.cause.message;
   if (err instanceof ChainValidationError) return err.message.replace(/\n/g, '; ');
   if (err instanceof Error) return err.message;

@@ -1,11 +1,19 @@
 // Long-running watchers: one per sensor (offline after a silence window) and one per rule (the signal-count guard).
-import { condition, continueAsNew, defineQuery, defineSignal, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, defineQuery, defineSignal, patched, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Heartbeat, Outage, RuleLimits, RuleOperation, RuleState, SensorState, TriggerActivities } from '../dsl';
 
+// Bounded, so a failure reaches the watcher's state; the watcher then tries again later itself.
 const { fireEvent } = proxyActivities<TriggerActivities>({
   startToCloseTimeout: '1m',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' },
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 4 },
 });
+
+/** Marks watcher histories that retry a failed firing on a timer; older histories replay without it. */
+const FIRE_RETRY_PATCH = 'fire-retry-on-timer';
+/** Later tries after a failed firing, each after twice the previous wait. */
+const FIRE_RETRIES = 6;
+/** The first wait before a later try (1 minute): the jobs directory or the server has time to come back. */
+const FIRE_RETRY_MS = 60_000;
 
 /** A heartbeat from the sensor; resets its silence timer. */
 export const heartbeatSignal = defineSignal<[Heartbeat]>('heartbeat');
@@ -21,6 +29,26 @@ const HISTORY_BOUND = 2_000;
 export interface WatcherOptions {
   /** History events after which the watcher continues as new (default 2,000). */
   historyBound?: number;
+  /** The wait before the first later try of a failed firing, doubled for each next one (default 1 minute). */
+  fireRetryMs?: number;
+}
+
+/**
+ * Fires an event; when every activity attempt failed, records the failure (it stays visible until
+ * a try succeeds) and tries again on a durable timer, {@link FIRE_RETRIES} times with doubling waits.
+ * The event id is fixed, so a later try never starts a job twice.
+ */
+async function fireWithRetries(fire: () => Promise<void>, failed: (error: string) => void, options: WatcherOptions): Promise<void> {
+  for (let retry = 0; ; retry++) {
+    try {
+      await fire();
+      return;
+    } catch (err) {
+      failed(errorMessage(err));
+      if (retry >= FIRE_RETRIES || !patched(FIRE_RETRY_PATCH)) return;
+      await sleep((options.fireRetryMs ?? FIRE_RETRY_MS) * 2 ** retry);
+    }
+  }
 }
 
 /** The message of an activity failure (its cause's, which names the event). */
@@ -69,17 +97,17 @@ export async function watchSensor(initial: SensorState, options: WatcherOptions 
       const offlineAt = new Date(Date.now()).toISOString();
       const outage: Outage = { offlineAt, runs: [] };
       state.outages.push(outage);
-      try {
-        const report = await fireEvent({
-          type: 'sensor.offline',
-          id: `${state.id}@${offlineAt}`,
-          sensor: { id: state.id, ...(state.name ? { name: state.name } : {}), ...(state.lastHeartbeat ? { lastHeartbeat: state.lastHeartbeat } : {}), offlineAt, window: `${state.windowMs / 1000}s` },
-        });
-        outage.runs = report.runs.map((r) => r.runId);
-      } catch (err) {
-        // The watcher must outlive a failed firing: it is recorded, and the sensor stays watched.
-        outage.error = errorMessage(err);
-      }
+      const sensor = { id: state.id, ...(state.name ? { name: state.name } : {}), ...(state.lastHeartbeat ? { lastHeartbeat: state.lastHeartbeat } : {}), offlineAt, window: `${state.windowMs / 1000}s` };
+      // The watcher must outlive a failed firing: it is recorded and tried again, and the sensor stays watched.
+      await fireWithRetries(
+        async () => {
+          const report = await fireEvent({ type: 'sensor.offline', id: `${state.id}@${offlineAt}`, sensor });
+          outage.runs = report.runs.map((r) => r.runId);
+          delete outage.error;
+        },
+        (error) => (outage.error = error),
+        options,
+      );
     } else {
       await condition(() => state.status === 'online' || shouldRenew(options));
     }
@@ -185,17 +213,16 @@ export async function guardRule(input: RuleGuardInput, options: WatcherOptions =
     await condition(() => toFire.length > 0 || shouldRenew(options));
     const next = toFire.shift();
     if (next) {
-      try {
-        await fireEvent({
-          type: 'rule.disabled',
-          id: `${state.id}@${next.disabledAt}`,
-          rule: { id: state.id, name: state.name, reason: next.reason, disabledAt: next.disabledAt, signals: { ...state.signals }, limits: { ...state.limits } },
-        });
-        delete state.fireError;
-      } catch (err) {
-        // The guard must outlive a failed firing: it is recorded in the rule's state.
-        state.fireError = errorMessage(err);
-      }
+      const rule = { id: state.id, name: state.name, reason: next.reason, disabledAt: next.disabledAt, signals: { ...state.signals }, limits: { ...state.limits } };
+      // The guard must outlive a failed firing: it is recorded in the rule's state and tried again.
+      await fireWithRetries(
+        async () => {
+          await fireEvent({ type: 'rule.disabled', id: `${state.id}@${next.disabledAt}`, rule });
+          delete state.fireError;
+        },
+        (error) => (state.fireError = error),
+        options,
+      );
       continue;
     }
     await continueAsNew<typeof guardRule>({ state, buckets }, options);

@@ -1,7 +1,7 @@
 // script.run: a registered or inline script, or a command, run in a jail with its arguments as argv.
 import fs from 'node:fs';
 import path from 'node:path';
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { durationMs, type ActionOutputs, type ActionRequest } from '../../dsl';
 import { splitCommand } from '../../dsl/actions/script-run';
 import type { Config } from '../../worker/config';
@@ -21,6 +21,9 @@ export { probeSandbox } from './sandbox';
  * - SandboxUnavailableError: no working sandbox and unsandboxed runs are not allowed; install bubblewrap. Not retried.
  */
 export type ScriptFailureType = 'ScriptExitError' | 'ScriptTimeoutError' | 'SandboxUnavailableError';
+
+/** How often a running script's activity heartbeats, so a cancellation reaches it within seconds. */
+const HEARTBEAT_MS = 2_000;
 
 function attempt(): number {
   try {
@@ -63,9 +66,14 @@ export interface ScriptExecution {
 /**
  * Resolves the arguments, finds the interpreter and script, and runs it in a fresh jail. Only
  * decrypted arguments are secret; they are masked in what the script printed. Throws for bad
- * input and a missing sandbox, not for a non-zero exit.
+ * input and a missing sandbox, not for a non-zero exit. Aborting `signal` kills the script with
+ * its process group.
  */
-export async function executeScript(deps: ScriptDeps, request: Pick<ActionRequest<'script.run'>, 'params' | 'result' | 'stepId' | 'action'>): Promise<ScriptExecution> {
+export async function executeScript(
+  deps: ScriptDeps,
+  request: Pick<ActionRequest<'script.run'>, 'params' | 'result' | 'stepId' | 'action'>,
+  signal?: AbortSignal,
+): Promise<ScriptExecution & { aborted: boolean }> {
   const origin = originOf(request);
   const p = request.params;
   const cfg = deps.config.scripts;
@@ -141,6 +149,7 @@ export async function executeScript(deps: ScriptDeps, request: Pick<ActionReques
       bwrap: probe.ok ? probe.bwrap : null,
       // A script can tell a retry from a first try (with retryOnExit) and act accordingly.
       env: { RIPOSTE_ATTEMPT: String(attempt()) },
+      signal,
     });
   } catch (err) {
     // Spawn errors carry the argv, which may hold decrypted arguments.
@@ -158,7 +167,18 @@ export function runScriptAction(deps: ScriptDeps) {
   return async function runScript(request: ActionRequest<'script.run'>): Promise<ActionOutputs['script.run']> {
     const origin = originOf(request);
     const p = request.params;
-    const result = await executeScript(deps, request);
+    const context = Context.current();
+    // Cancellations reach an activity only through its heartbeats; a cancelled run (or a step
+    // that outran its start-to-close timeout, so a retry may start) must not leave the script running.
+    const beat = setInterval(() => context.heartbeat(), HEARTBEAT_MS);
+    let result;
+    try {
+      context.heartbeat();
+      result = await executeScript(deps, request, context.cancellationSignal);
+    } finally {
+      clearInterval(beat);
+    }
+    if (result.aborted) throw context.cancellationSignal.reason ?? new CancelledFailure(`${origin}: cancelled`);
     const what = result.what;
     if (result.timedOut) {
       throw scriptFailure('ScriptTimeoutError', `${origin}: ${what} ran longer than ${p.timeout} and was killed with its process group${result.stderr ? `; stderr: ${tail(result.stderr)}` : ''}`, p.retryOnExit);

@@ -102,6 +102,8 @@ export interface SandboxRequest {
   env?: Readonly<Record<string, string>>;
   /** The bubblewrap executable, or null to run without a sandbox (configuration allowed it). */
   bwrap: string | null;
+  /** Aborting it kills the program with its process group, as a timeout does (the activity was cancelled). */
+  signal?: AbortSignal;
 }
 
 /** What a sandboxed run produced. */
@@ -109,6 +111,8 @@ export interface SandboxResult {
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   timedOut: boolean;
+  /** The program was killed because {@link SandboxRequest.signal} aborted. */
+  aborted: boolean;
   stdout: string;
   stderr: string;
   truncated: boolean;
@@ -141,7 +145,7 @@ class CappedText {
 
 /**
  * Runs the program in a new jail directory under `jailRoot` and removes the jail afterwards. On
- * timeout the whole process group is killed (and with bubblewrap, its PID namespace with it).
+ * timeout or abort the whole process group is killed (and with bubblewrap, its PID namespace with it).
  */
 export async function runInSandbox(request: SandboxRequest): Promise<SandboxResult> {
   fs.mkdirSync(request.jailRoot, { recursive: true, mode: 0o700 });
@@ -162,15 +166,25 @@ export async function runInSandbox(request: SandboxRequest): Promise<SandboxResu
       timedOut = true;
       killGroup(child.pid);
     }, request.timeoutMs);
+    let aborted = false;
+    const abort = () => {
+      aborted = true;
+      killGroup(child.pid);
+    };
+    if (request.signal?.aborted) abort();
+    else request.signal?.addEventListener('abort', abort, { once: true });
     const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
       child.once('error', reject);
       child.once('close', (c, s) => resolve({ code: c, signal: s }));
-    }).finally(() => clearTimeout(timer));
+    }).finally(() => {
+      clearTimeout(timer);
+      request.signal?.removeEventListener('abort', abort);
+    });
     // Whatever the program left behind in its group goes too.
     killGroup(child.pid);
     const out = stdout.text(request.outputLimit, request.secrets);
     const err = stderr.text(request.outputLimit, request.secrets);
-    return { exitCode: code, signal, timedOut, stdout: out.text, stderr: err.text, truncated: out.cut || err.cut };
+    return { exitCode: code, signal, timedOut, aborted, stdout: out.text, stderr: err.text, truncated: out.cut || err.cut };
   } finally {
     fs.rmSync(jail, { recursive: true, force: true });
   }
