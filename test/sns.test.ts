@@ -42,7 +42,11 @@ function verify(req: Received): Verified | string {
   if (claimed !== undefined && claimed !== crypto.createHash('sha256').update(req.body).digest('hex')) return 'payload hash mismatch';
   const headers: Record<string, string> = {};
   for (const name of signedHeaders.split(';')) headers[name] = String(req.headers[name] ?? '');
-  const signed = aws4.sign({ host: headers.host, path: req.url, method: req.method, service, region, headers, body: req.body, doNotModifyHeaders: true } as aws4.Request, known);
+  // With doNotModifyHeaders aws4 would sign at its own clock; sign at the request's X-Amz-Date, or a
+  // request made in one second and checked in the next would not match.
+  const signer = new aws4.RequestSigner({ host: headers.host, path: req.url, method: req.method, service, region, headers, body: req.body, doNotModifyHeaders: true } as aws4.Request, known) as unknown as { datetime: string; sign(): aws4.Request };
+  signer.datetime = String(req.headers['x-amz-date'] ?? '');
+  const signed = signer.sign();
   const expected = (signed.headers as Record<string, string>).Authorization ?? (signed.headers as Record<string, string>).authorization;
   if (expected !== req.headers.authorization) return 'signature mismatch';
   return { service, region, accessKeyId, form: new URLSearchParams(req.body) };
