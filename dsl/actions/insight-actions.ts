@@ -2,14 +2,6 @@
 import { z } from 'zod';
 import { secretRef } from './common';
 
-/** The Cloud SIEM actions that act on the Insight of an Insight event. */
-export const INSIGHT_ACTIONS: readonly string[] = [
-  'sns.publish', 'xsoar.incident', 'http.post', 'hipchat.notify', 'teams.notify', 'pagerduty.trigger', 'slack.post', 'slack.webhook', 'recordedfuture.enrich',
-];
-
-/** The seed offers "When Closed" only for HTTP POST v2: the other Insight actions run on created and on-demand events. */
-export const CLOSED_INSIGHT_ACTIONS: readonly string[] = ['http.post'];
-
 /** The destination ports the seed allows for HTTP POST v2, unless configuration adds others. */
 export const DEFAULT_ALLOWED_PORTS: readonly number[] = [80, 8080, 443, 8443, 8000];
 
