@@ -1,5 +1,6 @@
 // What connectors are given: configuration and the store. Built once per worker.
 import crypto from 'node:crypto';
+import type { ActionRequest } from '../dsl';
 import type { Config } from '../worker/config';
 import { actionFailure } from './errors';
 import type { Store } from './store/store';
@@ -44,4 +45,19 @@ export async function loadAllResults(deps: ActivityDeps, ref: { id: string; coun
     rows.push(...page);
   }
   return rows;
+}
+
+/**
+ * Runs a delivery at most once per idempotency key: a step retried after the peer took the
+ * message (a worker lost before it reported success) returns the recorded answer instead of
+ * sending again. For peers that cannot deduplicate by themselves (XSOAR, chat services, SMTP). `replayed`
+ * marks a recorded answer as such, for outputs that say whether this attempt did the work.
+ */
+export async function deliverOnce<T>(deps: ActivityDeps, request: ActionRequest, send: () => Promise<T>, replayed: (earlier: T) => T = (earlier) => earlier): Promise<T> {
+  const origin = originOf(request);
+  const earlier = await withStore(origin, () => deps.store.findDelivery(request.idempotencyKey));
+  if (earlier !== undefined) return replayed(earlier as T);
+  const output = await send();
+  await withStore(origin, () => deps.store.recordDelivery(request.idempotencyKey, output));
+  return output;
 }

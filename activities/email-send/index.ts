@@ -6,7 +6,7 @@ import type { Transporter } from 'nodemailer';
 import { toCsv, toHtmlTable, toTextTable, type ActionOutputs, type ActionRequest } from '../../dsl';
 import type { SmtpConnection } from '../../worker/config';
 import { actionFailure } from '../errors';
-import { loadAllResults, originOf, withStore, type ActivityDeps } from '../deps';
+import { deliverOnce, loadAllResults, originOf, type ActivityDeps } from '../deps';
 import { maskSecrets, resolveSecret } from '../secrets';
 import { insightOf } from '../insight/insight';
 import { insightSummary } from '../insight/summary';
@@ -60,50 +60,52 @@ export function sendEmailAction(deps: ActivityDeps) {
     const connection = deps.config.connections[name];
     if (!connection || connection.type !== 'smtp') throw actionFailure('ConnectionConfigError', `${origin}: connection "${name}" is not an smtp connection configured on this worker`);
     const messageId = messageIdFor(request.idempotencyKey);
-    const earlier = await withStore(origin, () => deps.store.findDelivery(request.idempotencyKey));
-    if (earlier) return { ...(earlier as Output), alreadySent: true };
+    return deliverOnce(
+      deps,
+      request,
+      async (): Promise<Output> => {
+        const rows = request.resultsRef ? await loadAllResults(deps, request.resultsRef) : request.results ?? (request.result ? [request.result] : []);
+        const sentAt = new Date();
+        // The summary format needs the Insight; it goes before the body the chain wrote, if any.
+        const summary = p.format === 'summary' ? insightSummary(insightOf(request)) : undefined;
+        const subject = p.subject ?? (summary ? `[${summary.severity}] ${summary.title}` : '');
+        const parts: string[] = summary ? [p.html ? summary.html : summary.text, ...(p.body ? [p.body] : [])] : [p.body];
+        if (p.addTime) parts.push(p.html ? `<p>Server time: ${sentAt.toISOString()}</p>` : `Server time: ${sentAt.toISOString()}`);
+        if (p.table && rows.length > 0) parts.push(p.html ? toHtmlTable(rows) : toTextTable(rows));
+        if (p.signature) parts.push(p.html ? `<p>-- <br>${p.signature}</p>` : `-- \n${p.signature}`);
+        const content = p.html ? parts.join('\n') : parts.join('\n\n');
+        const attachments = p.attachCsv && rows.length > 0
+          ? [{ filename: typeof p.attachCsv === 'object' ? p.attachCsv.filename : `${request.job.name}-results.csv`, content: toCsv(rows), contentType: 'text/csv; charset=utf-8' }]
+          : [];
 
-    const rows = request.resultsRef ? await loadAllResults(deps, request.resultsRef) : request.results ?? (request.result ? [request.result] : []);
-    const sentAt = new Date();
-    // The summary format needs the Insight; it goes before the body the chain wrote, if any.
-    const summary = p.format === 'summary' ? insightSummary(insightOf(request)) : undefined;
-    const subject = p.subject ?? (summary ? `[${summary.severity}] ${summary.title}` : '');
-    const parts: string[] = summary ? [p.html ? summary.html : summary.text, ...(p.body ? [p.body] : [])] : [p.body];
-    if (p.addTime) parts.push(p.html ? `<p>Server time: ${sentAt.toISOString()}</p>` : `Server time: ${sentAt.toISOString()}`);
-    if (p.table && rows.length > 0) parts.push(p.html ? toHtmlTable(rows) : toTextTable(rows));
-    if (p.signature) parts.push(p.html ? `<p>-- <br>${p.signature}</p>` : `-- \n${p.signature}`);
-    const content = p.html ? parts.join('\n') : parts.join('\n\n');
-    const attachments = p.attachCsv && rows.length > 0
-      ? [{ filename: typeof p.attachCsv === 'object' ? p.attachCsv.filename : `${request.job.name}-results.csv`, content: toCsv(rows), contentType: 'text/csv; charset=utf-8' }]
-      : [];
-
-    const secrets: string[] = [];
-    let transport = transports.get(name);
-    if (!transport) {
-      transport = transportFor(name, connection, secrets);
-      transports.set(name, transport);
-    }
-    let info: { accepted?: (string | { address: string })[]; rejected?: (string | { address: string })[] };
-    try {
-      info = await transport.sendMail({
-        from: p.from ?? connection.from,
-        to: p.to,
-        cc: p.cc,
-        bcc: p.bcc,
-        subject,
-        ...(p.html ? { html: content } : { text: content }),
-        headers: p.headers,
-        messageId,
-        date: sentAt,
-        attachments,
-      });
-    } catch (err) {
-      throw smtpFailure(origin, err, secrets);
-    }
-    const list = (v: (string | { address: string })[] = []) => v.map((a) => (typeof a === 'string' ? a : a.address));
-    const output: Output = { messageId, accepted: list(info.accepted), rejected: list(info.rejected), alreadySent: false };
-    await withStore(origin, () => deps.store.recordDelivery(request.idempotencyKey, output));
-    return output;
+        const secrets: string[] = [];
+        let transport = transports.get(name);
+        if (!transport) {
+          transport = transportFor(name, connection, secrets);
+          transports.set(name, transport);
+        }
+        let info: { accepted?: (string | { address: string })[]; rejected?: (string | { address: string })[] };
+        try {
+          info = await transport.sendMail({
+            from: p.from ?? connection.from,
+            to: p.to,
+            cc: p.cc,
+            bcc: p.bcc,
+            subject,
+            ...(p.html ? { html: content } : { text: content }),
+            headers: p.headers,
+            messageId,
+            date: sentAt,
+            attachments,
+          });
+        } catch (err) {
+          throw smtpFailure(origin, err, secrets);
+        }
+        const list = (v: (string | { address: string })[] = []) => v.map((a) => (typeof a === 'string' ? a : a.address));
+        return { messageId, accepted: list(info.accepted), rejected: list(info.rejected), alreadySent: false };
+      },
+      (earlier) => ({ ...earlier, alreadySent: true }),
+    );
   };
 }
 

@@ -1,8 +1,8 @@
 // hipchat.notify: the Insight summary sent to a HipChat room through API v2's room notification.
 import type { ActionOutputs, ActionRequest } from '../../dsl';
-import { originOf, type ActivityDeps } from '../deps';
+import { deliverOnce, originOf, type ActivityDeps } from '../deps';
 import { callPeer } from '../http';
-import { apiKeyAccess, deliverOnce, insightOf, joinUrl } from '../insight/insight';
+import { apiKeyAccess, insightOf, joinUrl } from '../insight/insight';
 import { insightSummary } from '../insight/summary';
 
 const COLOR_BY_SEVERITY = { LOW: 'gray', MEDIUM: 'yellow', HIGH: 'red', CRITICAL: 'red' } as const;

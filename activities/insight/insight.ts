@@ -2,7 +2,7 @@
 import { insightSchema, type ActionRequest, type Insight } from '../../dsl';
 import type { ApiKeyConnection, AwsConnection, Connection, HttpConnection } from '../../worker/config';
 import { actionFailure } from '../errors';
-import { originOf, withStore, type ActivityDeps } from '../deps';
+import { originOf, type ActivityDeps } from '../deps';
 import type { PeerTls } from '../http';
 import { resolveSecret } from '../secrets';
 
@@ -117,18 +117,4 @@ export function webhookAccess(deps: ActivityDeps, request: ActionRequest): { url
   const tls: PeerTls = { verify: c.tls?.verify ?? true, ca: c.tls?.caFile, cert: c.tls?.certFile, key: c.tls?.keyFile, servername: c.tls?.servername };
   // The path and query of a webhook URL carry its token: keep them out of messages.
   return { url, headers, tls, secrets: [url.pathname.length > 1 ? url.pathname : '', url.search.slice(1)].filter(Boolean) };
-}
-
-/**
- * Runs a delivery at most once per idempotency key: a step retried after the peer took the
- * message (a worker lost before it reported success) returns the recorded answer instead of
- * sending again. For peers that cannot deduplicate by themselves (XSOAR, chat services).
- */
-export async function deliverOnce<T>(deps: ActivityDeps, request: ActionRequest, send: () => Promise<T>): Promise<T> {
-  const origin = originOf(request);
-  const earlier = await withStore(origin, () => deps.store.findDelivery(request.idempotencyKey));
-  if (earlier !== undefined) return earlier as T;
-  const output = await send();
-  await withStore(origin, () => deps.store.recordDelivery(request.idempotencyKey, output));
-  return output;
 }

@@ -1,9 +1,9 @@
 // slack.post: the Insight summary posted to a Slack channel with the Web API's chat.postMessage.
 import type { ActionOutputs, ActionRequest } from '../../dsl';
 import { actionFailure } from '../errors';
-import { originOf, type ActivityDeps } from '../deps';
+import { deliverOnce, originOf, type ActivityDeps } from '../deps';
 import { callPeer, retryAfterMs } from '../http';
-import { apiKeyAccess, deliverOnce, insightOf, joinUrl } from '../insight/insight';
+import { apiKeyAccess, insightOf, joinUrl } from '../insight/insight';
 import { insightSummary } from '../insight/summary';
 
 /** Slack's `ok:false` errors that go away by themselves. */

@@ -1,9 +1,9 @@
 // slack.webhook: the Insight JSON posted to a Slack incoming webhook.
 import type { ActionOutputs, ActionRequest } from '../../dsl';
 import { withStoredEnrichments } from '../insight/enrichments';
-import { originOf, type ActivityDeps } from '../deps';
+import { deliverOnce, originOf, type ActivityDeps } from '../deps';
 import { callPeer } from '../http';
-import { deliverOnce, insightJson, insightOf, webhookAccess } from '../insight/insight';
+import { insightJson, insightOf, webhookAccess } from '../insight/insight';
 
 /** Slack cuts message text at 40,000 characters. */
 const MAX_TEXT = 39_000;

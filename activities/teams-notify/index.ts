@@ -1,8 +1,8 @@
 // teams.notify: the Insight summary sent to a Microsoft Teams incoming webhook, as a MessageCard or an Adaptive Card.
 import type { ActionOutputs, ActionRequest } from '../../dsl';
-import { originOf, type ActivityDeps } from '../deps';
+import { deliverOnce, originOf, type ActivityDeps } from '../deps';
 import { callPeer } from '../http';
-import { deliverOnce, insightOf, webhookAccess } from '../insight/insight';
+import { insightOf, webhookAccess } from '../insight/insight';
 import { insightSummary, type InsightSummary } from '../insight/summary';
 
 const THEME_BY_SEVERITY = { LOW: '808080', MEDIUM: 'FFC000', HIGH: 'FF4500', CRITICAL: 'C00000' } as const;

@@ -2,9 +2,9 @@
 import { parseHeaderLines, type ActionOutputs, type ActionRequest } from '../../dsl';
 import { actionFailure } from '../errors';
 import { withStoredEnrichments } from '../insight/enrichments';
-import { originOf, type ActivityDeps } from '../deps';
+import { deliverOnce, originOf, type ActivityDeps } from '../deps';
 import { callPeer } from '../http';
-import { apiKeyAccess, deliverOnce, insightJson, insightOf, joinUrl } from '../insight/insight';
+import { apiKeyAccess, insightJson, insightOf, joinUrl } from '../insight/insight';
 
 /**
  * Posts the Insight to `{url}/incident/json`, which XSOAR maps into an incident through the
