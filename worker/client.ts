@@ -1,6 +1,6 @@
 // Starting runs and reading their outcome in the shape of the CLI contract.
 import crypto from 'node:crypto';
-import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, type WorkflowIdReusePolicy } from '@temporalio/common';
 import { INLINE_RESULTS_LIMIT, RUN_WORKFLOW, assertValidChain, SEARCH_ATTRIBUTES, type Chain, type ResultRow, type RunInput, type RunOutcome, type RunStatus, type StepRecord, type Timeframe, type Trigger } from '../dsl';
 import type { Config } from './config';
@@ -8,6 +8,16 @@ import { readTls } from './tls';
 import { dataConverter } from './codec';
 import { resolveSecret } from '../activities/secrets';
 import type { Store } from '../activities/store/store';
+
+/** A watcher workflow's answer to `query`, or undefined when no such workflow was ever started. */
+export async function queryWatcher<T>(client: Client, workflowId: string, query: string): Promise<T | undefined> {
+  try {
+    return await client.workflow.getHandle(workflowId).query<T>(query);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+}
 
 /** A run's status as the CLI reports it. */
 export type RunState = 'completed' | 'failed' | 'running' | 'cancelled' | 'timed_out';

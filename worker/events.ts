@@ -1,11 +1,11 @@
 // Firing an event: starts every active job of the jobs directory subscribed to it, once per event and job.
 import crypto from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { z } from 'zod';
 import { disabledRuleMessage, eventResult, eventSchema, formatPath, ruleWorkflowId, type EventInput, type FireReport, type RiposteEvent, type RuleState, type Trigger } from '../dsl';
 import type { Store } from '../activities/store/store';
 import type { Config } from './config';
-import { runUrl, startRun } from './client';
+import { queryWatcher, runUrl, startRun } from './client';
 import { loadJobs, type JobCatalog } from './jobs';
 
 /** An event that does not validate (a malformed Insight, a sensor without id...). */
@@ -69,13 +69,8 @@ export function eventRunId(type: string, id: string, job: string): string {
 }
 
 /** The state of a rule's guard, or undefined when nothing was ever reported for the rule. */
-export async function readRuleState(client: Client, ruleId: string): Promise<RuleState | undefined> {
-  try {
-    return await client.workflow.getHandle(ruleWorkflowId(ruleId)).query<RuleState>('ruleStatus');
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return undefined;
-    throw err;
-  }
+export function readRuleState(client: Client, ruleId: string): Promise<RuleState | undefined> {
+  return queryWatcher<RuleState>(client, ruleWorkflowId(ruleId), 'ruleStatus');
 }
 
 /**

@@ -1,6 +1,7 @@
 // Sensor heartbeats: each starts or signals the sensor's watcher workflow; the watchers' state is read by query.
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { SENSOR_WORKFLOW, durationMs, sensorWorkflowId, type Heartbeat, type SensorState } from '../dsl';
+import { queryWatcher } from './client';
 import type { Config } from './config';
 
 /** The silence window of a sensor in milliseconds: its own from `sensors.windows`, else the default. */
@@ -39,13 +40,8 @@ export async function recordHeartbeat(client: Client, config: Config, sensorId: 
 }
 
 /** A sensor's state, or undefined when it never sent a heartbeat. */
-export async function sensorStatus(client: Client, sensorId: string): Promise<SensorState | undefined> {
-  try {
-    return await client.workflow.getHandle(sensorWorkflowId(sensorId)).query<SensorState>('sensorStatus');
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return undefined;
-    throw err;
-  }
+export function sensorStatus(client: Client, sensorId: string): Promise<SensorState | undefined> {
+  return queryWatcher<SensorState>(client, sensorWorkflowId(sensorId), 'sensorStatus');
 }
 
 /**
