@@ -66,12 +66,15 @@ export const searchSchema = z
   .strict()
   .refine((s) => (s.sql === undefined) !== (s.url === undefined), { message: 'give exactly one of "sql" or "url"' });
 
+/** A chain's name, which is also its job's name in the jobs directory. */
+export const JOB_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+
 /** A chain file. */
 export const chainSchema = z
   .object({
     $schema: z.string().optional(),
     version: z.literal(1).optional(),
-    name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/, {
+    name: z.string().regex(JOB_NAME_PATTERN, {
       message: 'use letters, digits, ".", "_" and "-" (at most 100 characters)',
     }),
     description: z.string().optional(),

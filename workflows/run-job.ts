@@ -1,7 +1,7 @@
 // job.run: another job of the jobs directory runs as a child of this run, waited for or left to run on its own.
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ActivityFailure, ChildWorkflowFailure, ParentClosePolicy, executeChild, startChild } from '@temporalio/workflow';
-import { CATALOGUE, MAX_JOB_DEPTH, RUN_WORKFLOW, type ActionParams, type Chain, type JobRunOutput, type ResultRow, type RunInput, type RunOutcome, type Step, type Trigger } from '../dsl';
+import { CATALOGUE, JOB_NAME_PATTERN, MAX_JOB_DEPTH, RUN_WORKFLOW, type ActionParams, type Chain, type JobRunOutput, type ResultRow, type RunInput, type RunOutcome, type Step, type Trigger } from '../dsl';
 import { engine, type Scope } from './execute';
 
 /** The child's outcome, or why it could not run or did not complete. */
@@ -15,7 +15,7 @@ export type JobRunResult = { output: JobRunOutput } | { error: string };
 function jobRunParamsOf(rendered: unknown, step: Step): { params: ActionParams<'job.run'> } | { error: string } {
   const raw = (rendered ?? {}) as Record<string, unknown>;
   const at = (field: string) => `step "${step.id}" (job.run): with.${field}`;
-  if (typeof raw.job !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/.test(raw.job)) {
+  if (typeof raw.job !== 'string' || !JOB_NAME_PATTERN.test(raw.job)) {
     return { error: `${at('job')}: name a job of the jobs directory (its chain "name"); rendered value: ${JSON.stringify(raw.job)}` };
   }
   for (const field of ['wait', 'passResults'] as const) {

@@ -1,11 +1,12 @@
 // Parameters of job.run (Smart Monitor "Run Job": start another job of the jobs directory).
 import { z } from 'zod';
+import { JOB_NAME_PATTERN } from '../chain';
 
 /** job.run parameters. */
 export const jobRunParams = z
   .object({
     /** The job's name (its chain's `name`) in the jobs directory. */
-    job: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/, { message: 'name a job of the jobs directory (its chain "name")' }),
+    job: z.string().regex(JOB_NAME_PATTERN, { message: 'name a job of the jobs directory (its chain "name")' }),
     /** Params for the job's run; they override the job's own params. */
     params: z.record(z.string(), z.unknown()).default({}),
     /** Wait for the job's outcome (true), or start it and go on (false). */
