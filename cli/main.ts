@@ -8,13 +8,12 @@ import { parseEvent } from '../worker/events';
 import { Store } from '../activities';
 import { encryptSecret, masterKey } from '../activities/secrets';
 import { ConfigError, loadConfig, type Config } from '../worker/config';
-import { installationContext } from '../worker/jobs';
+import { installationContext, loadJobs } from '../worker/jobs';
 import { databaseTableProblems } from '../activities/db-insert/tables';
 import { connectClient, readRun, runUrl, startRun, type RunReport } from '../worker/client';
 import { TemporalNotFoundError, temporalAnswers } from '../worker/temporal-server';
 import { connectWorker, createWorker, quietRuntime } from '../worker/worker';
 import { createApi, listenApi } from '../worker/api';
-import { loadJobs } from '../worker/jobs';
 import { watchProgress } from '../worker/progress';
 import { formatChanges, syncSchedules } from '../worker/schedules';
 import { dryRun } from './dry-run';
@@ -208,12 +207,10 @@ program
     const store = await Store.open(cfg.storeUrl);
     try {
       await syncAndPrint(client, cfg, env.uiUrl, false);
-      const app = await createApi({ config: cfg, client, store, uiUrl: env.uiUrl, log });
-      const address = await listenApi(app, cfg.api.listen);
-      log(`Intake API:      ${address} (OpenAPI at ${address}/openapi.json)${cfg.api.tokens.length ? '' : '; no tokens configured (api.tokens), so every call is refused'}`);
-      log('Ctrl-C to stop.');
-      await waitForSignal();
-      await app.close();
+      await serveApi(cfg, client, store, env.uiUrl, (address) => {
+        log(`Intake API:      ${address} (OpenAPI at ${address}/openapi.json)${cfg.api.tokens.length ? '' : '; no tokens configured (api.tokens), so every call is refused'}`);
+        log('Ctrl-C to stop.');
+      });
     } finally {
       await client.connection.close();
       await store.close();
@@ -291,12 +288,10 @@ program
     const client = await connectClient(cfg, env.address);
     const store = await Store.open(cfg.storeUrl);
     try {
-      const app = await createApi({ config: cfg, client, store, uiUrl: env.uiUrl, log });
-      const address = await listenApi(app, cfg.api.listen);
-      log(`Intake API on ${address} (OpenAPI at ${address}/openapi.json), Temporal at ${env.address}. Ctrl-C to stop.`);
-      if (cfg.api.tokens.length === 0) log('No tokens configured (api.tokens in riposte.config.json): every call is refused.');
-      await waitForSignal();
-      await app.close();
+      await serveApi(cfg, client, store, env.uiUrl, (address) => {
+        log(`Intake API on ${address} (OpenAPI at ${address}/openapi.json), Temporal at ${env.address}. Ctrl-C to stop.`);
+        if (cfg.api.tokens.length === 0) log('No tokens configured (api.tokens in riposte.config.json): every call is refused.');
+      });
     } finally {
       await client.connection.close();
       await store.close();
@@ -325,6 +320,14 @@ schedules
   });
 
 /** Syncs the schedules, printing each change; false when some job file does not validate or a schedule was skipped. */
+/** Serves the intake API until Ctrl-C; `announce` gets the address it listens on. */
+async function serveApi(cfg: Config, client: Awaited<ReturnType<typeof connectClient>>, store: Store, uiUrl: string | undefined, announce: (address: string) => void): Promise<void> {
+  const app = await createApi({ config: cfg, client, store, uiUrl, log });
+  announce(await listenApi(app, cfg.api.listen));
+  await waitForSignal();
+  await app.close();
+}
+
 async function syncAndPrint(client: Awaited<ReturnType<typeof connectClient>>, cfg: Config, uiUrl: string | undefined, dryRun: boolean): Promise<boolean> {
   const catalog = loadJobs(cfg);
   for (const bad of catalog.invalid) for (const p of bad.problems) log(`${bad.file}: ${p.path || '(root)'}: ${p.message}`);
