@@ -64,6 +64,12 @@ function tlsOptions(c: DatabaseConnection) {
 const quoteDouble = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const quoteBacktick = (name: string) => `\`${name.replace(/`/g, '``')}\``;
 
+/** The INSERT of one row; each driver brings its own quoting and placeholder style. */
+function insertSql(quote: (name: string) => string, placeholder: (j: number) => string, schema: string | undefined, table: string, columns: string[]): string {
+  const target = schema ? `${quote(schema)}.${quote(table)}` : quote(table);
+  return `INSERT INTO ${target} (${columns.map(quote).join(', ')}) VALUES (${columns.map((_, j) => placeholder(j)).join(', ')})`;
+}
+
 /** Picks the table whose name matches exactly, else the one that matches ignoring case (unquoted names fold). */
 function pickTable<R extends { table_name: string }>(rows: R[], table: string): { table: string; rows: R[] } {
   const exact = rows.filter((r) => r.table_name === table);
@@ -108,11 +114,10 @@ async function postgres(c: DatabaseConnection, login: DatabaseLogin): Promise<Da
       return rows.map((r) => r.table_name);
     },
     async insertAll(schema, table, rows) {
-      const target = schema ? `${quoteDouble(schema)}.${quoteDouble(table)}` : quoteDouble(table);
       await client.query('BEGIN');
       try {
         for (const [i, row] of rows.entries()) {
-          const sql = `INSERT INTO ${target} (${row.columns.map(quoteDouble).join(', ')}) VALUES (${row.columns.map((_, j) => `$${j + 1}`).join(', ')})`;
+          const sql = insertSql(quoteDouble, (j) => `$${j + 1}`, schema, table, row.columns);
           try {
             await client.query(sql, row.values);
           } catch (err) {
@@ -161,11 +166,10 @@ async function mariadb(c: DatabaseConnection, login: DatabaseLogin): Promise<Dat
       return (rows as { name: string }[]).map((r) => r.name);
     },
     async insertAll(schema, table, rows) {
-      const target = schema ? `${quoteBacktick(schema)}.${quoteBacktick(table)}` : quoteBacktick(table);
       await connection.beginTransaction();
       try {
         for (const [i, row] of rows.entries()) {
-          const sql = `INSERT INTO ${target} (${row.columns.map(quoteBacktick).join(', ')}) VALUES (${row.columns.map(() => '?').join(', ')})`;
+          const sql = insertSql(quoteBacktick, () => '?', schema, table, row.columns);
           try {
             await connection.execute(sql, row.values as mysql.ExecuteValues[]);
           } catch (err) {
@@ -198,11 +202,10 @@ function sqlite(c: DatabaseConnection, configDir: string): DatabaseSession {
       return rows.map((r) => r.name);
     },
     async insertAll(schema, table, rows) {
-      const target = schema ? `${quoteDouble(schema)}.${quoteDouble(table)}` : quoteDouble(table);
       const write = db.transaction(() => {
         for (const [i, row] of rows.entries()) {
           try {
-            db.prepare(`INSERT INTO ${target} (${row.columns.map(quoteDouble).join(', ')}) VALUES (${row.columns.map(() => '?').join(', ')})`).run(...row.values);
+            db.prepare(insertSql(quoteDouble, () => '?', schema, table, row.columns)).run(...row.values);
           } catch (err) {
             throw new RowInsertError(i, err);
           }

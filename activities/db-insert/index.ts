@@ -20,7 +20,7 @@ const BUSY = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'SQLITE_BUSY',
 const MISCONFIGURED = new Set(['28P01', '28000', '3D000', 'ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_BAD_DB_ERROR', 'ER_NOT_SUPPORTED_AUTH_MODE', 'SQLITE_CANTOPEN', 'SQLITE_NOTADB']);
 
 /** How a database error is treated: the retry contract of {@link actionFailure}. */
-export function classifyDatabaseError(err: unknown): FailureType {
+function classifyDatabaseError(err: unknown): FailureType {
   const e = err as { code?: string | number; message?: string };
   const code = String(e.code ?? '');
   if (UNREACHABLE.has(code) || code.startsWith('08')) return 'PeerUnreachableError';
