@@ -220,10 +220,12 @@ export async function createApi(deps: ApiDeps): Promise<FastifyInstance> {
   const starter: RunStarterDeps = { client, config, store, uiUrl: deps.uiUrl };
   const events = deps.events ?? new TemporalEventSink(starter);
 
-  /** Refuses a start while the rule the chain names is disabled by the rule guard or by hand. */
-  async function refuseDisabledRule(chain: Chain): Promise<void> {
+  /** Starts a run asked for through the API, refused while the rule the chain names is disabled by the rule guard or by hand. */
+  async function startApiRun(chain: Chain, body: z.infer<typeof jobRunBodySchema>, triggerId: string | undefined, reply: FastifyReply): Promise<FastifyReply> {
     const disabled = await disabledRuleOf(client, chain);
     if (disabled) throw new ApiError(409, `job "${chain.name}" is not started: ${disabledRuleMessage(disabled)}; enable it with \`riposte rule enable ${disabled.id}\``);
+    const started = await startJobRun(starter, chain, { results: body.results, params: body.params, trigger: { type: 'api' }, triggerId });
+    return reply.code(started.created ? 201 : 200).send(started);
   }
   const app = Fastify({ logger: false, bodyLimit: config.api.bodyLimit, return503OnClosing: true });
   // Bodies are checked with the zod schemas in the handlers, for path-named problems; the JSON Schemas only document.
@@ -298,9 +300,7 @@ export async function createApi(deps: ApiDeps): Promise<FastifyInstance> {
         throw new ApiError(404, invalid ? `job "${request.params.name}" does not validate: ${invalid.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}` : `no job "${request.params.name}" in the jobs directory`);
       }
       if (!job.chain.active) throw new ApiError(409, `job "${job.chain.name}" is inactive ("active": false in ${job.file})`);
-      await refuseDisabledRule(job.chain);
-      const started = await startJobRun(starter, job.chain, { results: body.results, params: body.params, trigger: { type: 'api' }, triggerId });
-      return reply.code(started.created ? 201 : 200).send(started);
+      return startApiRun(job.chain, body, triggerId, reply);
     },
   );
 
@@ -320,9 +320,7 @@ export async function createApi(deps: ApiDeps): Promise<FastifyInstance> {
       const triggerId = triggerIdOf(request, body.triggerId);
       const validation = validateChain(body.chain, validationContext(config, loadJobs(config).jobs.keys()));
       if (!validation.ok) throw new ProblemsError(validation.problems.map((p) => ({ path: p.path ? `chain.${p.path}` : 'chain', message: p.message })));
-      await refuseDisabledRule(validation.chain);
-      const started = await startJobRun(starter, validation.chain, { results: body.results, params: body.params, trigger: { type: 'api' }, triggerId });
-      return reply.code(started.created ? 201 : 200).send(started);
+      return startApiRun(validation.chain, body, triggerId, reply);
     },
   );
 
