@@ -137,6 +137,18 @@ describe('jobs on insight.closed', () => {
   });
 });
 
+/** The sensor's state once its outage number `n` (from 0) has started its one job run. */
+function outageFired(sensor: string, n: number) {
+  return vi.waitFor(
+    async () => {
+      const s = await sensorStatus(h.client, sensor);
+      if (s?.outages[n]?.runs.length !== 1) throw new Error('not fired yet');
+      return s;
+    },
+    { timeout: 20_000, interval: 250 },
+  );
+}
+
 describe('sensor outages', () => {
   it('fires sensor.offline once per outage and records the recovery', async () => {
     const sensor = `sensor-${suffix}`;
@@ -144,14 +156,7 @@ describe('sensor outages', () => {
     const online = await sensorStatus(h.client, sensor);
     expect(online).toMatchObject({ id: sensor, name: 'dmz-sensor', status: 'online', windowMs: 2_000, heartbeats: 1, outages: [] });
 
-    const down = await vi.waitFor(
-      async () => {
-        const s = await sensorStatus(h.client, sensor);
-        if (s?.outages[0]?.runs.length !== 1) throw new Error('not fired yet');
-        return s;
-      },
-      { timeout: 20_000, interval: 250 },
-    );
+    const down = await outageFired(sensor, 0);
     expect(down.status).toBe('offline');
     await readRun(h.client.workflow.getHandle(down.outages[0].runs[0]), true);
     // Offline, the watcher waits for the next heartbeat with no timer: nothing fires again.
@@ -167,14 +172,7 @@ describe('sensor outages', () => {
     expect(recovered?.outages).toHaveLength(1);
     expect(Date.parse(recovered!.outages[0].recoveredAt!)).toBeGreaterThanOrEqual(Date.parse(down.outages[0].offlineAt));
 
-    const again = await vi.waitFor(
-      async () => {
-        const s = await sensorStatus(h.client, sensor);
-        if (s?.outages[1]?.runs.length !== 1) throw new Error('not fired yet');
-        return s;
-      },
-      { timeout: 20_000, interval: 250 },
-    );
+    const again = await outageFired(sensor, 1);
     await readRun(h.client.workflow.getHandle(again.outages[1].runs[0]), true);
     expect(bodies('/sensor').filter((b) => b.sensor === sensor).map((b) => b.offlineAt)).toEqual([again.outages[0].offlineAt, again.outages[1].offlineAt]);
   });
