@@ -50,7 +50,8 @@ export interface DatabaseLogin {
   password?: string;
 }
 
-function tlsOptions(c: DatabaseConnection) {
+/** The TLS options of a connection, for pg's `ssl` and mysql2's `ssl` alike. */
+export function tlsOptions(c: DatabaseConnection) {
   if (!c.tls) return undefined;
   return {
     rejectUnauthorized: c.tls.verify !== false,
