@@ -6,6 +6,7 @@ import { chainSchema, type Chain } from './chain';
 import { cycleThrough, type JobGraph } from './job-graph';
 import { checkEventSubscriptions } from './triggers';
 import { destinationPort } from './actions/insight-actions';
+import { DEFAULT_SCRIPT_TIMEOUT } from './actions/script-run';
 import { DURATION_PATTERN, durationMs } from './duration';
 import { TOKEN_ROOTS, TemplateError, formatPath, inspectTemplate, isTemplate } from './template';
 
@@ -166,8 +167,7 @@ export function validateChain(value: unknown, context: ValidationContext = {}): 
         if (spec.connection === 'required' && connection === undefined) problems.push({ path: at('connection'), message: `${action} needs a connection; name one from riposte.config.json` });
         if (connection !== undefined && spec.connection !== 'none' && context.connections) {
           const found = context.connections[connection];
-          const names = Object.keys(context.connections);
-          if (!found) problems.push({ path: at('connection'), message: `unknown connection "${connection}"; configured: ${names.length ? names.join(', ') : 'none (add it under "connections" in riposte.config.json)'}` });
+          if (!found) problems.push({ path: at('connection'), message: unknownConnection(connection, context.connections) });
           else if (spec.connectionTypes && !spec.connectionTypes.includes(found.type)) {
             problems.push({ path: at('connection'), message: `connection "${connection}" is of type ${found.type}; ${action} needs one of type ${spec.connectionTypes.join(' or ')}` });
           }
@@ -231,8 +231,7 @@ export function validateChain(value: unknown, context: ValidationContext = {}): 
   if (search && typeof search.connection === 'string' && context.connections) {
     const found = context.connections[search.connection];
     const needs = typeof search.sql === 'string' ? 'database' : typeof search.url === 'string' ? 'http' : undefined;
-    const names = Object.keys(context.connections);
-    if (!found) problems.push({ path: 'search.connection', message: `unknown connection "${search.connection}"; configured: ${names.length ? names.join(', ') : 'none (add it under "connections" in riposte.config.json)'}` });
+    if (!found) problems.push({ path: 'search.connection', message: unknownConnection(search.connection, context.connections) });
     else if (needs && found.type !== needs) {
       problems.push({ path: 'search.connection', message: `connection "${search.connection}" is of type ${found.type}; a search with "${needs === 'database' ? 'sql' : 'url'}" needs one of type ${needs}` });
     }
@@ -241,6 +240,11 @@ export function validateChain(value: unknown, context: ValidationContext = {}): 
   const unique = dedupe(problems);
   if (unique.length > 0 || !parsed.success) return { ok: false, problems: unique };
   return { ok: true, chain: parsed.data, problems: [] };
+}
+
+function unknownConnection(name: string, connections: Record<string, unknown>): string {
+  const names = Object.keys(connections);
+  return `unknown connection "${name}"; configured: ${names.length ? names.join(', ') : 'none (add it under "connections" in riposte.config.json)'}`;
 }
 
 /** db.insert names one of its connection's users, or none when the connection has at most one. */
@@ -287,15 +291,13 @@ function checkPostDestination(step: Record<string, unknown>, connection: string 
   return [{ path: at('with', 'url'), message: `port ${port} is not an allowed destination port (${context.allowedPorts.join(', ')}); use one of them, or add it to "allowedPorts" in riposte.config.json` }];
 }
 
-
-
 /**
  * A script must end (killed at its own `with.timeout`) before the step's activity times out:
  * otherwise Temporal starts the next attempt while the first script still runs, and the script
  * runs twice at once.
  */
 function scriptTimeoutProblems(step: Record<string, unknown>, spec: ActionSpec, at: (...rest: (string | number)[]) => string): Problem[] {
-  const script = ((step.with ?? {}) as Record<string, unknown>).timeout ?? '30s';
+  const script = ((step.with ?? {}) as Record<string, unknown>).timeout ?? DEFAULT_SCRIPT_TIMEOUT;
   const activity = step.timeout ?? spec.timeout;
   if (typeof script !== 'string' || typeof activity !== 'string' || !DURATION_PATTERN.test(script) || !DURATION_PATTERN.test(activity)) return [];
   if (durationMs(script) < durationMs(activity)) return [];

@@ -47,6 +47,9 @@ const command = z.union([
 ]);
 
 /** script.run parameters: an interpreter with a registered or inline script, or a command. */
+/** How long a script may run when the step gives no `with.timeout`. */
+export const DEFAULT_SCRIPT_TIMEOUT = '30s';
+
 export const scriptRunParams = z
   .object({
     interpreter: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.+-]*$/, { message: 'name an interpreter from the configuration (bash, python3, perl by default)' }).optional(),
@@ -54,7 +57,7 @@ export const scriptRunParams = z
     inline: z.string().min(1).optional(),
     command: command.optional(),
     args: z.array(scriptArg).default([]),
-    timeout: z.string().regex(DURATION_PATTERN, { message: 'not a duration; write e.g. "10s" or "2m"' }).default('30s'),
+    timeout: z.string().regex(DURATION_PATTERN, { message: 'not a duration; write e.g. "10s" or "2m"' }).default(DEFAULT_SCRIPT_TIMEOUT),
     retryOnExit: z.boolean().default(false),
   })
   .strict()
