@@ -9,13 +9,12 @@ import type { Store } from '../activities/store/store';
 import { resolveSecret } from '../activities/secrets';
 import { readRun, runUrl, type RunReport } from './client';
 import { API_SCOPES, ConfigError, type Config } from './config';
-import { INSIGHT_EVENTS, TemporalEventSink, type EventSink, type InsightEventType } from './event-sink';
-import { EventValidationError } from './events';
+import { EventValidationError, fireEvent } from './events';
 import { loadJobs, validationContext } from './jobs';
 import { TRIGGER_ID_PATTERN, startJobRun, type RunStarterDeps } from './job-runs';
 import { queryProgress, type RunProgress } from './progress';
-import { RuleGuardInputError, disabledRuleOf, ruleStatus } from './rule-guard';
-import { SensorIdError, listSensors, sensorStatus, sensorWindowMs } from './sensors';
+import { RuleGuardInputError, disabledRuleOf, reportRuleSignals, ruleStatus } from './rule-guard';
+import { SensorIdError, listSensors, recordHeartbeat, sensorStatus, sensorWindowMs } from './sensors';
 
 /** A scope an API token may hold. */
 export type ApiScope = (typeof API_SCOPES)[number];
@@ -27,8 +26,6 @@ export interface ApiDeps {
   store: Store;
   /** The Temporal UI base URL, for run links. */
   uiUrl?: string;
-  /** Where events go; by default a {@link TemporalEventSink}. */
-  events?: EventSink;
   /** One line per request (method, path, status, token name); tokens and bodies are never written. */
   log?: (line: string) => void;
 }
@@ -85,6 +82,8 @@ export const signalsBodySchema = z
   .strict();
 
 /** The event types of POST /v1/events/{type}. */
+/** The Insight events a job can subscribe to with `on`. */
+const INSIGHT_EVENTS = ['insight.created', 'insight.closed', 'insight.on_demand'] as const;
 export const API_EVENT_TYPES = [...INSIGHT_EVENTS, 'sensor.heartbeat', 'rule.signals'] as const;
 
 const problemsResponse = {
@@ -218,7 +217,6 @@ export async function createApi(deps: ApiDeps): Promise<FastifyInstance> {
   const { config, client, store } = deps;
   const tokens = resolveTokens(config);
   const starter: RunStarterDeps = { client, config, store, uiUrl: deps.uiUrl };
-  const events = deps.events ?? new TemporalEventSink(starter);
 
   /** Starts a run asked for through the API, refused while the rule the chain names is disabled by the rule guard or by hand. */
   async function startApiRun(chain: Chain, body: z.infer<typeof jobRunBodySchema>, triggerId: string | undefined, reply: FastifyReply): Promise<FastifyReply> {
@@ -343,16 +341,17 @@ export async function createApi(deps: ApiDeps): Promise<FastifyInstance> {
         if (body.job !== undefined && !loadJobs(config).jobs.has(body.job)) throw new ApiError(404, `no job "${body.job}" in the jobs directory`);
         // The trigger id is the event id; without one, fireEvent derives it as `riposte fire` does.
         const id = triggerIdOf(request, body.triggerId);
-        return reply.code(202).send(await events.fireEvent(type as InsightEventType, { insight: body.insight, ...(id ? { id } : {}), ...(body.job ? { job: body.job } : {}) }));
+        const input = { type: type as (typeof INSIGHT_EVENTS)[number], insight: body.insight, ...(id ? { id } : {}) };
+        return reply.code(202).send(await fireEvent(client, config, input, { store, ...(deps.uiUrl ? { uiUrl: deps.uiUrl } : {}), ...(body.job ? { job: body.job } : {}) }));
       }
       if (type === 'sensor.heartbeat') {
         const body = parse(heartbeatBodySchema, request.body);
-        await events.heartbeat(body.sensorId, body.at ? new Date(body.at) : new Date(), { name: body.name });
+        await recordHeartbeat(client, config, body.sensorId, { at: body.at ? new Date(body.at) : new Date(), ...(body.name ? { name: body.name } : {}) });
         return reply.code(202).send({ sensorId: body.sensorId, windowMs: sensorWindowMs(config, body.sensorId) });
       }
       if (type === 'rule.signals') {
         const body = parse(signalsBodySchema, request.body);
-        await events.reportSignals(body.ruleId, body.count, body.at ? new Date(body.at) : new Date(), { name: body.name });
+        await reportRuleSignals(client, config, body.ruleId, body.count, { at: body.at ? new Date(body.at) : new Date(), ...(body.name ? { name: body.name } : {}) });
         return reply.code(202).send({ ruleId: body.ruleId, count: body.count });
       }
       throw new ApiError(404, `unknown event type "${type}"; known: ${API_EVENT_TYPES.join(', ')}`);
