@@ -10,7 +10,7 @@ import { resolveSecret } from '../activities/secrets';
 import { readRun, runUrl, type RunReport } from './client';
 import { API_SCOPES, ConfigError, type Config } from './config';
 import { EventValidationError, fireEvent } from './events';
-import { loadJobs, validationContext } from './jobs';
+import { installationContext, loadJobs } from './jobs';
 import { TRIGGER_ID_PATTERN, startJobRun, type RunStarterDeps } from './job-runs';
 import { queryProgress, type RunProgress } from './progress';
 import { RuleGuardInputError, disabledRuleOf, reportRuleSignals, ruleStatus } from './rule-guard';
@@ -316,7 +316,7 @@ export async function createApi(deps: ApiDeps): Promise<FastifyInstance> {
     async (request, reply) => {
       const body = parse(inlineRunBodySchema, request.body);
       const triggerId = triggerIdOf(request, body.triggerId);
-      const validation = validateChain(body.chain, validationContext(config, loadJobs(config).jobs.keys()));
+      const validation = validateChain(body.chain, installationContext(config));
       if (!validation.ok) throw new ProblemsError(validation.problems.map((p) => ({ path: p.path ? `chain.${p.path}` : 'chain', message: p.message })));
       return startApiRun(validation.chain, body, triggerId, reply);
     },
