@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { Agent, request, type Dispatcher } from 'undici';
 import { actionFailure } from './errors';
-import { maskSecrets } from './secrets';
+import { maskSecrets, rememberSecret } from './secrets';
 
 /** TLS settings for one peer. Verification stays on unless `verify` is false. */
 export interface PeerTls {
@@ -99,7 +99,17 @@ function snippet(text: string): string {
  */
 export async function callPeer(req: PeerRequest): Promise<PeerResponse> {
   const secrets = req.secrets ?? [];
+  rememberSecret(...secrets);
   const say = (text: string) => maskSecrets(text, secrets);
+  // A value that cannot be sent is the input's fault, not the network's: refuse it at once rather than retry.
+  for (const [name, value] of Object.entries(req.headers ?? {})) {
+    if (/[\r\n\0]|[^\u0000-\u00ff]/.test(value)) {
+      throw actionFailure('ActionInputError', say(`${req.origin}: header ${name}: the value holds a line break, NUL or a character outside Latin-1, which an HTTP header cannot carry; send it in the body instead (a token's value is sent as it is, never split)`));
+    }
+  }
+  if (/%00/.test(req.url.pathname)) {
+    throw actionFailure('ActionInputError', `${req.origin}: ${target(req)}: the URL path holds a NUL character, which no peer accepts; remove it from the value`);
+  }
   let response: Dispatcher.ResponseData;
   try {
     response = await request(req.url, {
@@ -113,6 +123,7 @@ export async function callPeer(req: PeerRequest): Promise<PeerResponse> {
   } catch (err) {
     const e = err as { code?: string; cause?: { code?: string }; message?: string };
     const code = e.code ?? e.cause?.code ?? '';
+    if (code === 'UND_ERR_INVALID_ARG') throw actionFailure('ActionInputError', say(`${req.origin}: ${target(req)}: the request cannot be sent as it is: ${e.message ?? ''}`));
     if (TLS_CODES.test(code)) {
       throw actionFailure('ConnectionConfigError', say(`${req.origin}: ${target(req)}: TLS verification failed (${code}); give the peer's CA certificate (tls.caFile) rather than turning verification off`));
     }

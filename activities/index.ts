@@ -1,6 +1,7 @@
 // The activities a worker registers: one connector per action, under the action's name, plus the engine's own.
 import { performance } from 'node:perf_hooks';
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { TemporalFailure } from '@temporalio/common';
 import { ChainValidationError, parseRenderedParams, type ActionActivities, type ActionName, type ActionOutputs, type ActionRequest, type EngineActivities, type TriggerActivities } from '../dsl';
 import type { ActivityDeps } from './deps';
 import { sendEmailAction } from './email-send';
@@ -10,8 +11,9 @@ import { scoreMitreRiskAction } from './mitre-risk';
 import { assignRiskAction } from './risk-assign';
 import { createIncidentAction } from './incident-create';
 import { tagMitreAction } from './mitre-tag';
-import { withStore } from './deps';
+import { originOf, withStore } from './deps';
 import { actionFailure } from './errors';
+import { holdsKnownSecret, maskKnownSecrets, resolveLiteralSecrets } from './secrets';
 import { sendWebhookAction } from './webhook-send';
 import { insertRowsAction } from './db-insert';
 import { loadJobAction } from './job-run';
@@ -37,18 +39,47 @@ export { Store } from './store/store';
  * and keeping zod out of it saves megabytes and milliseconds per run.
  */
 function checked<A extends ActionName>(request: ActionRequest<A>): ActionRequest<A> {
+  let params: ActionRequest<A>['params'];
   try {
-    const params = parseRenderedParams(request.action, request.params, ['steps', request.stepIndex ?? 0, 'with']) as ActionRequest<A>['params'];
-    return { ...request, params };
+    params = parseRenderedParams(request.action, request.params, ['steps', request.stepIndex ?? 0, 'with']) as ActionRequest<A>['params'];
   } catch (err) {
     if (err instanceof ChainValidationError) throw actionFailure('ActionInputError', err.message.replace(/\n/g, '; '));
     throw err;
   }
+  // The trust rule in one place: only values the chain wrote literally as secret references are resolved.
+  return { ...request, params: resolveLiteralSecrets(params, request.secretPaths, originOf(request)) };
+}
+
+/**
+ * Masks every secret the worker has resolved in what a step produces: its output, and its failure's
+ * message (the SDK puts both into workflow history, `riposte run --json` and the API).
+ */
+function masked<T>(output: T): T {
+  const text = JSON.stringify(output);
+  if (text === undefined || !holdsKnownSecret(text)) return output;
+  return JSON.parse(maskKnownSecrets(text)) as T;
+}
+
+function maskedFailure(err: unknown): unknown {
+  if (err instanceof ApplicationFailure) {
+    if (!holdsKnownSecret(err.message)) return err;
+    return ApplicationFailure.create({ type: err.type ?? undefined, message: maskKnownSecrets(err.message), nonRetryable: err.nonRetryable ?? undefined, ...(err.nextRetryDelay !== undefined && err.nextRetryDelay !== null ? { nextRetryDelay: err.nextRetryDelay } : {}) });
+  }
+  if (err instanceof TemporalFailure) return err;
+  // Anything else is a bug or a raw library error that may quote a peer: it crosses the boundary masked.
+  const message = err instanceof Error ? err.message : String(err);
+  return ApplicationFailure.create({ type: err instanceof Error ? err.name : 'Error', message: maskKnownSecrets(message) });
 }
 
 /** Counts each execution by action and outcome (the failure type when it fails) and times it. */
 function measured<A extends ActionName>(action: A, run: (request: ActionRequest<A>) => Promise<ActionOutputs[A]>) {
-  const fn = (request: ActionRequest<A>) => run(checked(request));
+  const fn = async (request: ActionRequest<A>) => {
+    try {
+      return masked(await run(checked(request)));
+    } catch (err) {
+      throw maskedFailure(err);
+    }
+  };
   return async (request: ActionRequest<A>): Promise<ActionOutputs[A]> => {
     if (!inActivity()) return fn(request);
     const meter = Context.current().metricMeter;

@@ -1,6 +1,7 @@
 // Secret references (`env:NAME`, `enc:v1:...`), resolved only inside activities and never logged.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { isSecretReference } from '../dsl/secret-refs';
 import { actionFailure } from './errors';
 
 const PREFIX = 'enc:v1:';
@@ -31,8 +32,68 @@ export function decryptSecret(value: string, key: Buffer): string {
 }
 
 /** True for values that are secret references rather than literals. */
-export function isSecretRef(value: string): boolean {
-  return value.startsWith('env:') || value.startsWith(PREFIX);
+export const isSecretRef = isSecretReference;
+
+/**
+ * Every secret this process has resolved, and the values derived from them (Basic credentials,
+ * secret URL parts). Kept for the life of the worker so that whatever caches a secret (an SMTP
+ * transport, a database pool, an AWS client), later failures and outputs are still masked.
+ */
+const known = new Set<string>();
+let knownByLength: string[] = [];
+
+/** Adds values to the worker-wide mask set; values shorter than 4 characters are not masked (they would mask everything). */
+export function rememberSecret(...values: (string | undefined)[]): void {
+  let added = false;
+  for (const v of values) {
+    if (v === undefined || v.length < 4 || known.has(v)) continue;
+    known.add(v);
+    added = true;
+    // A secret also travels percent-encoded (URL parts) and base64-encoded (Basic credentials).
+    const encoded = encodeURIComponent(v);
+    if (encoded !== v) known.add(encoded);
+  }
+  if (added) knownByLength = [...known].sort((a, b) => b.length - a.length);
+}
+
+/** Remembers the parts of a secret URL (path and every query value) that a peer might echo. */
+export function rememberSecretUrl(url: URL): void {
+  if (url.pathname.length > 1) rememberSecret(url.pathname, ...url.pathname.split('/').filter((part) => part.length >= 8));
+  for (const value of url.searchParams.values()) rememberSecret(value);
+  if (url.password) rememberSecret(url.password, decodeURIComponent(url.password));
+}
+
+/** Replaces every secret this process has resolved, longest first, with `***`. */
+export function maskKnownSecrets(text: string): string {
+  let out = text;
+  for (const s of knownByLength) if (out.includes(s)) out = out.split(s).join('***');
+  return out;
+}
+
+/** True when the text holds a secret this process has resolved. */
+export function holdsKnownSecret(text: string): boolean {
+  for (const s of knownByLength) if (text.includes(s)) return true;
+  return false;
+}
+
+/**
+ * Resolves the parameters at `paths` (the `with` paths the chain wrote literally as secret
+ * references) and nothing else; returns a copy. A value elsewhere that reads `env:NAME` is data.
+ */
+export function resolveLiteralSecrets<T>(params: T, paths: readonly (readonly (string | number)[])[] | undefined, where: string): T {
+  if (!paths || paths.length === 0) return params;
+  const copy = structuredClone(params) as unknown;
+  for (const path of paths) {
+    let node = copy as Record<string | number, unknown> | undefined;
+    for (const part of path.slice(0, -1)) {
+      const next = node?.[part];
+      node = typeof next === 'object' && next !== null ? (next as Record<string | number, unknown>) : undefined;
+    }
+    const last = path[path.length - 1];
+    const value = node?.[last];
+    if (node && typeof value === 'string' && isSecretRef(value)) node[last] = resolveSecret(value, `${where}: with.${path.join('.')}`);
+  }
+  return copy as T;
 }
 
 /**
@@ -51,11 +112,14 @@ export function resolveSecret(value: string, where: string, env: NodeJS.ProcessE
     if (ENGINE_KEYS.has(name)) throw actionFailure('ConnectionConfigError', `${where}: env:${name} is riposte's own key and cannot be used as a secret; put the secret in its own variable`);
     const found = env[name];
     if (found === undefined) throw actionFailure('ConnectionConfigError', `${where}: environment variable ${name} is not set`);
+    rememberSecret(found);
     return found;
   }
   if (value.startsWith(PREFIX)) {
     try {
-      return decryptSecret(value, masterKey(env));
+      const plain = decryptSecret(value, masterKey(env));
+      rememberSecret(plain);
+      return plain;
     } catch (err) {
       throw actionFailure('ConnectionConfigError', `${where}: cannot decrypt the enc:v1 value (${(err as Error).message.includes('master key') ? (err as Error).message : 'wrong master key or damaged value'})`);
     }
@@ -63,9 +127,8 @@ export function resolveSecret(value: string, where: string, env: NodeJS.ProcessE
   return value;
 }
 
-/** Replaces every occurrence of the given secrets in a text. */
-export function maskSecrets(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) if (s.length >= 4) out = out.split(s).join('***');
-  return out;
+/** Replaces every occurrence of the given secrets, and of every secret this process has resolved, in a text. */
+export function maskSecrets(text: string, secrets: readonly string[] = []): string {
+  rememberSecret(...secrets);
+  return maskKnownSecrets(text);
 }

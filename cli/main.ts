@@ -11,13 +11,13 @@ import { ConfigError, loadConfig, type Config } from '../worker/config';
 import { installationContext, loadJobs } from '../worker/jobs';
 import { databaseTableProblems } from '../activities/db-insert/tables';
 import { connectClient, readRun, runUrl, startRun, type RunReport } from '../worker/client';
-import { TemporalNotFoundError, temporalAnswers } from '../worker/temporal-server';
+import { TemporalNotFoundError } from '../worker/temporal-server';
 import { connectWorker, createWorker, quietRuntime } from '../worker/worker';
 import { createApi, listenApi } from '../worker/api';
 import { watchProgress } from '../worker/progress';
 import { formatChanges, syncSchedules } from '../worker/schedules';
 import { dryRun } from './dry-run';
-import { EMBEDDED_PORT, EMBEDDED_UI_PORT, temporalEnvironment } from './environment';
+import { runningDev, temporalEnvironment } from './environment';
 import { runExample } from './example';
 import { printReport } from './output';
 import { addScript, testScript } from './script';
@@ -198,8 +198,8 @@ program
   .action(async () => {
     const cfg = config();
     if (cfg.temporal.address) throw new CliError('riposte dev runs its own server; unset TEMPORAL_ADDRESS, or use `riposte worker` against your cluster');
-    const env = await temporalEnvironment(cfg, { log });
-    if (!env.embedded) throw new CliError(`a Temporal server already answers on ${env.address}; stop it first or use \`riposte worker\``);
+    const env = await temporalEnvironment(cfg, { log, announce: true });
+    if (!env.embedded) throw new CliError(`\`riposte dev\` already runs for this data directory (Temporal at ${env.address}); stop it first or use \`riposte worker\``);
     log(`Temporal server: ${env.address}`);
     log(`Temporal UI:     ${env.uiUrl}`);
     log(`Worker polling task queue "${cfg.temporal.taskQueue}".`);
@@ -306,12 +306,12 @@ schedules
   .option('--dry-run', 'print what would change; change nothing')
   .action(async (opts: { dryRun?: boolean }) => {
     const cfg = config();
-    const local = `127.0.0.1:${EMBEDDED_PORT}`;
-    const address = cfg.temporal.address ?? ((await temporalAnswers(local)) ? local : undefined);
+    const dev = cfg.temporal.address ? undefined : await runningDev(cfg);
+    const address = cfg.temporal.address ?? dev?.address;
     if (!address) throw new CliError('no Temporal server: set TEMPORAL_ADDRESS, or start `riposte dev` (which syncs the schedules itself)');
     const client = await connectClient(cfg, address);
     try {
-      const uiUrl = cfg.temporal.uiUrl ?? (cfg.temporal.address ? undefined : `http://127.0.0.1:${EMBEDDED_UI_PORT}`);
+      const uiUrl = cfg.temporal.uiUrl ?? dev?.uiUrl;
       const ok = await syncAndPrint(client, cfg, uiUrl, opts.dryRun === true);
       if (!ok) process.exitCode = 1;
     } finally {
@@ -403,7 +403,7 @@ program
     } catch (err) {
       throw new CliError(`codec server: ${(err as Error).message}`);
     }
-    log(`Codec server on ${server.url} for ${cfg.temporal.codecServer.origins.join(', ')}${cfg.temporal.codecServer.token ? ' (bearer token required)' : ''}. Ctrl-C to stop.`);
+    log(`Codec server on ${server.url} for ${cfg.temporal.codecServer.origins.join(', ')}${cfg.temporal.codecServer.token ? ' (bearer token required)' : ' (open: no token required)'}. Ctrl-C to stop.`);
     await waitForSignal();
     await server.close();
   });

@@ -39,6 +39,11 @@ export interface ActionSpec<S extends z.ZodType = z.ZodType> {
   receivesTrigger?: boolean;
   /** Parameter paths rendered with HTML escaping (given the raw parameters). */
   htmlFields?: (params: Record<string, unknown>) => string[];
+  /**
+   * Parameter paths that are URLs or URL paths: tokens in them render percent-encoded (escaping `uri`),
+   * so a value can fill a path segment or query value but never change the origin or leave the base path.
+   */
+  uriFields?: readonly string[];
   /** With `merge: true` in `once` mode, these fields are rendered for every result and joined into one message. */
   mergeFields?: readonly string[];
   timeout: string;
@@ -91,6 +96,7 @@ export const CATALOGUE = {
     connection: 'optional',
     connectionTypes: ['http'],
     rows: 'none',
+    uriFields: ['path'],
     timeout: '30s',
     retry: peerRetry,
     output: ['status', 'body'],
@@ -196,6 +202,7 @@ export const CATALOGUE = {
     connection: 'optional',
     connectionTypes: ['http'],
     rows: 'none',
+    uriFields: ['url'],
     receivesTrigger: true,
     timeout: '30s',
     retry: peerRetry,

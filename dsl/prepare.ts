@@ -2,7 +2,8 @@
 import { CATALOGUE, type ActionName, type ActionSpec } from './catalogue';
 import type { Chain, Step } from './chain';
 import type { ResultRow, StepRecord } from './run';
-import { isTruthy, renderString, renderTree, type Escaping } from './template';
+import { isTruthy, renderString, renderTree, withRenderBudget, type Escaping } from './template';
+import { literalSecretPaths } from './secret-refs';
 import { parseRenderedParams } from './validate';
 
 /** The tokens every step of a run sees, before `result`, `index` and `steps` are added. */
@@ -39,7 +40,20 @@ export function stepContext(base: BaseContext, steps: Record<string, StepRecord>
 /** A step ready to send, or skipped by its `when`. */
 export type PreparedStep =
   | { skip: true; missing: string[] }
-  | { skip: false; params: unknown; missing: string[]; throttleKey?: string };
+  | { skip: false; params: unknown; missing: string[]; throttleKey?: string; secretPaths: (string | number)[][] };
+
+const secretPathsOf = new WeakMap<object, (string | number)[][]>();
+
+/** {@link literalSecretPaths} of a step's `with`, computed once per chain object. */
+function stepSecretPaths(step: Step): (string | number)[][] {
+  const raw = step.with as object;
+  let paths = secretPathsOf.get(raw);
+  if (!paths) {
+    paths = literalSecretPaths(raw);
+    secretPathsOf.set(raw, paths);
+  }
+  return paths;
+}
 
 /** How {@link prepareStep} finishes. */
 export interface PrepareOptions {
@@ -55,6 +69,10 @@ export interface PrepareOptions {
  * rendered parameters against the action's schema. Throws TemplateError or ChainValidationError naming the field.
  */
 export function prepareStep(chain: Pick<Chain, 'strict'>, step: Step, stepIndex: number, context: Record<string, unknown>, options: PrepareOptions = {}): PreparedStep {
+  return withRenderBudget(() => prepareWithinBudget(chain, step, stepIndex, context, options));
+}
+
+function prepareWithinBudget(chain: Pick<Chain, 'strict'>, step: Step, stepIndex: number, context: Record<string, unknown>, options: PrepareOptions): PreparedStep {
   const spec: ActionSpec = CATALOGUE[step.action as ActionName];
   const strict = chain.strict;
   const missing = new Set<string>();
@@ -71,7 +89,11 @@ export function prepareStep(chain: Pick<Chain, 'strict'>, step: Step, stepIndex:
     scope = { ...context, local: local.value };
   }
   const html = new Set(spec.htmlFields?.(raw) ?? []);
-  const escapingFor = (path: (string | number)[]): Escaping => (html.has(path.slice(1).join('.')) ? 'html' : 'text');
+  const uri = new Set(spec.uriFields ?? []);
+  const escapingFor = (path: (string | number)[]): Escaping => {
+    const field = path.slice(1).join('.');
+    return html.has(field) ? 'html' : uri.has(field) ? 'uri' : 'text';
+  };
   const rendered = renderTree(raw, scope, { strict, escapingFor }, ['with']);
   rendered.missing.forEach((m) => missing.add(m));
   if (raw.merge === true && step.mode === 'once' && spec.mergeFields) {
@@ -90,5 +112,5 @@ export function prepareStep(chain: Pick<Chain, 'strict'>, step: Step, stepIndex:
   }
   const params = options.parse === false ? rendered.value : parseRenderedParams(step.action as ActionName, rendered.value, ['steps', stepIndex, 'with']);
   const throttleKey = step.throttle ? renderString(step.throttle.key, scope, { strict }).text : undefined;
-  return { skip: false, params, missing: [...missing], throttleKey };
+  return { skip: false, params, missing: [...missing], throttleKey, secretPaths: stepSecretPaths(step) };
 }

@@ -88,6 +88,11 @@ export interface ActionRequest<A extends ActionName = ActionName> {
   stepIndex?: number;
   /** Rendered parameters; the activity checks them against the action's schema and applies defaults. */
   params: ActionParams<A>;
+  /**
+   * The `with` paths whose chain text is literally a secret reference: the only values the activity
+   * resolves as secrets. Anything else, whatever it reads, is data (DESIGN 7.1).
+   */
+  secretPaths?: (string | number)[][];
   connection?: string;
   /** Derived from workflow id, step id and result index; peers deduplicate on it. */
   idempotencyKey: string;

@@ -8,8 +8,12 @@ type Expression = hbs.AST.Expression;
 /** The top-level names a token may start with. */
 export const TOKEN_ROOTS = ['result', 'results', 'index', 'steps', 'params', 'globals', 'job', 'run', 'trigger', 'local'] as const;
 
-/** How a rendered field is escaped: plain text, or HTML-escaped for HTML fields. */
-export type Escaping = 'text' | 'html';
+/**
+ * How a rendered field is escaped: plain text, HTML-escaped for HTML fields, or `uri` for the path and
+ * query of a URL, where every value a token reads is percent-encoded as one URI component so that a
+ * result can never add a `/`, `?`, `#` or `//` of its own (DESIGN 7.1).
+ */
+export type Escaping = 'text' | 'html' | 'uri';
 
 /** A token that failed to parse or render; `line`/`column` point into the template. */
 export class TemplateError extends Error {
@@ -111,8 +115,85 @@ const HELPERS: Record<string, (...list: unknown[]) => unknown> = {
 };
 for (const [name, fn] of Object.entries(HELPERS)) engine.registerHelper(name, fn);
 
+// `log` writes to the worker's console: result data has no business there (DESIGN 7.1).
+engine.unregisterHelper('log');
+
 /** The helper names tokens may call, besides Handlebars' built-ins (if, unless, each, with, lookup). */
-export const HELPER_NAMES = [...Object.keys(HELPERS), 'if', 'unless', 'each', 'with', 'lookup', 'log'];
+export const HELPER_NAMES = [...Object.keys(HELPERS), 'if', 'unless', 'each', 'with', 'lookup'];
+
+/** Block iterations (`each`) a step's rendering may take in all. */
+export const RENDER_ITERATION_BUDGET = 1_000_000;
+/** Characters a step's rendering may produce in all. */
+export const RENDER_OUTPUT_BUDGET = 16 * 1_048_576;
+
+/** What a step's rendering has used so far; one per step, set by {@link withRenderBudget}. */
+interface RenderBudget {
+  iterations: number;
+  chars: number;
+}
+let budget: RenderBudget | undefined;
+
+/**
+ * Runs `fn` with a fresh rendering budget: past {@link RENDER_ITERATION_BUDGET} iterations or
+ * {@link RENDER_OUTPUT_BUDGET} characters rendering throws a TemplateError, so no template and no
+ * result set can hold a workflow task past its deadline. Counting is deterministic (no clock).
+ */
+export function withRenderBudget<T>(fn: () => T): T {
+  const outer = budget;
+  budget = { iterations: 0, chars: 0 };
+  try {
+    return fn();
+  } finally {
+    budget = outer;
+  }
+}
+
+const builtinEach = engine.helpers.each as (this: unknown, ...list: unknown[]) => unknown;
+engine.registerHelper('each', function countedEach(this: unknown, ...list: unknown[]) {
+  const items = list[0];
+  const size = Array.isArray(items) ? items.length : typeof items === 'object' && items !== null ? Object.keys(items).length : 0;
+  if (budget) {
+    budget.iterations += size;
+    if (budget.iterations > RENDER_ITERATION_BUDGET) throw new TemplateError(`rendering would take more than ${RENDER_ITERATION_BUDGET.toLocaleString('en')} {{#each}} iterations; loop over fewer results (nested {{#each}} multiply)`);
+  }
+  return builtinEach.apply(this, list);
+});
+
+/**
+ * Features a chain's template may not use: partials and decorators (none are registered, and a
+ * partial could recurse), and helpers riposte does not have. Returns one message per problem.
+ */
+export function unsupportedTemplateFeatures(text: string): string[] {
+  const problems: string[] = [];
+  const at = (node: AstNode) => `line ${node.loc.start.line}, column ${node.loc.start.column + 1}`;
+  const callName = (path: Expression) => (path.type === 'PathExpression' ? (path as hbs.AST.PathExpression).original : '');
+  const visitExpression = (expr: Expression | undefined) => {
+    if (expr?.type === 'SubExpression') visitCall(expr as hbs.AST.SubExpression, true);
+  };
+  const visitCall = (node: { path: Expression; params: Expression[]; hash?: hbs.AST.Hash; loc: hbs.AST.SourceLocation; type: string }, isCall: boolean) => {
+    const name = callName(node.path);
+    if (isCall && !HELPER_NAMES.includes(name)) problems.push(`unknown helper "${name}" (${at(node as AstNode)}); helpers: ${HELPER_NAMES.join(', ')}`);
+    node.params.forEach(visitExpression);
+    node.hash?.pairs.forEach((pair) => visitExpression(pair.value));
+  };
+  const visitProgram = (program: hbs.AST.Program | undefined) => {
+    for (const node of program?.body ?? []) {
+      if (node.type === 'PartialStatement' || node.type === 'PartialBlockStatement') problems.push(`partials ({{> ...}}) are not available in riposte templates (${at(node)})`);
+      else if (node.type === 'DecoratorBlock' || node.type === 'Decorator') problems.push(`decorators ({{* ...}}) are not available in riposte templates (${at(node)})`);
+      else if (node.type === 'MustacheStatement') {
+        const m = node as hbs.AST.MustacheStatement;
+        visitCall(m, m.params.length > 0 || (m.hash?.pairs.length ?? 0) > 0);
+      } else if (node.type === 'BlockStatement') {
+        const b = node as hbs.AST.BlockStatement;
+        visitCall(b, true);
+        visitProgram(b.program);
+        visitProgram(b.inverse);
+      }
+    }
+  };
+  visitProgram(parse(text));
+  return problems;
+}
 
 function isTruthyValue(value: unknown): boolean {
   if (Array.isArray(value)) return value.length > 0;
@@ -227,6 +308,39 @@ function resolve(context: Record<string, unknown>, path: string[]): unknown {
   return value;
 }
 
+const uriViews = new WeakMap<object, object>();
+
+/** Context roots whose values the chain author or the operator chose: they render into URLs as written. */
+const OWN_ROOTS: ReadonlySet<string> = new Set(['params', 'globals']);
+
+/** The context with every value but the chain's params and the configuration's globals percent-encoded. */
+function uriContext(context: Record<string, unknown>): Record<string, unknown> {
+  const view = uriView(context) as Record<string, unknown>;
+  return new Proxy(view, { get: (target, key, receiver) => (typeof key === 'string' && OWN_ROOTS.has(key) ? context[key] : Reflect.get(target, key, receiver)) });
+}
+
+/**
+ * A read-only view of the context in which every string is percent-encoded as a URI component
+ * (a value that is all `.` or `..` is refused where the URL is built). Views are made lazily, as
+ * templates read them.
+ */
+function uriView(value: unknown): unknown {
+  if (typeof value === 'string') return encodeURIComponent(value);
+  if (typeof value !== 'object' || value === null) return value;
+  let view = uriViews.get(value);
+  if (!view) {
+    view = new Proxy(value, {
+      get: (target, key, receiver) => {
+        const found = Reflect.get(target, key, receiver) as unknown;
+        return typeof key === 'string' && Object.prototype.hasOwnProperty.call(target, key) ? uriView(found) : found;
+      },
+      set: () => false,
+    });
+    uriViews.set(value, view);
+  }
+  return view;
+}
+
 /** Options for rendering. */
 export interface RenderOptions {
   escaping?: Escaping;
@@ -238,19 +352,26 @@ export interface RenderOptions {
 export function renderString(text: string, context: Record<string, unknown>, options: RenderOptions = {}): { text: string; missing: string[] } {
   if (!isTemplate(text)) return { text, missing: [] };
   const escaping = options.escaping ?? 'text';
-  const template = compile(text, escaping);
+  const template = compile(text, escaping === 'html' ? 'html' : 'text');
   const { uses } = inspectTemplate(text);
   const missing = [...new Set(uses.filter((u) => resolve(context, u.path) === undefined).map((u) => u.path.join('.')))];
   if (options.strict && missing.length > 0) {
     const first = uses.find((u) => missing.includes(u.path.join('.')))!;
     throw new TemplateError(`token {{${missing[0]}}} names a missing field (strict chain)${missing.length > 1 ? `; also missing: ${missing.slice(1).join(', ')}` : ''}`, first.line, first.column);
   }
+  let out: string;
   try {
-    const data = escaping === 'html' ? { ...context, __escaping: 'html' } : context;
-    return { text: template(data, { allowProtoPropertiesByDefault: false }), missing };
+    const data = escaping === 'html' ? { ...context, __escaping: 'html' } : escaping === 'uri' ? uriContext(context) : context;
+    out = template(data, { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false });
   } catch (err) {
+    if (err instanceof TemplateError) throw err;
     throw new TemplateError(`token failed to render: ${(err as Error).message}`);
   }
+  if (budget) {
+    budget.chars += out.length;
+    if (budget.chars > RENDER_OUTPUT_BUDGET) throw new TemplateError(`rendering produced more than ${RENDER_OUTPUT_BUDGET / 1_048_576} MiB of text; render fewer results into this step (attach them as CSV instead)`);
+  }
+  return { text: out, missing };
 }
 
 const WHOLE_JSON_TOKEN = /^\{\{\{?\s*json\s+([^\s}]+)\s*\}?\}\}$/;
@@ -269,13 +390,14 @@ export function renderTree(
 ): { value: unknown; missing: string[] } {
   const walk = (v: unknown, at: (string | number)[]): unknown => {
     if (typeof v === 'string') {
-      const whole = WHOLE_JSON_TOKEN.exec(v.trim());
+      const escaping = options.escapingFor?.(at) ?? options.escaping ?? 'text';
+      const whole = escaping === 'text' ? WHOLE_JSON_TOKEN.exec(v.trim()) : null;
       if (whole) {
         const found = resolve(context, whole[1].split('.'));
         if (found !== undefined) return found;
       }
       try {
-        const out = renderString(v, context, { ...options, escaping: options.escapingFor?.(at) ?? options.escaping });
+        const out = renderString(v, context, { ...options, escaping });
         out.missing.forEach((m) => missing.add(m));
         return out.text;
       } catch (err) {

@@ -8,7 +8,7 @@ import { checkEventSubscriptions } from './triggers';
 import { destinationPort } from './actions/insight-actions';
 import { DEFAULT_SCRIPT_TIMEOUT } from './actions/script-run';
 import { DURATION_PATTERN, durationMs } from './duration';
-import { TOKEN_ROOTS, TemplateError, formatPath, inspectTemplate, isTemplate } from './template';
+import { TOKEN_ROOTS, TemplateError, formatPath, inspectTemplate, isTemplate, unsupportedTemplateFeatures } from './template';
 
 /** One problem in a chain, with the path of the field it concerns. */
 export interface Problem {
@@ -134,8 +134,59 @@ function suggestion(name: string): string {
   return `unknown action "${name}"; known actions: ${ACTION_NAMES.join(', ')}`;
 }
 
+/** How deep a chain's JSON may nest; deeper is refused before anything walks it. */
+export const MAX_CHAIN_DEPTH = 32;
+
+/** The path of the first value nested deeper than `max`, found without recursion (so no input can overflow the stack). */
+function tooDeep(value: unknown, max: number): (string | number)[] | undefined {
+  const stack: { v: unknown; path: (string | number)[] }[] = [{ v: value, path: [] }];
+  while (stack.length > 0) {
+    const { v, path } = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (path.length >= max) return path;
+    if (Array.isArray(v)) v.forEach((item, i) => stack.push({ v: item, path: [...path, i] }));
+    else for (const [k, item] of Object.entries(v)) stack.push({ v: item, path: [...path, k] });
+  }
+  return undefined;
+}
+
+/** A cron expression Temporal Schedules take, and a time zone the runtime knows. */
+function scheduleProblems(schedule: unknown): Problem[] {
+  if (!schedule || typeof schedule !== 'object') return [];
+  const s = schedule as Record<string, unknown>;
+  const problems: Problem[] = [];
+  const crons = typeof s.cron === 'string' ? [s.cron] : Array.isArray(s.cron) ? s.cron : [];
+  crons.forEach((expr, i) => {
+    if (typeof expr !== 'string' || expr.length === 0) return;
+    const why = cronProblem(expr);
+    if (why) problems.push({ path: typeof s.cron === 'string' ? 'schedule.cron' : `schedule.cron[${i}]`, message: `not a cron expression (${why}); write e.g. "*/5 * * * *" (minute hour day month weekday) or "@hourly"` });
+  });
+  if (typeof s.timezone === 'string') {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: s.timezone });
+    } catch {
+      problems.push({ path: 'schedule.timezone', message: `unknown time zone "${s.timezone}"; write an IANA name such as "Europe/Paris" or "UTC"` });
+    }
+  }
+  return problems;
+}
+
+function cronProblem(expr: string): string | undefined {
+  try {
+    // Loaded here rather than at the top: chain validation never runs in a workflow, and the workflow bundle leaves cron-parser out.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { CronExpressionParser } = require('cron-parser') as typeof import('cron-parser');
+    CronExpressionParser.parse(expr);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
 /** Validates a parsed chain: structure, actions, parameters, tokens, step references and connections. */
 export function validateChain(value: unknown, context: ValidationContext = {}): Validation {
+  const deep = tooDeep(value, MAX_CHAIN_DEPTH);
+  if (deep) return { ok: false, problems: [{ path: formatPath(deep), message: `the chain nests deeper than ${MAX_CHAIN_DEPTH} levels here; flatten it` }] };
   const problems: Problem[] = [];
   const parsed = chainSchema.safeParse(value);
   if (!parsed.success) problems.push(...zodProblems(parsed.error.issues, []));
@@ -176,10 +227,7 @@ export function validateChain(value: unknown, context: ValidationContext = {}): 
           problems.push(...databaseUserProblems(step.with, connection, context.connections[connection].users ?? [], at));
         }
         if (action === 'job.run') problems.push(...jobRunProblems(raw.name, step.with, context, at));
-        if (action === 'webhook.send' && connection === undefined) {
-          const w = (step.with ?? {}) as Record<string, unknown>;
-          if (w.host === undefined) problems.push({ path: at('with', 'host'), message: 'give the host, or name an http connection that holds the URL' });
-        }
+        if (action === 'webhook.send') problems.push(...webhookDestinationProblems(step, connection, at));
         if (action === 'script.run') problems.push(...scriptTimeoutProblems(step, spec, at));
         if (step.host !== undefined && action !== 'script.run') problems.push({ path: at('host'), message: `${action} runs on the chain's worker; "host" names a script executor and is only for script.run` });
         if (action === 'http.post') problems.push(...checkPostDestination(step, connection, context, at));
@@ -188,6 +236,7 @@ export function validateChain(value: unknown, context: ValidationContext = {}): 
     const checkTemplate = (text: string, path: (string | number)[]) => {
       if (!isTemplate(text)) return;
       try {
+        for (const message of unsupportedTemplateFeatures(text)) problems.push({ path: formatPath(['steps', i, ...path]), message });
         const { uses, optional } = inspectTemplate(text);
         for (const use of [...uses, ...optional]) {
           const root = use.path[0];
@@ -227,6 +276,7 @@ export function validateChain(value: unknown, context: ValidationContext = {}): 
   });
 
   problems.push(...checkEventSubscriptions(raw));
+  problems.push(...scheduleProblems(raw.schedule));
   const search = raw.search as Record<string, unknown> | undefined;
   if (search && typeof search.connection === 'string' && context.connections) {
     const found = context.connections[search.connection];
@@ -281,10 +331,51 @@ function dedupe(problems: Problem[]): Problem[] {
   });
 }
 
+/**
+ * webhook.send's origin comes from the chain or the connection: tokens may fill protocol, host or
+ * port only with `dynamicHost: true` (DESIGN 7.1).
+ */
+function webhookDestinationProblems(step: Record<string, unknown>, connection: string | undefined, at: (...rest: (string | number)[]) => string): Problem[] {
+  const w = (step.with ?? {}) as Record<string, unknown>;
+  const problems: Problem[] = [];
+  if (connection === undefined && w.host === undefined) problems.push({ path: at('with', 'host'), message: 'give the host, or name an http connection that holds the URL' });
+  if (w.dynamicHost !== true) {
+    for (const field of ['protocol', 'host', 'port']) {
+      const v = w[field];
+      if (typeof v === 'string' && !readsOnlyOwnValues(v)) {
+        problems.push({ path: at('with', field), message: `a result may not choose where the request goes: write ${field} literally or from {{params.*}} / {{globals.*}}, or set "dynamicHost": true to let results choose it (the network policy still applies)` });
+      }
+    }
+  }
+  return problems;
+}
+
+/**
+ * True when a template reads nothing but the chain's params and the configuration's globals: values
+ * the chain author and the operator chose (params a caller overrides come with an API token), never
+ * results, the trigger or step outputs. Templates that do not parse are reported elsewhere.
+ */
+function readsOnlyOwnValues(text: string): boolean {
+  if (!isTemplate(text)) return true;
+  try {
+    const { uses, optional } = inspectTemplate(text);
+    return [...uses, ...optional].every((u) => u.path[0] === 'params' || u.path[0] === 'globals') && !/\{\{\s*[#^]/.test(text);
+  } catch {
+    return true;
+  }
+}
+
+/** The literal start of a URL up to its path: `https://host:port/`. */
+const LITERAL_ORIGIN = /^https?:\/\/[^/?#{}\s]+[/?#]/i;
+
 /** http.post needs a URL, and a literal URL must reach an allowed port (checked again before connecting). */
 function checkPostDestination(step: Record<string, unknown>, connection: string | undefined, context: ValidationContext, at: (...rest: (string | number)[]) => string): Problem[] {
   const url = ((step.with ?? {}) as Record<string, unknown>).url;
   if (url === undefined) return connection === undefined ? [{ path: at('with', 'url'), message: 'give the URL, or name an http connection that holds it' }] : [];
+  if (typeof url === 'string' && isTemplate(url)) {
+    const head = url.slice(0, url.indexOf('{{'));
+    if (!LITERAL_ORIGIN.test(head) && !readsOnlyOwnValues(url)) return [{ path: at('with', 'url'), message: 'write the scheme, host and port literally (https://host:port/...) or from {{params.*}} / {{globals.*}}; tokens from the Insight or results may fill only the path and query, so that a log field cannot choose where the Insight goes' }];
+  }
   if (typeof url !== 'string' || isTemplate(url) || !context.allowedPorts) return [];
   const port = destinationPort(url);
   if (port === undefined || context.allowedPorts.includes(port)) return [];

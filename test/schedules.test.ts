@@ -159,12 +159,14 @@ describe('scheduled search jobs', () => {
     expect(await sync()).toEqual([`${scheduleId(c)}: deleted`, `${scheduleId(a)}: deleted`].sort());
   });
 
-  it('skips a schedule with an unknown time zone and names the field', async () => {
+  it('refuses a schedule with an unknown time zone at validation, names the field, and schedules nothing', async () => {
     const job = `badzone-${suffix}`;
     writeJob(loginSearch(job, { schedule: { cron: '0 * * * *', timezone: 'Mars/Olympus' } }));
-    const changes = await syncSchedules(h.client, h.config, loadJobs(h.config));
+    const catalog = loadJobs(h.config);
+    const changes = await syncSchedules(h.client, h.config, catalog);
     removeJob(job);
-    expect(changes).toEqual([{ change: 'skipped', scheduleId: scheduleId(job), detail: 'schedule.timezone: unknown time zone "Mars/Olympus"; use an IANA name such as "Europe/Paris" or "UTC"' }]);
+    expect(changes.filter((c) => c.scheduleId === scheduleId(job))).toEqual([]);
+    expect(catalog.invalid.find((i) => i.file.includes(job))?.problems).toEqual([{ path: 'schedule.timezone', message: 'unknown time zone "Mars/Olympus"; write an IANA name such as "Europe/Paris" or "UTC"' }]);
   });
 
   it('does not run the chain when the search finds nothing, unless the job says runOnEmpty', async () => {

@@ -4,7 +4,7 @@ import swagger from '@fastify/swagger';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { disabledRuleMessage, formatPath, insightSchema, validateChain, type Chain, type Problem } from '../dsl';
+import { disabledRuleMessage, formatPath, insightSchema, isSecretReference, validateChain, type Chain, type Problem } from '../dsl';
 import type { Store } from '../activities/store/store';
 import { resolveSecret } from '../activities/secrets';
 import { readRun, runUrl, type RunReport } from './client';
@@ -199,6 +199,23 @@ function findToken(tokens: ResolvedToken[], presented: string): ResolvedToken | 
   return found;
 }
 
+/**
+ * Inline chains reach secrets only through the named connections of the configuration: a secret
+ * reference written into the chain itself is refused, so an API token cannot read the worker's
+ * environment or decrypt a connection's `enc:v1:` value by posting a chain that sends it elsewhere.
+ */
+function inlineSecretReferences(chain: unknown): Problem[] {
+  const found: Problem[] = [];
+  const walk = (v: unknown, at: (string | number)[]) => {
+    if (typeof v === 'string') {
+      if (isSecretReference(v)) found.push({ path: formatPath(['chain', ...at]), message: 'an inline chain cannot name a secret (env: or enc:v1:); put the secret in a connection in riposte.config.json and name the connection' });
+    } else if (Array.isArray(v)) v.forEach((item, i) => walk(item, [...at, i]));
+    else if (typeof v === 'object' && v !== null) for (const [k, item] of Object.entries(v)) walk(item, [...at, k]);
+  };
+  walk(chain, []);
+  return found;
+}
+
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** The scope a route needs; routes without one are public. */
@@ -219,10 +236,10 @@ export async function createApi(deps: ApiDeps): Promise<FastifyInstance> {
   const starter: RunStarterDeps = { client, config, store, uiUrl: deps.uiUrl };
 
   /** Starts a run asked for through the API, refused while the rule the chain names is disabled by the rule guard or by hand. */
-  async function startApiRun(chain: Chain, body: z.infer<typeof jobRunBodySchema>, triggerId: string | undefined, reply: FastifyReply): Promise<FastifyReply> {
+  async function startApiRun(chain: Chain, body: z.infer<typeof jobRunBodySchema>, triggerId: string | undefined, reply: FastifyReply, inline = false): Promise<FastifyReply> {
     const disabled = await disabledRuleOf(client, chain);
     if (disabled) throw new ApiError(409, `job "${chain.name}" is not started: ${disabledRuleMessage(disabled)}; enable it with \`riposte rule enable ${disabled.id}\``);
-    const started = await startJobRun(starter, chain, { results: body.results, params: body.params, trigger: { type: 'api' }, triggerId });
+    const started = await startJobRun(starter, chain, { results: body.results, params: body.params, trigger: { type: 'api' }, triggerId, inline });
     return reply.code(started.created ? 201 : 200).send(started);
   }
   const app = Fastify({ logger: false, bodyLimit: config.api.bodyLimit, return503OnClosing: true });
@@ -318,7 +335,11 @@ export async function createApi(deps: ApiDeps): Promise<FastifyInstance> {
       const triggerId = triggerIdOf(request, body.triggerId);
       const validation = validateChain(body.chain, installationContext(config));
       if (!validation.ok) throw new ProblemsError(validation.problems.map((p) => ({ path: p.path ? `chain.${p.path}` : 'chain', message: p.message })));
-      return startApiRun(validation.chain, body, triggerId, reply);
+      const secrets = inlineSecretReferences(body.chain);
+      if (secrets.length > 0) throw new ProblemsError(secrets);
+      const job = loadJobs(config).jobs.get(validation.chain.name);
+      if (job) throw new ApiError(409, `"${validation.chain.name}" is a job of the jobs directory (${job.file}); start it with POST /v1/jobs/${validation.chain.name}/runs, or give the inline chain another name`);
+      return startApiRun(validation.chain, body, triggerId, reply, true);
     },
   );
 

@@ -10,9 +10,13 @@ function inertZodPath(): string {
   return fs.existsSync(source) ? source : path.join(__dirname, 'inert-zod.js');
 }
 
-/** Bundler options every workflow bundle of riposte uses: zod is replaced by an inert stand-in. */
-export function workflowBundlerOptions(): Pick<BundleOptions, 'webpackConfigHook'> {
+/**
+ * Bundler options every workflow bundle of riposte uses: zod is replaced by an inert stand-in, and
+ * cron-parser (used by chain validation only, which never runs in a workflow) is left out.
+ */
+export function workflowBundlerOptions(): Pick<BundleOptions, 'webpackConfigHook' | 'ignoreModules'> {
   return {
+    ignoreModules: ['cron-parser'],
     webpackConfigHook: (config) => ({
       ...config,
       resolve: { ...config.resolve, alias: { ...(config.resolve?.alias as Record<string, string> | undefined), zod$: inertZodPath() } },

@@ -1,11 +1,18 @@
 // The codec server as configuration describes it: port, allowed UI origins and bearer token.
 import { resolveSecret } from '../activities/secrets';
 import { AesGcmPayloadCodec, payloadKey, startCodecServer } from './codec';
-import type { Config } from './config';
+import { ConfigError, type Config } from './config';
 
-/** Starts the codec server with the configured key, port, origins and token. */
+/**
+ * Starts the codec server with the configured key, port, origins and token. Without a token it
+ * would decrypt every payload for any local process, so it refuses to start unless the
+ * configuration opens it explicitly (`temporal.codecServer.open: true`).
+ */
 export function startConfiguredCodecServer(config: Config, port?: number): ReturnType<typeof startCodecServer> {
   const settings = config.temporal.codecServer;
+  if (!settings.token && !settings.open) {
+    throw new ConfigError('temporal.codecServer.token: the codec server decrypts payloads for whoever calls it; set a token (the Temporal UI sends it as a bearer token) or, for a one-person machine, set temporal.codecServer.open: true');
+  }
   return startCodecServer({
     codec: new AesGcmPayloadCodec(payloadKey(config)),
     port: port ?? settings.port,

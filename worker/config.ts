@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_ALLOWED_PORTS, DEFAULT_TASK_QUEUE, DURATION_PATTERN, formatPath } from '../dsl';
+import { DEFAULT_ALLOWED_PORTS, DEFAULT_TASK_QUEUE, DURATION_PATTERN, PROTOTYPE_NAMES, formatPath } from '../dsl';
 
 const tlsFiles = z
   .object({
@@ -193,17 +193,27 @@ export const configSchema = z
         codecServer: z
           .object({
             port: z.int().min(0).max(65_535).default(8234),
-            /** Secret reference to a bearer token the UI must send; no check when absent. */
+            /** Secret reference to a bearer token the UI must send. */
             token: z.string().optional(),
+            /** Serves without a token: any local process may decrypt payloads. Only for a one-person machine. */
+            open: z.boolean().default(false),
             /** Browser origins allowed to call it; the embedded UI's by default. */
             origins: z.array(z.string()).default(['http://127.0.0.1:8233', 'http://localhost:8233']),
           })
           .strict()
-          .default({ port: 8234, origins: ['http://127.0.0.1:8233', 'http://localhost:8233'] }),
+          .default({ port: 8234, origins: ['http://127.0.0.1:8233', 'http://localhost:8233'], open: false }),
       })
       .strict()
-      .default({ namespace: 'default', taskQueue: DEFAULT_TASK_QUEUE, encryptPayloads: false, codecServer: { port: 8234, origins: ['http://127.0.0.1:8233', 'http://localhost:8233'] } }),
-    connections: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/), connectionSchema).default({}),
+      .default({ namespace: 'default', taskQueue: DEFAULT_TASK_QUEUE, encryptPayloads: false, codecServer: { port: 8234, origins: ['http://127.0.0.1:8233', 'http://localhost:8233'], open: false } }),
+    connections: z
+      .record(
+        z
+          .string()
+          .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/)
+          .refine((name) => !PROTOTYPE_NAMES.has(name), { message: 'this name belongs to every JavaScript object; choose another connection name' }),
+        connectionSchema,
+      )
+      .default({}),
     globals: z.record(z.string(), z.unknown()).default({}),
     jobsDir: z.string().default('jobs'),
     maxCachedWorkflows: z.int().min(2).default(250),

@@ -27,16 +27,18 @@ export interface RunStarterDeps {
 export const TRIGGER_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$/;
 
 /**
- * Starts a run of `chain`; the workflow id is `<job>-<trigger id>` and is never reused, so the same
+ * Starts a run of `chain`; the workflow id is `<job>-<trigger id>` (`inline:<chain>-<trigger id>` for a
+ * chain given inline) and is never reused, so the same
  * trigger id twice yields one run. Without a trigger id every call starts a new run.
  */
 export async function startJobRun(
   deps: RunStarterDeps,
   chain: Chain,
-  options: { results: ResultRow[]; params?: Record<string, unknown>; trigger: Trigger; triggerId?: string },
+  options: { results: ResultRow[]; params?: Record<string, unknown>; trigger: Trigger; triggerId?: string; inline?: boolean },
 ): Promise<StartedRun> {
   const key = options.triggerId ?? crypto.randomUUID();
-  const workflowId = `${chain.name}-${key}`;
+  // Inline chains run under ids of their own (":" never appears in a job name), so an inline chain can never take a job run's id first.
+  const workflowId = options.inline ? `inline:${chain.name}-${key}` : `${chain.name}-${key}`;
   const namespace = deps.config.temporal.namespace;
   try {
     await startRun(deps.client, {

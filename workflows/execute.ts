@@ -131,6 +131,7 @@ export async function attempt(scope: Scope, steps: Record<string, StepRecord>, s
       stepId: step.id,
       stepIndex,
       params: prepared.params,
+      ...(prepared.secretPaths.length > 0 ? { secretPaths: prepared.secretPaths } : {}),
       connection: step.connection,
       idempotencyKey: executionKey,
       index,

@@ -38,7 +38,7 @@ export function postInsightAction(deps: ActivityDeps) {
     for (const [k, v] of Object.entries(connection?.headers ?? {})) headers[k.toLowerCase()] = resolveSecret(v, `${where}.headers.${k}`);
     for (const [k, v] of Object.entries(p.headers ?? {})) headers[k.toLowerCase()] = v;
     const basic = p.username
-      ? { username: p.username, password: p.password ? resolveSecret(p.password, 'with.password') : '' }
+      ? { username: p.username, password: p.password ?? '' }
       : connection?.auth?.type === 'basic'
         ? { username: connection.auth.username, password: resolveSecret(connection.auth.password, `${where}.auth.password`) }
         : undefined;

@@ -1,6 +1,8 @@
 // The engine activity behind job.run: finds a job of the jobs directory by name, validated, at run time.
 import fs from 'node:fs';
-import type { Chain } from '../../dsl';
+import { Context } from '@temporalio/activity';
+import { disabledRuleMessage, type Chain } from '../../dsl';
+import { disabledRuleOf } from '../../worker/rule-guard';
 import { loadJobs, type JobCatalog } from '../../worker/jobs';
 import { actionFailure } from '../errors';
 import type { ActivityDeps } from '../deps';
@@ -23,7 +25,13 @@ export function loadJobAction(deps: ActivityDeps) {
       throw actionFailure('ConnectionConfigError', `${origin}: cannot read the jobs directory ${deps.config.jobsDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
     const found = catalog.jobs.get(name);
-    if (found) return { chain: found.chain };
+    if (found) {
+      // job.run starts a job as its schedules and events would: not while it is inactive or its rule is disabled.
+      if (!found.chain.active) throw actionFailure('ActionInputError', `${origin}: job "${name}" is inactive ("active": false in ${found.file}); set it active to let job.run start it`);
+      const disabled = await disabledRuleOf(Context.current().client, found.chain);
+      if (disabled) throw actionFailure('ActionInputError', `${origin}: job "${name}" is not started: ${disabledRuleMessage(disabled)}`);
+      return { chain: found.chain };
+    }
     const invalid = catalog.invalid.find((i) => nameInFile(i.file) === name);
     if (invalid) {
       throw actionFailure('ActionInputError', `${origin}: job "${name}" (${invalid.file}) is invalid: ${invalid.problems.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)).join('; ')}`);

@@ -7,7 +7,6 @@ import { splitCommand } from '../../dsl/actions/script-run';
 import type { Config } from '../../worker/config';
 import { actionFailure } from '../errors';
 import { originOf } from '../deps';
-import { resolveSecret } from '../secrets';
 import { probeSandbox, runFileName, runInSandbox } from './sandbox';
 import { registeredScriptPath, stripCarriageReturns } from './registry';
 
@@ -71,7 +70,7 @@ export interface ScriptExecution {
  */
 export async function executeScript(
   deps: ScriptDeps,
-  request: Pick<ActionRequest<'script.run'>, 'params' | 'result' | 'stepId' | 'action'>,
+  request: Pick<ActionRequest<'script.run'>, 'params' | 'result' | 'stepId' | 'action' | 'secretPaths'>,
   signal?: AbortSignal,
 ): Promise<ScriptExecution & { aborted: boolean }> {
   const origin = originOf(request);
@@ -83,19 +82,17 @@ export async function executeScript(
     throw scriptFailure('SandboxUnavailableError', `${origin}: refusing to run a script without a sandbox: ${probe.reason}. To run unsandboxed anyway, set scripts.allowUnsandboxed: true in riposte.config.json`, false);
   }
 
+  // Secret arguments were resolved by the trust rule (only where the chain wrote them literally); they are masked in what the script prints.
   const secrets: string[] = [];
   const args = p.args.map((arg, i) => {
     if (typeof arg === 'string') {
-      if (!arg.startsWith('enc:v1:')) return arg;
-      const value = resolveSecret(arg, `with.args[${i}]`);
-      secrets.push(value);
-      return value;
+      if (request.secretPaths?.some((path) => path[0] === 'args' && path[1] === i)) secrets.push(arg);
+      return arg;
     }
     if ('literal' in arg) return arg.literal;
     if ('secret' in arg) {
-      const value = resolveSecret(arg.secret, `with.args[${i}].secret`);
-      secrets.push(value);
-      return value;
+      secrets.push(arg.secret);
+      return arg.secret;
     }
     const row = request.result ?? {};
     if (!Object.prototype.hasOwnProperty.call(row, arg.property)) {

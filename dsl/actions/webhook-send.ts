@@ -22,6 +22,12 @@ export const webhookSendParams = z
       .regex(/^[A-Za-z0-9.-]+$|^\[[0-9A-Fa-f:.]+\]$/, { message: 'give a host name or IP address only (no scheme, port or path)' })
       .optional(),
     port: z.coerce.number().int().min(1).max(65_535).optional(),
+    /**
+     * Lets tokens fill protocol, host or port (e.g. one firewall per result). Off by default: a
+     * result must not choose where riposte connects. A connection's credentials still go only to
+     * the connection's own origin.
+     */
+    dynamicHost: z.boolean().optional(),
     method: z.enum(['GET', 'POST', 'PUT', 'DELETE']).default('POST'),
     path: z.string().default('/'),
     query: z.record(z.string().min(1), z.union([scalar, z.array(scalar)])).optional(),
