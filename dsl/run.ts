@@ -93,6 +93,8 @@ export interface ActionRequest<A extends ActionName = ActionName> {
    * resolves as secrets. Anything else, whatever it reads, is data (DESIGN 7.1).
    */
   secretPaths?: (string | number)[][];
+  /** "Merge" fields for the activity to render once per result, over every result (see dsl/prepare.ts). */
+  merge?: import('./prepare').MergeRequest;
   connection?: string;
   /** Derived from workflow id, step id and result index; peers deduplicate on it. */
   idempotencyKey: string;

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi, listenApi } from '../worker/api';
 import { watchProgress } from '../worker/progress';
 import { startHarness, startPeer, type Harness } from './helpers';
-import { recordTestSecret } from './secrets-ledger';
+import { expectNoTestSecrets, recordTestSecret } from './secrets-ledger';
 
 const curl = promisify(execFile);
 const WRITER = 'siem-writer-s3cr3t-token-0123456789abcdef';
@@ -36,6 +36,7 @@ async function call(method: string, url: string, options: { token?: string; body
     body: options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
   });
   const text = await response.text();
+  expectNoTestSecrets(`the API answer to ${method} ${url}`, text);
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }
 

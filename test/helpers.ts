@@ -12,6 +12,7 @@ import { Store } from '../activities';
 import { loadConfig, type Config } from '../worker/config';
 import { createWorker, quietRuntime } from '../worker/worker';
 import { readRun, startRun, type RunReport } from '../worker/client';
+import { expectNoTestSecrets } from './secrets-ledger';
 
 /** A worker on its own task queue with a fresh SQLite store. */
 export interface Harness {
@@ -50,7 +51,9 @@ export async function startHarness(configure: (config: Config) => void = () => u
     async run(chain, results = [], options = {}) {
       const valid = assertValidChain(chain);
       const handle = await startRun(client, { chain: valid, results, params: options.params, taskQueue, workflowId: options.workflowId, store });
-      return readRun(handle, true, store);
+      const report = await readRun(handle, true, store);
+      expectNoTestSecrets(`the report of run ${handle.workflowId}`, report);
+      return report;
     },
     async close() {
       worker.shutdown();

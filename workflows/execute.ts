@@ -132,6 +132,7 @@ export async function attempt(scope: Scope, steps: Record<string, StepRecord>, s
       stepIndex,
       params: prepared.params,
       ...(prepared.secretPaths.length > 0 ? { secretPaths: prepared.secretPaths } : {}),
+      ...(prepared.merge ? { merge: prepared.merge } : {}),
       connection: step.connection,
       idempotencyKey: executionKey,
       index,

@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import nodemailer from 'nodemailer';
 import type { Transporter } from 'nodemailer';
-import { toCsv, toHtmlTable, toTextTable, type ActionOutputs, type ActionRequest } from '../../dsl';
+import { TemplateError, applyMerge, toCsv, toHtmlTable, toTextTable, type ActionOutputs, type ActionRequest } from '../../dsl';
 import type { SmtpConnection } from '../../worker/config';
 import { actionFailure } from '../errors';
 import { deliverOnce, loadAllResults, originOf, type ActivityDeps } from '../deps';
@@ -50,12 +50,21 @@ function smtpFailure(origin: string, err: unknown, secrets: string[]) {
   return actionFailure('PeerUnreachableError', answer);
 }
 
+/** The parameters with "merge" fields rendered over every result; a template error fails the step as bad input. */
+function mergedParams(request: ActionRequest<'email.send'>, rows: Record<string, unknown>[]): ActionRequest<'email.send'>['params'] {
+  try {
+    return applyMerge(request.params as Record<string, unknown>, request.merge!, rows).params as ActionRequest<'email.send'>['params'];
+  } catch (err) {
+    if (err instanceof TemplateError) throw actionFailure('ActionInputError', `${originOf(request)}: ${err.message}`);
+    throw err;
+  }
+}
+
 /** Sends the message once: a retry after a successful send finds it in the store and does not send again. */
 export function sendEmailAction(deps: ActivityDeps) {
   const transports = new Map<string, Transporter>();
   return async function sendEmail(request: ActionRequest<'email.send'>): Promise<Output> {
     const origin = originOf(request);
-    const p = request.params;
     const name = request.connection ?? '';
     const connection = deps.config.connections[name];
     if (!connection || connection.type !== 'smtp') throw actionFailure('ConnectionConfigError', `${origin}: connection "${name}" is not an smtp connection configured on this worker`);
@@ -65,6 +74,7 @@ export function sendEmailAction(deps: ActivityDeps) {
       request,
       async (): Promise<Output> => {
         const rows = request.resultsRef ? await loadAllResults(deps, request.resultsRef) : request.results ?? (request.result ? [request.result] : []);
+        const p = request.merge ? mergedParams(request, rows) : request.params;
         const sentAt = new Date();
         // The summary format needs the Insight; it goes before the body the chain wrote, if any.
         const summary = p.format === 'summary' ? insightSummary(insightOf(request)) : undefined;
