@@ -136,7 +136,7 @@ function prepareWithinBudget(chain: Pick<Chain, 'strict'>, step: Step, stepIndex
     // "Merge": one message for all results, each result's part rendered with that result. The parts
     // are rendered where every result is at hand: by the activity, or here when told to.
     const fields = Object.fromEntries(spec.mergeFields.filter((f) => typeof raw[f] === 'string').map((f) => [f, raw[f] as string]));
-    const { results: _all, result: _one, index: _index, ...rest } = scope;
+    const rest = Object.fromEntries(Object.entries(scope).filter(([k]) => k !== 'results' && k !== 'result' && k !== 'index'));
     merge = { fields, escaping: Object.fromEntries(Object.keys(fields).map((f) => [f, escapingFor(['with', f])])), strict: strict === true, context: rest };
     if (options.mergeHere) {
       const merged = applyMerge(rendered.value as Record<string, unknown>, merge, (context.results as unknown[]) ?? []);
