@@ -62,14 +62,23 @@ const headerLines = z.string().superRefine((text, ctx) => {
  */
 export function snsSubjectProblem(subject: string): string | undefined {
   const rule = 'SNS subjects must be 1 to 99 characters of text with no line breaks or control characters';
-  const chars = [...subject];
-  if (chars.length === 0) return `${rule}; this one is empty`;
-  if (chars.length >= 100) return `${rule}; this one has ${chars.length} characters`;
+  if (subject.length === 0) return `${rule}; this one is empty`;
+  if (subject.length >= 100) return `${rule}; this one has ${subject.length} characters`;
   // C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
-  const bad = chars.find((c) => /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(c));
-  if (bad !== undefined) return `${rule}; this one contains ${bad === '\n' || bad === '\r' || bad === '\u2028' || bad === '\u2029' ? 'a line break' : 'a control character'} (U+${bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`;
+  const bad = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.exec(subject)?.[0];
+  if (bad !== undefined) return `${rule}; this one contains ${bad === '\n' || bad === '\r' || bad === '\u2028' || bad === '\u2029' ? 'a line break' : 'a control character'} (U+${bad.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')})`;
   return undefined;
 }
+
+const snsSubject = z
+  .string()
+  // min and max also give editors the lengths through the JSON Schema; the message is the rule's.
+  .min(1, { error: (issue) => snsSubjectProblem(String(issue.input)) })
+  .max(99, { error: (issue) => snsSubjectProblem(String(issue.input)) })
+  .superRefine((subject, ctx) => {
+    const problem = subject.length > 0 && subject.length < 100 ? snsSubjectProblem(subject) : undefined;
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 /** sns.publish parameters (CSE "AWS Simple Notification Service"). Keys and the role live in an aws connection. */
 export const snsPublishParams = z
@@ -77,10 +86,7 @@ export const snsPublishParams = z
     topicArn: z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/, { message: 'not an SNS topic ARN; write arn:aws:sns:REGION:ACCOUNT:TOPIC' }),
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'not an AWS region; write e.g. eu-west-1' }).optional(),
     roleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, { message: 'not a role ARN; write arn:aws:iam::123456789012:role/NAME' }).optional(),
-    subject: z.string().superRefine((subject, ctx) => {
-      const problem = snsSubjectProblem(subject);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    }).optional(),
+    subject: snsSubject.optional(),
   })
   .strict();
 
