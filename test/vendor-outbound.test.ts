@@ -317,6 +317,21 @@ describe('pagerduty.trigger', () => {
   });
 });
 
+describe('links', () => {
+  it('never makes a link of an Insight link that is not http(s), in Teams, Slack or PagerDuty', () => {
+    for (const link of ['javascript:alert(1)', 'file:///etc/passwd', 'data:text/html,<b>x</b>', 'not a url']) {
+      const insight = sampleInsight({ link });
+      const summary = insightSummary(insight);
+      expect(JSON.stringify(adaptiveCard(summary))).not.toContain('Action.OpenUrl');
+      const block = (slackPostBody(summary, 'C1').blocks as { text: { text: string } }[])[0].text.text;
+      expect(slackSequences(block)).toEqual([]);
+      const event = pagerdutyEvent(insight, { job: 'j', runId: 'r' });
+      expect(event).not.toHaveProperty('client_url');
+      expect(event).not.toHaveProperty('links');
+    }
+  });
+});
+
 describe('hipchat.notify', () => {
   it('refuses, without retrying, a connection without a url, saying HipChat Cloud is gone and what to give instead', async () => {
     const report = await exchange(() => undefined, () => runFor(one('chat', 'hipchat.notify', 'hipchat-cloud', { room: 'soc' })));

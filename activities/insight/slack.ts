@@ -1,4 +1,5 @@
 // Slack's text rules that slack.post and slack.webhook share: the three escapes, safe links and the Block Kit limits.
+import { httpUrl } from './urls';
 
 /**
  * The limits Slack documents for what riposte sends: a message holds at most 50 blocks
@@ -39,14 +40,6 @@ export function clipSlack(escaped: string, max: number): string {
  * escaped, so no part of it can open another sequence.
  */
 export function slackLink(url: string | undefined, escapedLabel: string): string {
-  if (!url) return escapedLabel;
-  let href: string;
-  try {
-    const parsed = new URL(url);
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return escapedLabel;
-    href = parsed.href;
-  } catch {
-    return escapedLabel;
-  }
-  return `<${escapeSlack(href.replace(/\|/g, '%7C'))}|${escapedLabel}>`;
+  const href = httpUrl(url);
+  return href ? `<${escapeSlack(href.replace(/\|/g, '%7C'))}|${escapedLabel}>` : escapedLabel;
 }

@@ -7,6 +7,7 @@ import { callPeer } from '../http';
 import { apiKeyAccess, insightOf, joinUrl } from '../insight/insight';
 import { insightSummary } from '../insight/summary';
 import { utcTimestamp } from '../insight/time';
+import { httpUrl } from '../insight/urls';
 
 const SEVERITY: Record<string, 'info' | 'warning' | 'error' | 'critical'> = { LOW: 'info', MEDIUM: 'warning', HIGH: 'error', CRITICAL: 'critical' };
 
@@ -44,10 +45,12 @@ export interface PagerdutyEventContext {
  */
 export function pagerdutyEvent(insight: Insight, context: PagerdutyEventContext): Record<string, unknown> {
   const summary = insightSummary(insight);
-  const clientUrl = context.runUrl ?? summary.link;
+  const insightLink = httpUrl(summary.link);
+  const runUrl = httpUrl(context.runUrl);
+  const clientUrl = runUrl ?? insightLink;
   const links = [
-    ...(summary.link ? [{ href: summary.link, text: `Insight ${insight.readableId}` }] : []),
-    ...(context.runUrl ? [{ href: context.runUrl, text: `riposte run ${context.runId}` }] : []),
+    ...(insightLink ? [{ href: insightLink, text: `Insight ${insight.readableId}` }] : []),
+    ...(runUrl ? [{ href: runUrl, text: `riposte run ${context.runId}` }] : []),
   ];
   const timestamp = utcTimestamp(insight.created ?? insight.timestamp);
   return {

@@ -6,6 +6,7 @@ import { callPeer, type PeerResponse } from '../http';
 import { insightOf, webhookAccess } from '../insight/insight';
 import { insightSummary, type InsightSummary } from '../insight/summary';
 import { maskSecrets } from '../secrets';
+import { httpUrl } from '../insight/urls';
 
 const THEME_BY_SEVERITY: Record<string, string> = { LOW: '808080', MEDIUM: 'FFC000', HIGH: 'FF4500', CRITICAL: 'C00000' };
 
@@ -38,7 +39,7 @@ export function messageCard(s: InsightSummary): object {
     themeColor: THEME_BY_SEVERITY[String(s.severity)] ?? THEME_BY_SEVERITY.MEDIUM,
     title: clip(s.title),
     sections: [{ facts: facts(s).map((f) => ({ name: f.label, value: f.value })) }],
-    ...(s.link ? { potentialAction: [{ '@type': 'OpenUri', name: 'Open the Insight', targets: [{ os: 'default', uri: s.link }] }] } : {}),
+    ...(httpUrl(s.link) ? { potentialAction: [{ '@type': 'OpenUri', name: 'Open the Insight', targets: [{ os: 'default', uri: httpUrl(s.link) }] }] } : {}),
   };
 }
 
@@ -64,7 +65,7 @@ export function adaptiveCard(s: InsightSummary): object {
             { type: 'TextBlock', text: clip(s.title), weight: 'Bolder', size: 'Medium', wrap: true },
             { type: 'FactSet', facts: facts(s).map((f) => ({ title: f.label, value: f.value })) },
           ],
-          ...(s.link ? { actions: [{ type: 'Action.OpenUrl', title: 'Open the Insight', url: s.link }] } : {}),
+          ...(httpUrl(s.link) ? { actions: [{ type: 'Action.OpenUrl', title: 'Open the Insight', url: httpUrl(s.link) }] } : {}),
         },
       },
     ],
