@@ -13,7 +13,7 @@ import { startHarness, startPeer, type Harness, type Received } from './helpers'
 import { recordTestSecret } from './secrets-ledger';
 import { quickRetry, sampleInsight } from './insight-fixtures';
 import hostile from './fixtures/hostile-values.json';
-import { pagerdutyError, pagerdutyProblems, slackDisplayed, slackMentions, slackPostMessageProblems, slackSequences, teamsWorkflowsProblems, TEAMS_MAX_BYTES, vendorJson, vendorText } from './vendor-peers';
+import { hipchatProblems, pagerdutyError, pagerdutyProblems, slackDisplayed, slackMentions, slackPostMessageProblems, slackSequences, teamsWorkflowsProblems, TEAMS_MAX_BYTES, vendorJson, vendorText } from './vendor-peers';
 
 type Answer = { status: number; headers?: Record<string, string>; body?: unknown };
 
@@ -89,6 +89,10 @@ beforeAll(async () => {
     if (req.url.startsWith('/slack/api/')) return slackApiPeer(req, n);
     if (req.url.startsWith('/services/')) return slackHookPeer(req, n);
     if (req.url.startsWith('/pd/')) return pagerdutyPeer(req, n);
+    if (req.url.startsWith('/hipchat/v2/room/')) {
+      const problems = hipchatProblems(JSON.parse(req.body) as Record<string, unknown>);
+      return problems.length > 0 ? { status: 400, body: { error: { code: 400, message: problems.join('; '), type: 'Bad Request' } } } : { status: 204 };
+    }
     return { status: 404, body: 'not a vendor path' };
   });
   h = await startHarness((config) => {
@@ -98,6 +102,7 @@ beforeAll(async () => {
     config.connections['slack-hook'] = { type: 'http', url: `${peer.url}/services/T000/B000/sh-s3cr3t-path` };
     config.connections.pd = { type: 'apikey', url: `${peer.url}/pd`, key: 'env:RIPOSTE_TEST_VENDOR_PD_KEY' };
     config.connections['hipchat-cloud'] = { type: 'apikey', key: 'hipchat-s3cr3t-room-token' };
+    config.connections['hipchat-server'] = { type: 'apikey', url: `${peer.url}/hipchat`, key: 'hipchat-s3cr3t-room-token' };
   });
   recordTestSecret('HipChat room token', 'hipchat-s3cr3t-room-token');
 });
@@ -333,6 +338,17 @@ describe('links', () => {
 });
 
 describe('hipchat.notify', () => {
+  it('sends a notification within HipChat\'s documented fields to the server the connection names, a huge Insight included', async () => {
+    const long = hostile.long.repeat(200);
+    const report = await exchange(() => undefined, () => runFor(one('chat', 'hipchat.notify', 'hipchat-server', { room: 'SOC' }), sampleInsight({ name: long, entity: { entityType: '_ip', value: hostile.html } })));
+    expect(report.status).toBe('completed');
+    expect(report.steps.chat.output).toEqual({ status: 204 });
+    const body = JSON.parse(peer.received[0].body) as Record<string, unknown>;
+    expect(hipchatProblems(body)).toEqual([]);
+    expect(body.message).not.toContain('<script>');
+  });
+
+
   it('refuses, without retrying, a connection without a url, saying HipChat Cloud is gone and what to give instead', async () => {
     const report = await exchange(() => undefined, () => runFor(one('chat', 'hipchat.notify', 'hipchat-cloud', { room: 'soc' })));
     expect(report.status).toBe('failed');

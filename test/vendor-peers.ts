@@ -132,3 +132,23 @@ export function pagerdutyError(problems: string[]): Record<string, unknown> {
   const example = vendorJson<Record<string, unknown>>('pagerduty/enqueue-error.json');
   return { ...example, errors: problems };
 }
+
+interface HipchatNotification {
+  properties: Record<string, { required: boolean; values?: string[]; minLength?: number; maxLength?: number }>;
+}
+
+/** Problems HipChat's send_notification would refuse: a missing or over-long message, a colour or format not in its lists. */
+export function hipchatProblems(body: Record<string, unknown>): string[] {
+  const spec = vendorJson<HipchatNotification>('hipchat/send-room-notification.json');
+  const problems: string[] = [];
+  for (const [name, p] of Object.entries(spec.properties)) {
+    const v = body[name];
+    if (v === undefined) {
+      if (p.required) problems.push(`${name} is required`);
+      continue;
+    }
+    if (p.values && !p.values.includes(String(v))) problems.push(`${name} must be one of ${p.values.join(', ')}`);
+    if (typeof v === 'string' && ((p.minLength !== undefined && v.length < p.minLength) || (p.maxLength !== undefined && v.length > p.maxLength))) problems.push(`${name} must be ${p.minLength} to ${p.maxLength} characters`);
+  }
+  return problems;
+}
