@@ -220,7 +220,7 @@ export const CATALOGUE = {
     output: ['status'],
   },
   'teams.notify': {
-    summary: 'Sends the Insight summary to a Microsoft Teams incoming webhook as a MessageCard or an Adaptive Card',
+    summary: 'Sends the Insight summary to a Microsoft Teams Workflows or incoming webhook as an Adaptive Card (or a MessageCard)',
     params: teamsNotifyParams,
     connection: 'required',
     connectionTypes: ['http'],

@@ -105,7 +105,8 @@ export interface ActionRequest<A extends ActionName = ActionName> {
   /** Instead of `results`, when they ride by reference. */
   resultsRef?: ResultsRef;
   job: { name: string; timeframe?: Timeframe };
-  run: { id: string; startedAt: string };
+  /** `url` is the run's page in the Temporal UI, when the worker knows the UI's address. */
+  run: { id: string; startedAt: string; url?: string };
   incidentId?: string;
   /** The run's trigger, for actions whose spec sets `receivesTrigger` (e.g. the Insight of an Insight event). */
   trigger?: Trigger;

@@ -1,5 +1,9 @@
 // email.send against a real SMTP server on 127.0.0.1: headers, body, table, CSV attachment, exactly-once sending.
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { messageIdFor } from '../activities/email-send';
+import hostile from './fixtures/hostile-values.json';
 import { validateChain } from '../dsl';
 import { startHarness, type Harness } from './helpers';
 import { recordTestSecret } from './secrets-ledger';
@@ -110,6 +114,29 @@ describe('email.send', () => {
     } finally {
       refusals = undefined;
     }
+  });
+
+  it('puts the Message-ID on the From address\'s domain, the same for the same run and step, as RFC 5322 appendix A.1.1 does', async () => {
+    const example = fs.readFileSync(path.join(__dirname, 'fixtures', 'vendor', 'smtp', 'rfc5322-a.1.1.eml'), 'utf8');
+    expect(example).toMatch(/^Message-ID: <[^@>]+@local\.machine\.example>\r$/m);
+    smtp.received.length = 0;
+    const workflowId = `mail-msgid-${Date.now()}`;
+    const report = await h.run(mail({ body: 'x' }), [], { workflowId });
+    const other = await h.run(mail({ body: 'x', from: 'alerts@soc.example.net' }));
+    expect(report.status).toBe('completed');
+    const id = (report.steps.mail.output as { messageId: string }).messageId;
+    expect(id).toMatch(/^<[0-9a-f]{32}@example\.org>$/);
+    expect(id).toBe(messageIdFor(`${workflowId}/mail/once`, 'Riposte SOC <riposte@example.org>'));
+    expect(smtp.received[0].raw).toMatch(new RegExp(`^Message-ID: ${id}\r$`, 'm'));
+    expect((other.steps.mail.output as { messageId: string }).messageId).toMatch(/^<[0-9a-f]{32}@soc\.example\.net>$/);
+  });
+
+  it('writes an internationalised From domain in its ASCII form, and falls back to riposte.invalid without a domain', () => {
+    expect(messageIdFor('k', 'SOC <soc@bücher.example>')).toMatch(/^<[0-9a-f]{32}@xn--bcher-kva\.example>$/);
+    expect(messageIdFor('k', 'SOC@Example.ORG')).toMatch(/@example\.org>$/);
+    expect(messageIdFor('k', 'nobody')).toMatch(/^<[0-9a-f]{32}@riposte\.invalid>$/);
+    expect(messageIdFor('k', hostile.crlfSmtp)).toMatch(/^<[0-9a-f]{32}@[a-z0-9.-]+>$/);
+    expect(messageIdFor('k', 'a@example.org')).toBe(messageIdFor('k', 'b@example.org'));
   });
 
   it('refuses reserved headers, bad addresses and a missing connection before anything runs', () => {

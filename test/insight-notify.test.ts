@@ -81,10 +81,10 @@ describe('summary actions', () => {
     expect(body.message).toContain('href="https://siem.example.org/sec/insight/INSIGHT-1042"');
   });
 
-  it('teams.notify posts a MessageCard by default and an Adaptive Card on request', async () => {
+  it('teams.notify posts a MessageCard on request and an Adaptive Card by default', async () => {
     const report = await exchange(() => ({ status: 200, body: '1' }), async () => {
-      await runForInsight(h, one('teams', 'teams.notify', 'teams'));
-      return runForInsight(h, one('teams', 'teams.notify', 'teams', { card: 'adaptive' }));
+      await runForInsight(h, one('teams', 'teams.notify', 'teams', { card: 'messagecard' }));
+      return runForInsight(h, one('teams', 'teams.notify', 'teams'));
     });
     expect(report.status).toBe('completed');
     expect(peer.received.map((r) => r.url)).toEqual(['/teams/webhookb2/team-s3cr3t-path', '/teams/webhookb2/team-s3cr3t-path']);
@@ -124,7 +124,8 @@ describe('summary actions', () => {
     expect(JSON.parse(peer.received[0].body)).toMatchObject({
       routing_key: TOKENS.RIPOSTE_TEST_PD_KEY,
       event_action: 'trigger',
-      client_url: 'https://acme.pagerduty.com/alerts',
+      client: expect.stringMatching(/^riposte \(job cse-page, run cse-page-/),
+      client_url: 'https://siem.example.org/sec/insight/INSIGHT-1042',
       payload: {
         summary: 'INSIGHT-1042: Initial Access with Execution on _ip 10.0.4.20 (ws-042)',
         source: '10.0.4.20',

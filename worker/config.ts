@@ -93,6 +93,7 @@ const awsConnection = z
 /**
  * A vendor API reached with a key or token (XSOAR, HipChat, PagerDuty, Slack, Recorded Future):
  * `url` overrides the vendor's default base URL, `tls` carries a client certificate for mutual TLS.
+ * For Cortex XSOAR 8, `version: 8` and `keyId` (the API key's ID, sent as `x-xdr-auth-id`).
  */
 const apiKeyConnection = z
   .object({
@@ -101,8 +102,11 @@ const apiKeyConnection = z
     url: z.url().optional(),
     headers: z.record(z.string(), z.string()).optional(),
     tls: tlsFiles.optional(),
+    version: z.union([z.literal(6), z.literal(8)], { message: 'the XSOAR version is 6 or 8' }).optional(),
+    keyId: z.string().min(1).optional(),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.version !== 8 || c.keyId !== undefined, { message: 'XSOAR 8 needs the API key\'s ID: add "keyId" (shown next to the key under Settings > API Keys)', path: ['keyId'] });
 
 /** A named endpoint with its credentials. Secret values may be `env:NAME` or `enc:v1:...` references. */
 export const connectionSchema = z.discriminatedUnion('type', [

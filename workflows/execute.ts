@@ -137,7 +137,7 @@ export async function attempt(scope: Scope, steps: Record<string, StepRecord>, s
       idempotencyKey: executionKey,
       index,
       job: scope.base.job,
-      run: { id: scope.runId, startedAt: scope.startedAt },
+      run: { id: scope.runId, startedAt: scope.startedAt, ...(scope.base.run.url ? { url: scope.base.run.url } : {}) },
       ...rows,
       ...(spec.inheritsIncident ? { incidentId: inheritedIncident(scope, steps, index) } : {}),
       ...(spec.receivesTrigger ? { trigger: scope.base.trigger } : {}),

@@ -1,7 +1,9 @@
 // email.send: one SMTP message through a named connection, with table, CSV attachment, time, signature and headers.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { domainToASCII } from 'node:url';
 import nodemailer from 'nodemailer';
+import addressparser from 'nodemailer/lib/addressparser';
 import type { Transporter } from 'nodemailer';
 import { TemplateError, applyMerge, toCsv, toHtmlTable, toTextTable, type ActionOutputs, type ActionRequest } from '../../dsl';
 import type { SmtpConnection } from '../../worker/config';
@@ -13,9 +15,19 @@ import { insightSummary } from '../insight/summary';
 
 type Output = ActionOutputs['email.send'];
 
-/** A Message-ID derived from run, step and result: the same message keeps the same id across retries. */
-export function messageIdFor(idempotencyKey: string): string {
-  return `<${crypto.createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}@riposte>`;
+/**
+ * A Message-ID derived from run, step and result, so the same message keeps the same id across
+ * retries, on the domain of the From address (`<hash@example.org>`): RFC 5322 3.6.4 wants the
+ * id's right part to make it globally unique, and the sender's own domain is what mail systems
+ * and spam filters expect there. An internationalised domain is written in its ASCII (punycode)
+ * form, as a msg-id must be ASCII; a From without a usable domain falls back to `riposte.invalid`.
+ */
+export function messageIdFor(idempotencyKey: string, from?: string): string {
+  const address = from ? addressparser(from, { flatten: true })[0]?.address : undefined;
+  const at = address?.lastIndexOf('@') ?? -1;
+  const ascii = address && at > 0 ? domainToASCII(address.slice(at + 1).replace(/^\[|\]$/g, '')).toLowerCase() : '';
+  const domain = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/.test(ascii) ? ascii : 'riposte.invalid';
+  return `<${crypto.createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}@${domain}>`;
 }
 
 function transportFor(name: string, c: SmtpConnection, secrets: string[]): Transporter {
@@ -68,7 +80,7 @@ export function sendEmailAction(deps: ActivityDeps) {
     const name = request.connection ?? '';
     const connection = deps.config.connections[name];
     if (!connection || connection.type !== 'smtp') throw actionFailure('ConnectionConfigError', `${origin}: connection "${name}" is not an smtp connection configured on this worker`);
-    const messageId = messageIdFor(request.idempotencyKey);
+    const messageId = messageIdFor(request.idempotencyKey, p.from ?? connection.from);
     return deliverOnce(
       deps,
       request,
