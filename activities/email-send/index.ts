@@ -80,7 +80,7 @@ export function sendEmailAction(deps: ActivityDeps) {
     const name = request.connection ?? '';
     const connection = deps.config.connections[name];
     if (!connection || connection.type !== 'smtp') throw actionFailure('ConnectionConfigError', `${origin}: connection "${name}" is not an smtp connection configured on this worker`);
-    const messageId = messageIdFor(request.idempotencyKey, p.from ?? connection.from);
+    const messageId = messageIdFor(request.idempotencyKey, request.params.from ?? connection.from);
     return deliverOnce(
       deps,
       request,
