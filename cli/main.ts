@@ -24,6 +24,7 @@ import { addScript, testScript } from './script';
 import { createScriptHostWorker } from '../worker/script-host';
 import { startConfiguredCodecServer } from '../worker/codec-server';
 import { addTriggerCommands } from './triggers';
+import { addApprovalCommands } from './approvals';
 
 /** A failure the CLI reports as one message and exit code 1. */
 class CliError extends Error {}
@@ -426,6 +427,7 @@ function waitForSignal(): Promise<void> {
 }
 
 addTriggerCommands(program);
+addApprovalCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CliError || err instanceof ConfigError || err instanceof TemporalNotFoundError) {

@@ -13,3 +13,4 @@ export * from './insight';
 export * from './job-graph';
 export * from './triggers';
 export * from './actions/insight-actions';
+export * from './actions/approval-request';

@@ -15,6 +15,7 @@ import { TRIGGER_ID_PATTERN, startJobRun, type RunStarterDeps } from './job-runs
 import { queryProgress, type RunProgress } from './progress';
 import { RuleGuardInputError, disabledRuleOf, reportRuleSignals, ruleStatus } from './rule-guard';
 import { SensorIdError, listSensors, recordHeartbeat, sensorStatus, sensorWindowMs } from './sensors';
+import { approvalsApi } from './approvals-api';
 
 /** A scope an API token may hold. */
 export type ApiScope = (typeof API_SCOPES)[number];
@@ -464,6 +465,7 @@ export async function createApi(deps: ApiDeps): Promise<FastifyInstance> {
     async (request: FastifyRequest<{ Params: { id: string } }>) => ruleStatus(client, config, request.params.id),
   );
 
+  await app.register(approvalsApi, { config, client, store });
   return app;
 }
 

@@ -146,7 +146,7 @@ export const scriptsSchema = z
   .strict();
 
 /** What an API token may do. */
-export const API_SCOPES = ['runs:write', 'runs:read', 'events:write', 'incidents:read', 'sensors:read', 'rules:read'] as const;
+export const API_SCOPES = ['runs:write', 'runs:read', 'events:write', 'incidents:read', 'sensors:read', 'rules:read', 'approvals:read', 'approvals:write'] as const;
 /** Where the intake API listens unless configured. */
 export const DEFAULT_API_LISTEN = '127.0.0.1:8088';
 /** The largest request body the intake API accepts unless configured (bytes). */
@@ -168,6 +168,10 @@ const apiSchema = z
       )
       .default([]),
     bodyLimit: z.int().min(1_024).max(100 * 1_048_576).default(DEFAULT_API_BODY_LIMIT),
+    /** The API's address as people reach it, for approval links (e.g. https://riposte.corp.example); default http://<listen>. */
+    publicUrl: z.url({ protocol: /^https?$/, message: 'write the http(s) URL people open approval links at, e.g. https://riposte.corp.example' }).optional(),
+    /** A name typed on an approval link's page is checked against the step's approvers (and required) instead of only recorded. */
+    trustLinkNames: z.boolean().default(false),
   })
   .strict();
 /** The intake API's settings. */
@@ -236,7 +240,7 @@ export const configSchema = z
       .object({ hourLimit: z.int().min(1).default(100_000), dayLimit: z.int().min(1).default(1_000_000) })
       .strict()
       .default({ hourLimit: 100_000, dayLimit: 1_000_000 }),
-    api: apiSchema.default({ listen: DEFAULT_API_LISTEN, tokens: [], bodyLimit: DEFAULT_API_BODY_LIMIT }),
+    api: apiSchema.default({ listen: DEFAULT_API_LISTEN, tokens: [], bodyLimit: DEFAULT_API_BODY_LIMIT, trustLinkNames: false }),
     /** Destination ports `http.post` may reach besides 80, 8080, 443, 8443 and 8000. */
     allowedPorts: z.array(z.int().min(1).max(65_535)).default([]),
   })
@@ -258,7 +262,7 @@ export class ConfigError extends Error {
  * the environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_UI_URL,
  * RIPOSTE_TASK_QUEUE, RIPOSTE_METRICS_ADDRESS, RIPOSTE_STORE_URL, RIPOSTE_DATA_DIR, RIPOSTE_JOBS_DIR, RIPOSTE_GLOBALS (JSON),
  * RIPOSTE_SCRIPTS_DIR, RIPOSTE_ALLOW_UNSANDBOXED, RIPOSTE_ENCRYPT_PAYLOADS (true/false),
- * RIPOSTE_API_LISTEN, RIPOSTE_ALLOWED_PORTS (comma-separated).
+ * RIPOSTE_API_LISTEN, RIPOSTE_PUBLIC_URL, RIPOSTE_ALLOWED_PORTS (comma-separated).
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const file = env.RIPOSTE_CONFIG ? path.resolve(cwd, env.RIPOSTE_CONFIG) : path.join(cwd, 'riposte.config.json');
@@ -287,6 +291,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (env.RIPOSTE_METRICS_ADDRESS) config.metricsAddress = env.RIPOSTE_METRICS_ADDRESS;
   if (env.RIPOSTE_MAX_CACHED_WORKFLOWS) config.maxCachedWorkflows = Math.max(2, Number(env.RIPOSTE_MAX_CACHED_WORKFLOWS));
   if (env.RIPOSTE_API_LISTEN) config.api.listen = env.RIPOSTE_API_LISTEN;
+  if (env.RIPOSTE_PUBLIC_URL) config.api.publicUrl = env.RIPOSTE_PUBLIC_URL;
   if (env.RIPOSTE_ALLOWED_PORTS) {
     const ports = env.RIPOSTE_ALLOWED_PORTS.split(',').map((p) => Number(p.trim()));
     if (ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65_535)) throw new ConfigError('RIPOSTE_ALLOWED_PORTS: write port numbers separated by commas, e.g. 9443,8081');
@@ -315,4 +320,9 @@ export function connectionTypes(config: Config): Record<string, { type: string; 
 /** The destination ports `http.post` may reach: the default list plus the configured `allowedPorts`. */
 export function allowedPorts(config: Config): number[] {
   return [...DEFAULT_ALLOWED_PORTS, ...config.allowedPorts];
+}
+
+/** Where people open approval links: `api.publicUrl`, else the API's own listen address. */
+export function publicApiUrl(config: Config): string {
+  return (config.api.publicUrl ?? `http://${config.api.listen}`).replace(/\/+$/, '');
 }

@@ -1,5 +1,6 @@
-// The store: incidents, indexed documents (mitre, risk, events) and response-limiter claims.
+// The store: incidents, indexed documents (mitre, risk, events), response-limiter claims and approvals.
 import { openSql, type SqlDriver } from './sql';
+import { ApprovalStore, approvalsDdl } from './approvals';
 
 /** An incident as the store keeps it. */
 export interface Incident {
@@ -91,7 +92,12 @@ type DocumentRow = { index_name: string; doc_id: string; body: string; created_a
 
 /** The store over one SQL connection. */
 export class Store {
-  private constructor(private readonly sql: SqlDriver) {}
+  /** Approvals of approval.request steps and their links. */
+  readonly approvals: ApprovalStore;
+
+  private constructor(private readonly sql: SqlDriver) {
+    this.approvals = new ApprovalStore(sql);
+  }
 
   /** Opens the store at `url` and creates its tables if needed. */
   static async open(url: string): Promise<Store> {
@@ -104,8 +110,8 @@ export class Store {
   private async migrate(): Promise<void> {
     if (this.sql.kind === 'postgres') {
       // Two processes opening a fresh database at once must not race on CREATE TABLE.
-      await this.sql.exec(`SELECT pg_advisory_lock(7210); ${ddl('postgres')} SELECT pg_advisory_unlock(7210);`);
-    } else await this.sql.exec(ddl('sqlite'));
+      await this.sql.exec(`SELECT pg_advisory_lock(7210); ${ddl('postgres')} ${approvalsDdl()} SELECT pg_advisory_unlock(7210);`);
+    } else await this.sql.exec(`${ddl('sqlite')} ${approvalsDdl()}`);
   }
 
   /** Which database is behind the store. */
