@@ -105,7 +105,8 @@ function boardOf(scope: Scope): Board {
 
 /** Markdown for the Temporal UI's current details; the message is data, so nothing in it formats. */
 function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, (c) => `\\${c}`).replace(/\s+/g, ' ');
+  // Each message sits mid-line after "- step …:", so only inline syntax needs escaping.
+  return text.replace(/[\\`*_[\]()!|<>~]/g, (c) => `\\${c}`).replace(/\s+/g, ' ');
 }
 
 function showDetails(scope: Scope, board: Board): void {

@@ -89,6 +89,13 @@ type ApprovalRow = {
   comment: string | null;
 };
 
+/** Text as both databases keep it: PostgreSQL refuses NUL in TEXT, so a NUL from a log field becomes U+FFFD, as a browser would show it. */
+function text(value: string): string;
+function text(value: string | null | undefined): string | null;
+function text(value: string | null | undefined): string | null {
+  return value === null || value === undefined ? null : value.replace(/\u0000/g, '\uFFFD');
+}
+
 function toApproval(r: ApprovalRow): StoredApproval {
   return {
     key: r.approval_key,
@@ -132,7 +139,7 @@ export class ApprovalStore {
     await this.sql.run(
       `INSERT INTO approvals (approval_key, run_id, workflow_id, job, step_id, result_index, message, approvers, next_steps, run_url, status, created_at, expires_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT (approval_key) DO NOTHING`,
-      [approval.key, approval.runId, approval.workflowId, approval.job, approval.stepId, approval.index, approval.message, JSON.stringify(approval.approvers), JSON.stringify(approval.next), approval.runUrl ?? null, now.toISOString(), approval.expiresAt],
+      [approval.key, approval.runId, approval.workflowId, approval.job, approval.stepId, approval.index, text(approval.message), text(JSON.stringify(approval.approvers)), text(JSON.stringify(approval.next)), approval.runUrl ?? null, now.toISOString(), approval.expiresAt],
     );
     return (await this.get(approval.key))!;
   }
@@ -179,7 +186,7 @@ export class ApprovalStore {
   async close(key: string, closing: ApprovalClosing): Promise<boolean> {
     const changed = await this.sql.run(
       `UPDATE approvals SET status = ?, decided_by = ?, decided_via = ?, decided_at = ?, comment = ? WHERE approval_key = ? AND status = 'pending'`,
-      [closing.status, closing.by ?? null, closing.via ?? null, closing.at, closing.comment ?? null, key],
+      [closing.status, text(closing.by), closing.via ?? null, closing.at, text(closing.comment), key],
     );
     await this.sql.run('UPDATE approval_links SET used_at = ? WHERE approval_key = ? AND used_at IS NULL', [closing.at, key]);
     return changed > 0;
