@@ -44,6 +44,7 @@ beforeAll(async () => {
   firewall = await startPeer(() => ({ status: 200, body: { blocked: true } }));
   h = await startHarness((config) => {
     config.connections.slack = { type: 'apikey', url: `${slack.url}/api`, key: 'env:RIPOSTE_TEST_APPROVALS_SLACK' };
+    config.connections['slack-bot'] = config.connections.slack;
     config.api.tokens = [
       { name: 'alice', token: ALICE, scopes: ['approvals:read', 'approvals:write'] },
       { name: 'mallory', token: MALLORY, scopes: ['approvals:write'] },
@@ -103,8 +104,8 @@ interface Asked {
 }
 
 /** Waits for the Slack message of a run (of result `index` in each mode) and reads its two links, noting their tokens as secrets. */
-async function asked(runId: string, index: number | null = null): Promise<Asked> {
-  const got = await until(() => slack.received.find((r) => r.body.includes(`Run ${runId} result ${index ?? ''}:`)));
+async function asked(runId: string, index: number | null = null, marker = `Run ${runId} result ${index ?? ''}:`): Promise<Asked> {
+  const got = await until(() => slack.received.find((r) => r.body.includes(marker)));
   const body = JSON.parse(got.body) as Asked['body'];
   const approve = /<(http[^|>]*)\|Approve>/.exec(body.text)?.[1];
   const reject = /<(http[^|>]*)\|Reject>/.exec(body.text)?.[1];
@@ -152,21 +153,29 @@ async function finished(handle: WorkflowHandle): Promise<RunReport> {
 }
 
 describe('approval.request', () => {
-  it('blocks the address only after a click on the approve link in the Slack message; the page alone decides nothing, and a link works once', async () => {
-    const handle = await start(chain('approve-link'), [{ src_ip: '203.0.113.7' }]);
-    const ask = await asked(handle.workflowId);
-    expect(ask.headers.authorization).toBe(`Bearer ${SLACK_TOKEN}`);
-    expect(ask.body.channel).toBe('#soc');
-    expect(slackPostMessageProblems(ask.body)).toEqual([]);
-    expect(ask.approve.startsWith(`${base}/approvals/`)).toBe(true);
-    expect(ask.approve).not.toBe(ask.reject);
+  it('the example chain blocks an address only after a click on the approve link in the Slack message; the page alone decides nothing, and a link works once', async () => {
+    const example = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'examples', 'approve-block.json'), 'utf8'));
+    example.params.firewallPort = firewall.port;
+    const results = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'examples', 'ssh-bruteforce.results.json'), 'utf8')) as ResultRow[];
+    const handle = await start(example, results);
+    const first = await asked(handle.workflowId, 0, '*Block 203.0.113.7?*');
+    const second = await asked(handle.workflowId, 1, '*Block 198.51.100.23?*');
+    expect(first.headers.authorization).toBe(`Bearer ${SLACK_TOKEN}`);
+    expect(first.body.channel).toBe('#soc-approvals');
+    expect(slackPostMessageProblems(first.body)).toEqual([]);
+    expect(first.approve.startsWith(`${base}/approvals/`)).toBe(true);
+    expect(new Set([first.approve, first.reject, second.approve, second.reject]).size).toBe(4);
 
     const waiting = await readRun(handle, false);
     expect(waiting.status).toBe('running');
-    expect(waiting.approvals).toEqual([expect.objectContaining({ stepId: 'ask', index: null, message: expect.stringMatching(/^Block 203\.0\.113\.7\? Incident INC-\d+$/) })]);
+    expect(waiting.approvals?.map((a) => [a.stepId, a.index, a.approvers])).toEqual([
+      ['ask', 0, ['soc-lead@example.org', 'alice']],
+      ['ask', 1, ['soc-lead@example.org', 'alice']],
+    ]);
+    expect(waiting.approvals?.[0].message).toMatch(/^Block 203\.0\.113\.7 at the firewall for 24h\? 412 failed logins on bastion-1, incident INC-\d+\.$/);
     const metadata = await handle.query<{ currentDetails: string }>('__temporal_workflow_metadata');
-    expect(metadata.currentDetails).toContain('**Waiting for approval** (1)');
-    expect(metadata.currentDetails).toContain('Block 203.0.113.7?');
+    expect(metadata.currentDetails).toContain('**Waiting for approval** (2)');
+    expect(metadata.currentDetails).toContain('- step `ask` result 0: Block 203.0.113.7 at the firewall for 24h? 412 failed logins on bastion-1');
     const listed = await api('GET', `/v1/approvals?run=${encodeURIComponent(handle.workflowId)}`, ALICE);
     expect(listed.status).toBe(200);
     expect(listed.body[0]).toMatchObject({ runId: handle.workflowId, stepId: 'ask', status: 'pending', next: [`block (webhook.send) when {{eq steps.ask.decision 'approved'}}`] });
@@ -174,39 +183,44 @@ describe('approval.request', () => {
     expect((await api('GET', '/v1/approvals', MALLORY)).status).toBe(403);
 
     // What a mail gateway's link scanner does: it opens the link. Nothing is decided.
-    const shown = await open(ask.approve);
+    const shown = await open(first.approve);
     expect(shown.status).toBe(200);
     expect(shown.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(shown.headers.get('content-security-policy')).toContain("default-src 'none'");
     expect(shown.headers.get('referrer-policy')).toBe('no-referrer');
     expect(shown.html).toContain('Approve this request?');
-    expect(shown.html).toContain('Block 203.0.113.7? Incident INC-');
+    expect(shown.html).toContain('<bdi>Block 203.0.113.7 at the firewall for 24h? 412 failed logins on bastion-1, incident INC-');
     expect(shown.html).toContain('<code>block (webhook.send) when {{eq steps.ask.decision &#39;approved&#39;}}</code>');
     expect(shown.html).toContain('<form method="post">');
-    expect((await readRun(handle, false)).approvals).toHaveLength(1);
-    expect((await h.store.approvals.list({ runId: handle.workflowId }))[0].status).toBe('pending');
-    expect(blocked('203.0.113.7')).toEqual([]);
+    expect((await readRun(handle, false)).approvals).toHaveLength(2);
+    expect((await h.store.approvals.list({ runId: handle.workflowId })).map((a) => a.status)).toEqual(['pending', 'pending']);
+    expect(firewall.received.filter((r) => r.url === '/api/blocklist')).toEqual([]);
 
-    const decided = await open(ask.approve, { name: 'alice', comment: 'looks bad' });
+    const decided = await open(first.approve, { name: 'alice', comment: 'looks bad' });
     expect(decided.status).toBe(200);
     expect(decided.html).toContain('<h1>Approved</h1>');
+    expect((await open(second.reject, { name: 'alice' })).status).toBe(200);
     const report = await finished(handle);
     expect(report.status).toBe('completed');
-    expect(report.steps.ask.output).toEqual({ decision: 'approved', by: 'alice', at: expect.any(String), comment: 'looks bad', via: 'link', verified: false });
-    expect(report.steps.block.status).toBe('completed');
-    expect(blocked('203.0.113.7').map((r) => JSON.parse(r.body))).toEqual([{ ip: '203.0.113.7', by: 'alice' }]);
+    expect(report.steps.ask.outputs).toEqual([
+      { decision: 'approved', by: 'alice', at: expect.any(String), comment: 'looks bad', via: 'link', verified: false },
+      { decision: 'rejected', by: 'alice', at: expect.any(String), comment: null, via: 'link', verified: false },
+    ]);
+    expect((report.steps.block.outputs ?? []).map((o) => (o === null ? null : 'sent'))).toEqual(['sent', null]);
+    const blocks = firewall.received.filter((r) => r.url === '/api/blocklist').map((r) => JSON.parse(r.body) as Record<string, unknown>);
+    expect(blocks).toEqual([{ address: '203.0.113.7', hours: 24, approvedBy: 'alice', incident: expect.stringMatching(/^INC-\d+$/) }]);
 
-    const reused = await open(ask.approve, { name: 'alice' });
+    const reused = await open(first.approve, { name: 'alice' });
     expect(reused.status).toBe(410);
     expect(reused.html).toContain('already decided: approved by alice (link) at');
-    expect((await open(ask.reject, { name: 'mallory' })).status).toBe(410);
-    expect((await open(ask.reject)).status).toBe(410);
-    expect(await h.store.approvals.get(`${handle.workflowId}/ask/once`)).toMatchObject({ status: 'approved', decidedBy: 'alice', decidedVia: 'link', comment: 'looks bad' });
+    expect((await open(first.reject, { name: 'mallory' })).status).toBe(410);
+    expect((await open(first.reject)).status).toBe(410);
+    expect(await h.store.approvals.get(`${handle.workflowId}/ask/0`)).toMatchObject({ status: 'approved', decidedBy: 'alice', decidedVia: 'link', comment: 'looks bad' });
 
     // The raw tokens never reached history; the history replays with today's code.
     const history = await handle.fetchHistory();
     const text = historyToJSON(history);
-    for (const link of [ask.approve, ask.reject]) expect(text).not.toContain(link.split('/').pop());
+    for (const link of [first.approve, first.reject, second.approve, second.reject]) expect(text).not.toContain(link.split('/').pop());
     await expect(Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, handle.workflowId)).resolves.toBeUndefined();
   });
 
@@ -386,7 +400,8 @@ describe('approval.request', () => {
   it('counts approvals by decision and exposes how many wait', async () => {
     const text = await (await fetch(`http://${metricsAddress}/metrics`)).text();
     const line = (name: string, ...labels: string[]) => text.split('\n').find((l) => l.startsWith(name) && labels.every((x) => l.includes(x)));
-    expect(line('riposte_approvals_total', 'job="approve-link"', 'decision="approved"')).toMatch(/ 1$/);
+    expect(line('riposte_approvals_total', 'job="approve-block"', 'decision="approved"')).toMatch(/ 1$/);
+    expect(line('riposte_approvals_total', 'job="approve-block"', 'decision="rejected"')).toMatch(/ 1$/);
     expect(line('riposte_approvals_total', 'job="reject-cli"', 'decision="rejected"')).toMatch(/ 1$/);
     expect(line('riposte_approvals_total', 'job="time-out"', 'decision="timed_out"')).toMatch(/ 1$/);
     expect(line('riposte_approvals_total', 'job="cancelled"', 'decision="cancelled"')).toMatch(/ 1$/);
