@@ -73,6 +73,6 @@ export function dryRun(chain: Chain, results: ResultRow[], params: Record<string
 
 /** An approval's channels rendered as the activity renders them, the links shown as placeholders (no link exists in a dry run). */
 function dryChannels(chain: Chain, stepIndex: number, sends: Record<string, unknown>, context: Record<string, unknown>): unknown[] {
-  const approval = { approveUrl: '<approval.approveUrl>', rejectUrl: '<approval.rejectUrl>', expiresAt: '<approval.expiresAt>', message: sends.message };
+  const approval = { approveUrl: 'https://approval-link.invalid/approve', rejectUrl: 'https://approval-link.invalid/reject', expiresAt: '<approval.expiresAt>', message: sends.message };
   return ((sends.channels as ApprovalChannel[] | undefined) ?? []).map((c, j) => ({ ...c, with: renderChannel(c, { ...context, approval }, chain.strict === true, ['steps', stepIndex, 'with', 'channels', j, 'with']) }));
 }

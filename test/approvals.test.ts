@@ -17,7 +17,8 @@ import { freePort } from '../worker/temporal-server';
 import { createWorker, quietRuntime } from '../worker/worker';
 import { startHarness, startPeer, type Harness } from './helpers';
 import { expectNoTestSecrets, recordTestSecret } from './secrets-ledger';
-import { slackMentions, slackPostMessageProblems, slackSequences, vendorJson } from './vendor-peers';
+import { slackMentions, slackPostMessageProblems, slackSequences, teamsWorkflowsProblems, vendorJson, vendorText } from './vendor-peers';
+import { startSmtpPeer } from '../scripts/smtp-peer';
 
 const exec = promisify(execFile);
 const CLI = path.join(__dirname, '..', 'dist', 'cli', 'main.js');
@@ -29,6 +30,9 @@ const corpus = Object.entries(JSON.parse(fs.readFileSync(path.join(__dirname, 'f
 let h: Harness;
 let slack: Awaited<ReturnType<typeof startPeer>>;
 let firewall: Awaited<ReturnType<typeof startPeer>>;
+let teams: Awaited<ReturnType<typeof startPeer>>;
+let chatops: Awaited<ReturnType<typeof startPeer>>;
+let smtp: Awaited<ReturnType<typeof startSmtpPeer>>;
 let app: FastifyInstance;
 let base: string;
 let metricsAddress: string;
@@ -42,9 +46,15 @@ beforeAll(async () => {
   process.env.RIPOSTE_TEST_APPROVALS_SLACK = SLACK_TOKEN;
   slack = await startPeer(() => ({ status: 200, body: vendorJson('slack/chat.postMessage-ok.json') }));
   firewall = await startPeer(() => ({ status: 200, body: { blocked: true } }));
+  teams = await startPeer(() => ({ status: 200, body: vendorText('teams/incoming-webhook-ok.txt') }));
+  chatops = await startPeer(() => ({ status: 202, body: {} }));
+  smtp = await startSmtpPeer();
   h = await startHarness((config) => {
     config.connections.slack = { type: 'apikey', url: `${slack.url}/api`, key: 'env:RIPOSTE_TEST_APPROVALS_SLACK' };
     config.connections['slack-bot'] = config.connections.slack;
+    config.connections['soc-smtp'] = { type: 'smtp', host: '127.0.0.1', port: smtp.port, secure: false, starttls: 'never', from: 'Riposte <riposte@example.org>' };
+    config.connections.teams = { type: 'http', url: `${teams.url}/webhookb2/approvals` };
+    config.connections.chatops = { type: 'http', url: `${chatops.url}/hooks/approvals` };
     config.api.tokens = [
       { name: 'alice', token: ALICE, scopes: ['approvals:read', 'approvals:write'] },
       { name: 'mallory', token: MALLORY, scopes: ['approvals:write'] },
@@ -59,6 +69,9 @@ afterAll(async () => {
   await h?.close();
   await slack?.close();
   await firewall?.close();
+  await teams?.close();
+  await chatops?.close();
+  await smtp?.close();
 });
 
 /** The chain of the issue: open an incident, ask in Slack, block through a webhook only when approved. */
@@ -395,6 +408,52 @@ describe('approval.request', () => {
     expect((report.steps.ask.outputs as { decision: string }[]).map((o) => o.decision)).toEqual(['rejected', 'approved']);
     expect(blocked('192.0.2.50')).toEqual([]);
     expect(blocked('192.0.2.51')).toHaveLength(1);
+  });
+
+  it('notifies by e-mail, Teams and webhook too, each carrying the same single-use links', async () => {
+    const handle = await start(
+      chain('channels', {
+        channels: [
+          { action: 'email.send', connection: 'soc-smtp', with: { to: 'soc@example.org' } },
+          { action: 'teams.notify', connection: 'teams', with: { title: 'Block {{result.src_ip}}?', text: '[click](http://127.0.0.2/) {{result.src_ip}}' } },
+          { action: 'webhook.send', connection: 'chatops' },
+        ],
+      }),
+      [{ src_ip: '192.0.2.60' }],
+    );
+    const hook = await until(() => chatops.received.find((r) => r.body.includes(handle.workflowId)));
+    const sent = JSON.parse(hook.body) as Record<string, unknown>;
+    expect(sent).toEqual({ message: expect.stringMatching(/^Block 192\.0\.2\.60\? Incident INC-\d+$/), approveUrl: expect.stringMatching(/\/approvals\/[\w-]{43}$/), rejectUrl: expect.stringMatching(/\/approvals\/[\w-]{43}$/), expiresAt: expect.any(String), runId: handle.workflowId, stepId: 'ask', index: null });
+    const approveUrl = sent.approveUrl as string;
+    const rejectUrl = sent.rejectUrl as string;
+    recordTestSecret('channels approve link', approveUrl.split('/').pop()!);
+    recordTestSecret('channels reject link', rejectUrl.split('/').pop()!);
+    expect(hook.url).toBe('/hooks/approvals/');
+    expect(hook.headers['idempotency-key']).toBe(`${handle.workflowId}/ask/once/channel/2`);
+
+    const mail = smtp.received.find((m) => m.parsed.text?.includes(approveUrl));
+    expect(mail?.to).toEqual(['soc@example.org']);
+    expect(mail?.parsed.subject).toBe('Approval needed: channels');
+    expect(mail?.parsed.text).toContain(`Approve: ${approveUrl}\nReject: ${rejectUrl}`);
+
+    const card = JSON.parse(teams.received.find((r) => r.body.includes(approveUrl))!.body) as { attachments: { content: { body: { type: string; inlines: { text: string }[] }[]; actions: { title: string; url: string }[] } }[] };
+    expect(teamsWorkflowsProblems(card as unknown as Record<string, unknown>)).toEqual([]);
+    const content = card.attachments[0].content;
+    expect(content.body.map((b) => [b.type, b.inlines[0].text])).toEqual([
+      ['RichTextBlock', 'Block 192.0.2.60?'],
+      ['RichTextBlock', '[click](http://127.0.0.2/) 192.0.2.60'],
+      ['RichTextBlock', expect.stringMatching(/^The buttons work once, until /)],
+    ]);
+    expect(content.actions).toEqual([
+      { type: 'Action.OpenUrl', title: 'Approve', url: approveUrl },
+      { type: 'Action.OpenUrl', title: 'Reject', url: rejectUrl },
+    ]);
+
+    expect((await open(approveUrl, { name: 'dave' })).status).toBe(200);
+    const report = await finished(handle);
+    expect(report.steps.ask.output).toMatchObject({ decision: 'approved', by: 'dave' });
+    expect(blocked('192.0.2.60')).toHaveLength(1);
+    expect((await open(rejectUrl)).status).toBe(410);
   });
 
   it('counts approvals by decision and exposes how many wait', async () => {

@@ -153,7 +153,8 @@ function approvalParamsOf(rendered: unknown, step: Step): { params: CheckedParam
   if (timeoutMs === undefined || timeoutMs < APPROVAL_MIN_TIMEOUT_MS || timeoutMs > APPROVAL_MAX_TIMEOUT_MS) return { error: `${at('timeout')}: write a duration between 1s and 30d, e.g. "24h"; rendered value: ${JSON.stringify(raw.timeout)}` };
   const onTimeout = raw.onTimeout ?? 'reject';
   if (onTimeout !== 'reject' && onTimeout !== 'approve' && onTimeout !== 'fail') return { error: `${at('onTimeout')}: write reject, approve or fail` };
-  const channels = Array.isArray(raw.channels) ? (raw.channels as ApprovalChannel[]) : [];
+  // The chain's `with` is kept as written: a channel may leave its own `with` out.
+  const channels = Array.isArray(raw.channels) ? (raw.channels as ApprovalChannel[]).map((c) => ({ ...c, with: c.with ?? {} })) : [];
   return { params: { message, approvers, timeoutMs, timeout, onTimeout, channels } };
 }
 
