@@ -37,7 +37,7 @@ export function triggerPagerdutyAction(deps: ActivityDeps) {
       ...(summary.link ? { links: [{ href: summary.link, text: `Insight ${insight.readableId}` }] } : {}),
     };
     const headers = { ...access.headers, 'content-type': 'application/json' };
-    const response = await callPeer({ origin, url: joinUrl(access.base, '/v2/enqueue'), method: 'POST', headers, body: JSON.stringify(event), tls: access.tls, secrets: access.secrets });
+    const response = await callPeer({ origin, network: deps.config.network, url: joinUrl(access.base, '/v2/enqueue'), method: 'POST', headers, body: JSON.stringify(event), tls: access.tls, secrets: access.secrets });
     const answered = (response.json as { dedup_key?: unknown } | undefined)?.dedup_key;
     return { dedupKey: typeof answered === 'string' ? answered : insight.id, status: response.status };
   };

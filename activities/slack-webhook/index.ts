@@ -23,6 +23,6 @@ export function postSlackWebhookAction(deps: ActivityDeps) {
     const text = `${insight.readableId}: ${insight.name}\n\`\`\`${pretty.length > MAX_TEXT ? `${pretty.slice(0, MAX_TEXT)}\n…` : pretty}\`\`\``;
     const headers = { ...access.headers, 'content-type': 'application/json' };
     const body = JSON.stringify({ text, insight: json });
-    return deliverOnce(deps, request, async () => ({ status: (await callPeer({ origin, url: access.url, method: 'POST', headers, body, tls: access.tls, secrets: access.secrets })).status }));
+    return deliverOnce(deps, request, async () => ({ status: (await callPeer({ origin, network: deps.config.network, url: access.url, method: 'POST', headers, body, tls: access.tls, secrets: access.secrets })).status }));
   };
 }

@@ -49,6 +49,6 @@ export function notifyTeamsAction(deps: ActivityDeps) {
     const access = webhookAccess(deps, request);
     const card = request.params.card === 'adaptive' ? adaptiveCard(summary) : messageCard(summary);
     const headers = { ...access.headers, 'content-type': 'application/json' };
-    return deliverOnce(deps, request, async () => ({ status: (await callPeer({ origin, url: access.url, method: 'POST', headers, body: JSON.stringify(card), tls: access.tls, secrets: access.secrets })).status }));
+    return deliverOnce(deps, request, async () => ({ status: (await callPeer({ origin, network: deps.config.network, url: access.url, method: 'POST', headers, body: JSON.stringify(card), tls: access.tls, secrets: access.secrets })).status }));
   };
 }
