@@ -129,6 +129,17 @@ describe('checkDestination', () => {
     expect(!proxy.allowed && proxy.refusal.message).toBe('the proxy proxy.corp.example:3128 resolves to 10.0.0.8 (private), refused by the network policy; add "proxy.corp.example" to network.allow in riposte.config.json');
   });
 
+  it('decides on every hostile value as a host without throwing, and refuses each where hosts is set', () => {
+    const hostile = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'hostile-values.json'), 'utf8')) as Record<string, unknown>;
+    const values = Object.entries(hostile).filter(([k, v]) => k !== '$comment' && typeof v === 'string').map(([, v]) => v as string);
+    expect(values.length).toBeGreaterThan(20);
+    for (const value of values) {
+      const decision = checkDestination({ allow: ['127.0.0.1'], hosts: ['hooks.example.org'] }, { host: value, port: 443, address: '127.0.0.1' });
+      expect({ value, allowed: decision.allowed }).toEqual({ value, allowed: false });
+      expect(() => networkEntryProblem(value)).not.toThrow();
+    }
+  });
+
   it('accepts addresses, ranges, names and wildcard domains as entries, and says what else is wrong', () => {
     for (const ok of ['127.0.0.1', '::1', '[::1]', '10.20.0.0/16', 'fd00::/8', 'fw-api.corp.example', '*.corp.example', 'localhost']) expect(networkEntryProblem(ok)).toBeUndefined();
     for (const bad of ['http://fw.example', '*', '10.0.0.0/33', 'a b', 'fw.example:443', '*.']) {
