@@ -256,6 +256,7 @@ export function policyLookup(policy: NetworkPolicy, port: number, options: { pro
         return callback(refusal as NetworkPolicyRefusal, '');
       }
       if (lookupOptions.all) return callback(null, addresses);
+      if (addresses.length === 0) return callback(Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }), '');
       callback(null, addresses[0].address, addresses[0].family);
     });
   };
