@@ -217,7 +217,7 @@ describe('db.insert', () => {
 
   it('riposte validate refuses a table that does not exist and values naming missing columns, and passes a chain whose table fits', async () => {
     const dir = h.dataDir;
-    fs.writeFileSync(path.join(dir, 'riposte.config.json'), JSON.stringify({ connections: { 'alerts-pg': h.config.connections['alerts-pg'], 'alerts-down': h.config.connections['alerts-down'] } }));
+    fs.writeFileSync(path.join(dir, 'riposte.config.json'), JSON.stringify({ connections: { 'alerts-pg': h.config.connections['alerts-pg'], 'alerts-down': h.config.connections['alerts-down'] }, network: { allow: ['127.0.0.1'] } }));
     const write = (name: string, chain: object) => {
       fs.writeFileSync(path.join(dir, name), JSON.stringify(chain));
       return path.join(dir, name);

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_ALLOWED_PORTS, DEFAULT_TASK_QUEUE, DURATION_PATTERN, PROTOTYPE_NAMES, formatPath } from '../dsl';
+import { networkEntryProblem, type NetworkPolicy, type ProxyRoutes } from '../activities/network';
 
 const tlsFiles = z
   .object({
@@ -145,6 +146,43 @@ export const scriptsSchema = z
   })
   .strict();
 
+const networkEntry = z.string().superRefine((entry, ctx) => {
+  const problem = networkEntryProblem(entry);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** A proxy URL: http or https, a host, a port when not the scheme's own. */
+function proxyProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `"${value}" is not a URL; write e.g. http://proxy.corp.example:3128`;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `"${value}" is not an http:// or https:// proxy URL; write e.g. http://proxy.corp.example:3128`;
+  return undefined;
+}
+
+/**
+ * The outbound network policy (DESIGN 7.2). Without `allow`, connections to loopback, private,
+ * link-local, CGNAT and other non-public addresses are refused; `allow` exempts addresses, CIDR
+ * ranges and host names (`*.domain` too); `hosts`, when set, is the only set of reachable
+ * destinations; `proxy` routes HTTP actions through a proxy.
+ */
+export const networkSchema = z
+  .object({
+    allow: z.array(networkEntry).default([]),
+    hosts: z.array(networkEntry).optional(),
+    proxy: z
+      .string()
+      .superRefine((value, ctx) => {
+        const problem = proxyProblem(value);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .optional(),
+  })
+  .strict();
+
 /** What an API token may do. */
 export const API_SCOPES = ['runs:write', 'runs:read', 'events:write', 'incidents:read', 'sensors:read', 'rules:read'] as const;
 /** Where the intake API listens unless configured. */
@@ -239,11 +277,12 @@ export const configSchema = z
     api: apiSchema.default({ listen: DEFAULT_API_LISTEN, tokens: [], bodyLimit: DEFAULT_API_BODY_LIMIT }),
     /** Destination ports `http.post` may reach besides 80, 8080, 443, 8443 and 8000. */
     allowedPorts: z.array(z.int().min(1).max(65_535)).default([]),
+    network: networkSchema.default({ allow: [] }),
   })
   .strict();
 
-/** Configuration after defaults and environment overrides. */
-export type Config = z.output<typeof configSchema> & { storeUrl: string; configDir: string };
+/** Configuration after defaults and environment overrides; `network` with the proxy environment applied. */
+export type Config = Omit<z.output<typeof configSchema>, 'network'> & { network: NetworkPolicy; storeUrl: string; configDir: string };
 
 /** A configuration file that does not validate. */
 export class ConfigError extends Error {
@@ -258,7 +297,9 @@ export class ConfigError extends Error {
  * the environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_UI_URL,
  * RIPOSTE_TASK_QUEUE, RIPOSTE_METRICS_ADDRESS, RIPOSTE_STORE_URL, RIPOSTE_DATA_DIR, RIPOSTE_JOBS_DIR, RIPOSTE_GLOBALS (JSON),
  * RIPOSTE_SCRIPTS_DIR, RIPOSTE_ALLOW_UNSANDBOXED, RIPOSTE_ENCRYPT_PAYLOADS (true/false),
- * RIPOSTE_API_LISTEN, RIPOSTE_ALLOWED_PORTS (comma-separated).
+ * RIPOSTE_API_LISTEN, RIPOSTE_ALLOWED_PORTS (comma-separated), RIPOSTE_NETWORK_ALLOW and RIPOSTE_NETWORK_HOSTS
+ * (comma-separated), RIPOSTE_NETWORK_PROXY, and the proxy variables HTTPS_PROXY, HTTP_PROXY and NO_PROXY
+ * (lower case too) when no proxy is configured.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const file = env.RIPOSTE_CONFIG ? path.resolve(cwd, env.RIPOSTE_CONFIG) : path.join(cwd, 'riposte.config.json');
@@ -304,7 +345,41 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (env.RIPOSTE_ENCRYPT_PAYLOADS) config.temporal.encryptPayloads = env.RIPOSTE_ENCRYPT_PAYLOADS === 'true';
   if (env.RIPOSTE_ALLOW_UNSANDBOXED) config.scripts.allowUnsandboxed = env.RIPOSTE_ALLOW_UNSANDBOXED === 'true';
   const storeUrl = env.RIPOSTE_STORE_URL ?? config.store.url ?? `sqlite:${path.join(config.dataDir, 'store.db')}`;
-  return { ...config, storeUrl, configDir };
+  return { ...config, network: networkPolicy(config.network, env), storeUrl, configDir };
+}
+
+function entryList(name: string, value: string): string[] {
+  const entries = value.split(',').map((e) => e.trim()).filter(Boolean);
+  const problems = entries.map(networkEntryProblem).filter(Boolean);
+  if (problems.length > 0) throw new ConfigError(`${name}: ${problems.join('; ')}; separate entries with commas`);
+  return entries;
+}
+
+/**
+ * The policy with the environment applied: RIPOSTE_NETWORK_* replace the configured lists and proxy;
+ * without a configured proxy, the usual proxy variables apply, as curl and undici read them.
+ */
+function networkPolicy(network: z.output<typeof networkSchema>, env: NodeJS.ProcessEnv): NetworkPolicy {
+  const allow = env.RIPOSTE_NETWORK_ALLOW !== undefined ? entryList('RIPOSTE_NETWORK_ALLOW', env.RIPOSTE_NETWORK_ALLOW) : network.allow;
+  const hosts = env.RIPOSTE_NETWORK_HOSTS !== undefined ? entryList('RIPOSTE_NETWORK_HOSTS', env.RIPOSTE_NETWORK_HOSTS) : network.hosts;
+  const variable = (...names: string[]) => names.map((n) => [n, env[n]] as const).find(([, v]) => v !== undefined && v !== '');
+  const checked = (found: readonly [string, string | undefined] | undefined) => {
+    if (!found) return undefined;
+    const problem = proxyProblem(found[1]!);
+    if (problem) throw new ConfigError(`${found[0]}: ${problem}`);
+    return found[1];
+  };
+  const configured = checked(variable('RIPOSTE_NETWORK_PROXY')) ?? network.proxy;
+  const proxy: ProxyRoutes = configured
+    ? { http: configured, https: configured }
+    : (() => {
+        // As undici's EnvHttpProxyAgent: https destinations use HTTP_PROXY when HTTPS_PROXY is unset.
+        const http = checked(variable('http_proxy', 'HTTP_PROXY'));
+        return { http, https: checked(variable('https_proxy', 'HTTPS_PROXY')) ?? http };
+      })();
+  const noProxy = variable('no_proxy', 'NO_PROXY')?.[1];
+  const routes: ProxyRoutes = { ...(proxy.http ? { http: proxy.http } : {}), ...(proxy.https ? { https: proxy.https } : {}), ...(noProxy ? { noProxy } : {}) };
+  return { allow, ...(hosts ? { hosts } : {}), ...(routes.http || routes.https ? { proxy: routes } : {}) };
 }
 
 /** The connections as validation sees them: names, types and user names, never credentials. */

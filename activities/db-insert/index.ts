@@ -3,6 +3,7 @@ import type { ActionOutputs, ActionRequest, ResultRow } from '../../dsl';
 import type { DatabaseConnection } from '../../worker/config';
 import { actionFailure, type FailureType } from '../errors';
 import { loadAllResults, originOf, withStore, type ActivityDeps } from '../deps';
+import { destinationRefused, refusalIn } from '../network';
 import { maskSecrets, resolveSecret } from '../secrets';
 import { RowInsertError, openDatabase, type DatabaseSession, type InsertRow, type TableColumn } from './drivers';
 
@@ -180,8 +181,10 @@ export function insertRowsAction(deps: ActivityDeps) {
 
     let session: DatabaseSession;
     try {
-      session = await openDatabase(connection, login, deps.config.configDir);
+      session = await openDatabase(connection, login, deps.config.configDir, deps.config.network);
     } catch (err) {
+      const refusal = refusalIn(err);
+      if (refusal) throw destinationRefused(origin, refusal);
       throw fail(classifyDatabaseError(err), describeError(err));
     }
     try {

@@ -16,7 +16,7 @@ export async function databaseTableProblems(chain: Chain, config: Config): Promi
     const params = step.with as { table?: unknown; user?: unknown; values?: unknown };
     if (connection?.type !== 'database' || typeof params.table !== 'string' || isTemplate(params.table)) continue;
     if (typeof params.user === 'string' && isTemplate(params.user)) continue;
-    const found = await readTable(step.connection, connection, params.table, params.user as string | undefined, config.configDir);
+    const found = await readTable(step.connection, connection, params.table, params.user as string | undefined, config);
     if (!found) continue;
     const where = connection.driver === 'sqlite' ? `sqlite ${connection.file}` : `${connection.driver} ${connection.host}/${connection.database}`;
     if (found.columns.length === 0) {
@@ -33,10 +33,11 @@ export async function databaseTableProblems(chain: Chain, config: Config): Promi
   return problems;
 }
 
-async function readTable(name: string, connection: DatabaseConnection, table: string, user: string | undefined, configDir: string) {
+async function readTable(name: string, connection: DatabaseConnection, table: string, user: string | undefined, config: Config) {
   let session: DatabaseSession | undefined;
   try {
-    session = await openDatabase(connection, resolveLogin(name, connection, user, 'validation', []), configDir);
+    // Validation connects under the same network policy as the run: a refused database is not read.
+    session = await openDatabase(connection, resolveLogin(name, connection, user, 'validation', []), config.configDir, config.network);
     const [schema, bare] = table.includes('.') ? (table.split('.') as [string, string]) : [undefined, table];
     const { columns } = await session.columns(schema, bare);
     return { columns, tables: columns.length === 0 ? await session.tables(schema) : [] };

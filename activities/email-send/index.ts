@@ -9,6 +9,7 @@ import { TemplateError, applyMerge, toCsv, toHtmlTable, toTextTable, type Action
 import type { SmtpConnection } from '../../worker/config';
 import { actionFailure } from '../errors';
 import { deliverOnce, loadAllResults, originOf, type ActivityDeps } from '../deps';
+import { connectChecked, destinationRefused, refusalIn, type NetworkPolicy } from '../network';
 import { maskSecrets, resolveSecret } from '../secrets';
 import { insightOf } from '../insight/insight';
 import { insightSummary } from '../insight/summary';
@@ -30,12 +31,20 @@ export function messageIdFor(idempotencyKey: string, from?: string): string {
   return `<${crypto.createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}@${domain}>`;
 }
 
-function transportFor(name: string, c: SmtpConnection, secrets: string[]): Transporter {
+function transportFor(name: string, c: SmtpConnection, secrets: string[], network: NetworkPolicy): Transporter {
   const pass = c.auth ? resolveSecret(c.auth.pass, `connections.${name}.auth.pass`) : undefined;
   if (pass) secrets.push(pass);
   return nodemailer.createTransport({
     host: c.host,
     port: c.port,
+    // nodemailer's socket hook: every connection goes to an address the network policy checked;
+    // nodemailer starts TLS over it under c.host, so the certificate is still checked against the name.
+    getSocket: (_options, callback) => {
+      connectChecked(network, c.host, c.port, 15_000).then(
+        (socket) => callback(null, { connection: socket }),
+        (err: Error) => callback(err, undefined),
+      );
+    },
     secure: c.secure,
     requireTLS: c.starttls === 'required',
     ignoreTLS: c.starttls === 'never',
@@ -103,7 +112,7 @@ export function sendEmailAction(deps: ActivityDeps) {
         const secrets: string[] = [];
         let transport = transports.get(name);
         if (!transport) {
-          transport = transportFor(name, connection, secrets);
+          transport = transportFor(name, connection, secrets, deps.config.network);
           transports.set(name, transport);
         }
         let info: { accepted?: (string | { address: string })[]; rejected?: (string | { address: string })[] };
@@ -121,6 +130,8 @@ export function sendEmailAction(deps: ActivityDeps) {
             attachments,
           });
         } catch (err) {
+          const refusal = refusalIn(err);
+          if (refusal) throw destinationRefused(origin, refusal);
           throw smtpFailure(origin, err, secrets);
         }
         const list = (v: (string | { address: string })[] = []) => v.map((a) => (typeof a === 'string' ? a : a.address));

@@ -57,7 +57,7 @@ export function postInsightAction(deps: ActivityDeps) {
     const body = JSON.stringify(insightJson(insight, { signals: p.includeSignals, records: p.includeRecords, recordFields: p.recordFields }));
     const c = connection?.tls;
     const tls: PeerTls = { verify: c?.verify ?? true, ca: c?.caFile, cert: c?.certFile, key: c?.keyFile, servername: c?.servername };
-    const response = await callPeer({ origin, url, method: 'POST', headers, body, tls, secrets: secrets.filter(Boolean) });
+    const response = await callPeer({ origin, network: deps.config.network, url, method: 'POST', headers, body, tls, secrets: secrets.filter(Boolean) });
     return { status: response.status };
   };
 }

@@ -88,7 +88,7 @@ export function triggerPagerdutyAction(deps: ActivityDeps) {
       throw actionFailure('ActionInputError', `${origin}: the PagerDuty event is ${Buffer.byteLength(body)} bytes, above the Events API's 512 KB limit`);
     }
     const headers = { ...access.headers, 'content-type': 'application/json' };
-    const response = await callPeer({ origin, url: joinUrl(access.base, '/v2/enqueue'), method: 'POST', headers, body, tls: access.tls, secrets: access.secrets });
+    const response = await callPeer({ origin, network: deps.config.network, url: joinUrl(access.base, '/v2/enqueue'), method: 'POST', headers, body, tls: access.tls, secrets: access.secrets });
     const answered = (response.json as { dedup_key?: unknown } | undefined)?.dedup_key;
     return { dedupKey: typeof answered === 'string' ? answered : String(fields.dedup_key), status: response.status };
   };

@@ -3,6 +3,7 @@ import net from 'node:net';
 import { durationMs, type ActionOutputs, type ActionRequest, type Enrichment, type Insight } from '../../dsl';
 import { documentId, originOf, withStore, type ActivityDeps } from '../deps';
 import { callPeer } from '../http';
+import type { NetworkPolicy } from '../network';
 import { apiKeyAccess, insightOf, joinUrl, type ApiKeyAccess } from '../insight/insight';
 import { ENRICHMENTS_INDEX, enrichmentDocumentId, type EnrichmentDocument } from '../insight/enrichments';
 
@@ -63,11 +64,11 @@ interface RiskAnswer {
   data?: { risk?: { score?: number; criticalityLabel?: string; riskSummary?: string; riskString?: string; evidenceDetails?: { rule?: string }[] } };
 }
 
-async function lookUp(access: ApiKeyAccess, origin: string, type: IndicatorType, value: string): Promise<Lookup> {
+async function lookUp(network: NetworkPolicy, access: ApiKeyAccess, origin: string, type: IndicatorType, value: string): Promise<Lookup> {
   const url = joinUrl(access.base, `/v2/${type}/${encodeURIComponent(value)}`);
   url.searchParams.set('fields', 'risk');
   const headers = { ...access.headers, 'x-rftoken': access.key, accept: 'application/json' };
-  const response = await callPeer({ origin, url, method: 'GET', headers, tls: access.tls, secrets: access.secrets, accept: [404] });
+  const response = await callPeer({ origin, network, url, method: 'GET', headers, tls: access.tls, secrets: access.secrets, accept: [404] });
   if (response.status === 404) return { found: false, riskScore: null, criticality: null, riskSummary: null, rules: [] };
   const risk = (response.json as RiskAnswer | undefined)?.data?.risk ?? {};
   return {
@@ -118,7 +119,7 @@ export function enrichRecordedFutureAction(deps: ActivityDeps) {
         return undefined;
       }
       lookups++;
-      const answer = await lookUp(access, origin, type, value);
+      const answer = await lookUp(deps.config.network, access, origin, type, value);
       answers.set(key, answer);
       await withStore(origin, () => deps.store.putDocuments(CACHE_INDEX, [{ id: cacheId, body: { type, indicator: value, answer, fetchedAt: new Date().toISOString() } }]));
       return answer;

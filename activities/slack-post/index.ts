@@ -53,7 +53,7 @@ export function postSlackAction(deps: ActivityDeps) {
     const body = slackPostBody(summary, request.params.channel);
     const headers = { ...access.headers, authorization: `Bearer ${access.key}`, 'content-type': 'application/json; charset=utf-8' };
     return deliverOnce(deps, request, async () => {
-      const response = await callPeer({ origin, url: joinUrl(access.base, '/chat.postMessage'), method: 'POST', headers, body: JSON.stringify(body), tls: access.tls, secrets: access.secrets });
+      const response = await callPeer({ origin, network: deps.config.network, url: joinUrl(access.base, '/chat.postMessage'), method: 'POST', headers, body: JSON.stringify(body), tls: access.tls, secrets: access.secrets });
       const answer = (response.json ?? {}) as { ok?: boolean; error?: string; ts?: string; channel?: string };
       if (answer.ok === true && answer.ts) return { ts: answer.ts, channel: answer.channel ?? request.params.channel };
       const error = answer.error ?? 'no ok field in the answer';

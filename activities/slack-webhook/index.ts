@@ -32,6 +32,6 @@ export function postSlackWebhookAction(deps: ActivityDeps) {
     const text = slackWebhookText(`${insight.readableId}: ${insight.name}`, json);
     const headers = { ...access.headers, 'content-type': 'application/json' };
     const body = JSON.stringify({ text, insight: json });
-    return deliverOnce(deps, request, async () => ({ status: (await callPeer({ origin, url: access.url, method: 'POST', headers, body, tls: access.tls, secrets: access.secrets })).status }));
+    return deliverOnce(deps, request, async () => ({ status: (await callPeer({ origin, network: deps.config.network, url: access.url, method: 'POST', headers, body, tls: access.tls, secrets: access.secrets })).status }));
   };
 }

@@ -49,7 +49,7 @@ export function createXsoarIncidentAction(deps: ActivityDeps) {
     const url = xsoarEndpointUrl(access.base, p.endpoint, connection.version);
     const body = JSON.stringify(insightJson(insight, { signals: true, records: !p.excludeRecords }));
     return deliverOnce(deps, request, async () => {
-      const response = await callPeer({ origin, url, method: 'POST', headers, body, tls: access.tls, secrets: access.secrets });
+      const response = await callPeer({ origin, network: deps.config.network, url, method: 'POST', headers, body, tls: access.tls, secrets: access.secrets });
       const id = (response.json as { id?: unknown } | undefined)?.id;
       if (typeof id !== 'string' && typeof id !== 'number') {
         throw actionFailure('PeerRejectedError', `${origin}: XSOAR answered ${response.status} without an incident id`);
