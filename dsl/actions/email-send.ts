@@ -21,14 +21,15 @@ export const ADDRESS_HEADERS = [
   'List-Post', 'List-Owner', 'List-Help', 'List-Subscribe', 'List-Unsubscribe', 'List-Unsubscribe-Post', 'Bounces-To',
 ] as const;
 
-const reserved = new Set([...RESERVED_HEADERS, ...ADDRESS_HEADERS].map((h) => h.toLowerCase()));
+const reserved = new Set(RESERVED_HEADERS.map((h) => h.toLowerCase()));
+const addressBearing = new Set(ADDRESS_HEADERS.map((h) => h.toLowerCase()));
 
 /** Why a header name cannot be set, or undefined when it can. */
 export function reservedHeader(name: string): string | undefined {
   const lower = name.toLowerCase();
-  if (lower.startsWith('resent-')) return `header "${name}" is reserved for the system and cannot be set (Resent-* headers carry addresses)`;
-  if ((ADDRESS_HEADERS as readonly string[]).some((h) => h.toLowerCase() === lower)) return `header "${name}" carries addresses and cannot be set; recipients come only from to, cc and bcc`;
   if (reserved.has(lower)) return `header "${name}" is reserved for the system and cannot be set`;
+  if (addressBearing.has(lower)) return `header "${name}" carries addresses and cannot be set; recipients come only from to, cc and bcc`;
+  if (lower.startsWith('resent-')) return `header "${name}" is reserved for the system and cannot be set (Resent-* headers carry addresses)`;
   return undefined;
 }
 

@@ -38,11 +38,11 @@ describe('literal recipient lists', () => {
 
   it('validates the literal part of a list that also holds a token, and refuses address-bearing headers with the reason', () => {
     expect(problems({ action: 'email.send', connection: 'm', with: { to: 'nobody, {{result.x}}', subject: 's' } })).toContain('steps[0].with.to[0]: not an e-mail address');
-    const found = problems({ action: 'email.send', connection: 'm', with: { to: ['a@example.org'], subject: 's', headers: { Cc: 'x@y.z', bcc: 'x@y.z', 'Resent-To': 'x@y.z', 'Disposition-Notification-To': 'x@y.z', 'X-Fine': 'a' } } });
+    const found = problems({ action: 'email.send', connection: 'm', with: { to: ['a@example.org'], subject: 's', headers: { Cc: 'x@y.z', bcc: 'x@y.z', 'Resent-Reply-To': 'x@y.z', 'Disposition-Notification-To': 'x@y.z', 'X-Fine': 'a' } } });
     expect(found).toEqual([
       'steps[0].with.headers.Cc: header "Cc" carries addresses and cannot be set; recipients come only from to, cc and bcc',
       'steps[0].with.headers.bcc: header "bcc" carries addresses and cannot be set; recipients come only from to, cc and bcc',
-      'steps[0].with.headers.Resent-To: header "Resent-To" is reserved for the system and cannot be set (Resent-* headers carry addresses)',
+      'steps[0].with.headers.Resent-Reply-To: header "Resent-Reply-To" is reserved for the system and cannot be set (Resent-* headers carry addresses)',
       'steps[0].with.headers.Disposition-Notification-To: header "Disposition-Notification-To" carries addresses and cannot be set; recipients come only from to, cc and bcc',
     ]);
   });
