@@ -60,6 +60,11 @@ const databaseConnection = z
     database: z.string().min(1).optional(),
     file: z.string().min(1).optional(),
     users: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/), databaseUser).default({}),
+    /**
+     * The tables a db.insert step may write when a token gives the table name: bare names, `*`
+     * matching any run of name characters (`audit_*`). Literal table names in chains are not limited by it.
+     */
+    tables: z.array(z.string().regex(/^[A-Za-z_*][A-Za-z0-9_$*]{0,62}$/, { message: 'a bare table name, "*" matching any characters: e.g. "alerts" or "audit_*"' })).optional(),
     tls: tlsFiles.optional(),
   })
   .strict()
@@ -143,6 +148,14 @@ export const scriptsSchema = z
     readOnlyPaths: z.array(z.string().regex(/^\//, { message: 'give an absolute path' })).default([]),
     /** Bytes of stdout and of stderr kept; the rest is cut. */
     outputLimit: z.int().min(1024).max(16 * 1_048_576).default(65_536),
+    /** Processes and threads a script may have at once, in its jail (RLIMIT_NPROC). */
+    maxProcesses: z.int().min(1).max(65_536).default(64),
+    /** Address space of each process of a script, in MiB (RLIMIT_AS). */
+    memoryMb: z.int().min(16).max(1_048_576).default(1024),
+    /** CPU seconds of each process of a script (RLIMIT_CPU); the wall-clock limit is the step's with.timeout. */
+    cpuSeconds: z.int().min(1).max(86_400).default(60),
+    /** Size of the jail's own files, in MiB: its root, /tmp and /home are one tmpfs held in memory. */
+    jailMb: z.int().min(1).max(1_048_576).default(256),
   })
   .strict();
 
