@@ -3,7 +3,7 @@ import type { ActionOutputs, ActionRequest } from '../../dsl';
 import { withStoredEnrichments } from '../insight/enrichments';
 import { deliverOnce, originOf, type ActivityDeps } from '../deps';
 import { callPeer } from '../http';
-import { insightJson, insightOf, webhookAccess } from '../insight/insight';
+import { insightJson, insightOf, vendorInsightOf, webhookAccess } from '../insight/insight';
 
 /** Slack cuts message text at 40,000 characters. */
 const MAX_TEXT = 39_000;
@@ -16,11 +16,12 @@ const MAX_TEXT = 39_000;
 export function postSlackWebhookAction(deps: ActivityDeps) {
   return async function postSlackWebhook(request: ActionRequest<'slack.webhook'>): Promise<ActionOutputs['slack.webhook']> {
     const origin = originOf(request);
-    const insight = await withStoredEnrichments(deps, origin, insightOf(request));
+    const insight = await withStoredEnrichments(deps, origin, vendorInsightOf(request));
+    const view = insightOf(request);
     const access = webhookAccess(deps, request);
     const json = insightJson(insight, { signals: true, records: false });
     const pretty = JSON.stringify(json, null, 2);
-    const text = `${insight.readableId}: ${insight.name}\n\`\`\`${pretty.length > MAX_TEXT ? `${pretty.slice(0, MAX_TEXT)}\n…` : pretty}\`\`\``;
+    const text = `${view.readableId}: ${view.name}\n\`\`\`${pretty.length > MAX_TEXT ? `${pretty.slice(0, MAX_TEXT)}\n…` : pretty}\`\`\``;
     const headers = { ...access.headers, 'content-type': 'application/json' };
     const body = JSON.stringify({ text, insight: json });
     return deliverOnce(deps, request, async () => ({ status: (await callPeer({ origin, url: access.url, method: 'POST', headers, body, tls: access.tls, secrets: access.secrets })).status }));

@@ -4,7 +4,7 @@ import { actionFailure } from '../errors';
 import { withStoredEnrichments } from '../insight/enrichments';
 import { deliverOnce, originOf, type ActivityDeps } from '../deps';
 import { callPeer } from '../http';
-import { apiKeyAccess, insightJson, insightOf, joinUrl } from '../insight/insight';
+import { apiKeyAccess, insightJson, joinUrl, vendorInsightOf } from '../insight/insight';
 
 /**
  * Posts the Insight to `{url}/incident/json`, which XSOAR maps into an incident through the
@@ -14,7 +14,7 @@ import { apiKeyAccess, insightJson, insightOf, joinUrl } from '../insight/insigh
 export function createXsoarIncidentAction(deps: ActivityDeps) {
   return async function createXsoarIncident(request: ActionRequest<'xsoar.incident'>): Promise<ActionOutputs['xsoar.incident']> {
     const origin = originOf(request);
-    const insight = await withStoredEnrichments(deps, origin, insightOf(request));
+    const insight = await withStoredEnrichments(deps, origin, vendorInsightOf(request));
     const p = request.params;
     const access = apiKeyAccess(deps, request);
     const extra = p.extraHeaders ? parseHeaderLines(p.extraHeaders) : { headers: {}, problems: [] };
