@@ -9,6 +9,7 @@ export * from './validate';
 export * from './json-schema';
 export * from './prepare';
 export * from './insight';
+export * from './attack-tactics';
 export * from './job-graph';
 export * from './triggers';
 export * from './actions/insight-actions';
