@@ -202,6 +202,9 @@ export interface HookRouteDeps {
 
 const problemsResponse = { type: 'object', properties: { problems: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } } } };
 const errorResponse = { type: 'object', properties: { error: { type: 'string' } } };
+// As POST /v1/jobs/{name}/runs and the event endpoints answer; the answer's serializer keeps only what a schema names.
+const startedResponse = { type: 'object', properties: { runId: { type: 'string' }, job: { type: 'string' }, url: { type: 'string' }, created: { type: 'boolean', description: 'false when the same delivery had already started this run' } } };
+const firedResponse = { type: 'object', description: 'what firing the Insight event did, as `riposte fire --json` prints it', additionalProperties: true };
 
 /**
  * Adds `POST /v1/hooks/{hook}` (secret as Bearer token or Basic password) and
@@ -261,7 +264,7 @@ export function registerHookRoutes(app: FastifyInstance, deps: HookRouteDeps): v
     description: 'Formats (api.hooks.*.format): splunk (the webhook alert action body), sumo-insight (a Cloud SIEM Insight, bare or as { data, errors }), alertmanager (the webhook_config body), json (any body; resultsPath and triggerIdPath are JSON Pointers). The same body again starts nothing new.',
     params: { type: 'object', properties: { hook: { type: 'string' }, ...(withSecret ? { secret: { type: 'string' } } : {}) }, required: ['hook', ...(withSecret ? ['secret'] : [])] },
     security: withSecret ? [] : [{ bearer: [] }],
-    response: { 200: { type: 'object' }, 201: { type: 'object' }, 202: { type: 'object' }, 400: problemsResponse, 401: errorResponse, 404: errorResponse, 409: errorResponse },
+    response: { 200: startedResponse, 201: startedResponse, 202: firedResponse, 400: problemsResponse, 401: errorResponse, 404: errorResponse, 409: errorResponse },
   });
   app.post('/v1/hooks/:hook', { schema: schema("Start a job, or fire an Insight event, from a sender's own body; the hook's secret as Bearer token or Basic password", false) }, handle);
   app.post('/v1/hooks/:hook/:secret', { schema: schema("As POST /v1/hooks/{hook}, with the hook's secret as the last path segment (for senders that cannot set headers)", true) }, handle);
