@@ -73,8 +73,8 @@ beforeAll(async () => {
     config.api.tokens = [{ name: 'siem', token: API_TOKEN, scopes: ['events:write'] }];
     config.api.hooks = {
       cse: { format: 'sumo-insight', secret: CSE_SECRET },
-      splunk: { format: 'splunk', job: 'splunk-block', secret: SPLUNK_SECRET },
-      am: { format: 'alertmanager', job: 'am-page', secret: AM_SECRET },
+      splunk: { format: 'splunk', job: 'replay-splunk', secret: SPLUNK_SECRET },
+      am: { format: 'alertmanager', job: 'replay-am-page', secret: AM_SECRET },
     };
   });
   h.config.temporal.taskQueue = h.taskQueue;
@@ -85,10 +85,10 @@ beforeAll(async () => {
     { id: 'page', action: 'pagerduty.trigger', connection: 'pd' },
     { id: 'mail', action: 'email.send', connection: 'smtp', with: { to: 'soc@example.org', format: 'summary' } },
   ];
-  writeJob('cse-notify', { on: ['insight.created', 'insight.on_demand'], steps: [...summaries, { id: 'post', action: 'http.post', connection: 'soar', with: { includeSignals: true, includeRecords: true } }] });
-  writeJob('cse-closed', { on: ['insight.closed'], steps: [{ id: 'post', action: 'http.post', connection: 'soar', with: { includeSignals: true, includeRecords: true } }] });
-  writeJob('splunk-block', { steps: [{ id: 'send', action: 'webhook.send', with: { protocol: 'http', host: '127.0.0.1', port: peer.port, path: '/splunk', body: { sourcetype: '{{result.sourcetype}}', count: '{{result.count}}', sid: '{{trigger.splunk.sid}}', owner: '{{trigger.splunk.owner}}' } } }] });
-  writeJob('am-page', { steps: [{ id: 'send', action: 'webhook.send', mode: 'each', with: { protocol: 'http', host: '127.0.0.1', port: peer.port, path: '/am', body: { alert: '{{result.labels.alertname}}', instance: '{{result.labels.instance}}', status: '{{result.status}}' } } }] });
+  writeJob('replay-cse-notify', { on: ['insight.created', 'insight.on_demand'], steps: [...summaries, { id: 'post', action: 'http.post', connection: 'soar', with: { includeSignals: true, includeRecords: true } }] });
+  writeJob('replay-cse-closed', { on: ['insight.closed'], steps: [{ id: 'post', action: 'http.post', connection: 'soar', with: { includeSignals: true, includeRecords: true } }] });
+  writeJob('replay-splunk', { steps: [{ id: 'send', action: 'webhook.send', with: { protocol: 'http', host: '127.0.0.1', port: peer.port, path: '/splunk', body: { sourcetype: '{{result.sourcetype}}', count: '{{result.count}}', sid: '{{trigger.splunk.sid}}', owner: '{{trigger.splunk.owner}}' } } }] });
+  writeJob('replay-am-page', { steps: [{ id: 'send', action: 'webhook.send', mode: 'each', with: { protocol: 'http', host: '127.0.0.1', port: peer.port, path: '/am', body: { alert: '{{result.labels.alertname}}', instance: '{{result.labels.instance}}', status: '{{result.status}}' } } }] });
   app = await createApi({ config: h.config, client: h.client, store: h.store });
   base = await listenApi(app, '127.0.0.1:0');
 });
@@ -141,7 +141,7 @@ describe('Sumo Logic Cloud SIEM, in by the sumo-insight hook as HTTP POST v2 pos
   it('fires insight.closed for the closed Insight of the API and forwards it with its Signals and their allRecords', async () => {
     peer.received.length = 0;
     const fired = await post(`/v1/hooks/cse`, fixtureText('sumologic/api-insight-status.json'), basic('cloud-siem', CSE_SECRET));
-    expect(fired.body).toMatchObject({ event: 'insight.closed', eventId: '8a77d12e-5905-3401-ae7c-2e17b1fd3060', runs: [{ job: 'cse-closed', started: true }] });
+    expect(fired.body).toMatchObject({ event: 'insight.closed', eventId: '8a77d12e-5905-3401-ae7c-2e17b1fd3060', runs: [{ job: 'replay-cse-closed', started: true }] });
     await settle(fired.body as unknown as FireReport);
     expect(JSON.parse(at('/soar/')[0].body)).toEqual(vendorFixture('sumologic/api-insight-status.json'));
   });
