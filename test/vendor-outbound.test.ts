@@ -1,6 +1,6 @@
 // Teams, Slack, PagerDuty and HipChat against loopback peers that check and answer as each vendor documents, failure answers included.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertValidChain, type Insight } from '../dsl';
+import { assertValidChain, insightView, type Insight } from '../dsl';
 import { adaptiveCard, teamsFailure } from '../activities/teams-notify';
 import { slackPostBody } from '../activities/slack-post';
 import { slackWebhookText } from '../activities/slack-webhook';
@@ -184,7 +184,7 @@ describe('teams.notify', () => {
 
   it('keeps every card within Teams\' 28 KB and valid for a Workflows webhook, whatever the Insight holds', () => {
     for (const [name, value] of HOSTILE) {
-      const summary = insightSummary(sampleInsight({ name: value.repeat(name === 'long' ? 1000 : 1), entity: { entityType: '_ip', value: value.repeat(name === 'long' ? 1000 : 1) } }));
+      const summary = insightSummary(insightView(sampleInsight({ name: value.repeat(name === 'long' ? 1000 : 1), entity: { entityType: '_ip', value: value.repeat(name === 'long' ? 1000 : 1) } })));
       const card = adaptiveCard(summary) as Record<string, unknown>;
       const json = JSON.stringify(card);
       expect({ name, bytes: Buffer.byteLength(json) < TEAMS_MAX_BYTES }).toEqual({ name, bytes: true });
@@ -244,7 +244,7 @@ describe('slack.post and slack.webhook', () => {
 
   it('escapes every hostile value in both Slack texts and keeps both within Slack\'s limits', () => {
     for (const [name, value] of HOSTILE) {
-      const insight = sampleInsight({ name: value, entity: { entityType: '_ip', value } });
+      const insight = insightView(sampleInsight({ name: value, entity: { entityType: '_ip', value } }));
       const body = slackPostBody(insightSummary(insight), '#soc');
       expect({ name, problems: slackPostMessageProblems(body) }).toEqual({ name, problems: [] });
       const block = (body.blocks as { text: { text: string } }[])[0].text.text;
@@ -313,7 +313,7 @@ describe('pagerduty.trigger', () => {
   it('keeps every event within the Events API\'s documented fields, enums and lengths, whatever the Insight holds', () => {
     for (const [name, value] of HOSTILE) {
       const big = value.repeat(name === 'long' ? 100 : 1);
-      const event = pagerdutyEvent(sampleInsight({ name: big, entity: { entityType: big, value: big } }), { job: 'j', runId: 'r' });
+      const event = pagerdutyEvent(insightView(sampleInsight({ name: big, entity: { entityType: big, value: big } })), { job: 'j', runId: 'r' });
       expect({ name, problems: pagerdutyProblems(JSON.stringify({ routing_key: 'k', ...event })) }).toEqual({ name, problems: [] });
       expect([...(event.payload as { summary: string }).summary].length).toBeLessThanOrEqual(PAGERDUTY_LIMITS.summary);
     }
@@ -325,7 +325,7 @@ describe('pagerduty.trigger', () => {
 describe('links', () => {
   it('never makes a link of an Insight link that is not http(s), in Teams, Slack or PagerDuty', () => {
     for (const link of ['javascript:alert(1)', 'file:///etc/passwd', 'data:text/html,<b>x</b>', 'not a url']) {
-      const insight = sampleInsight({ link });
+      const insight = insightView(sampleInsight(), { cloudSiemUrl: link });
       const summary = insightSummary(insight);
       expect(JSON.stringify(adaptiveCard(summary))).not.toContain('Action.OpenUrl');
       const block = (slackPostBody(summary, 'C1').blocks as { text: { text: string } }[])[0].text.text;

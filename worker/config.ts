@@ -203,6 +203,25 @@ export const DEFAULT_API_LISTEN = '127.0.0.1:8088';
 /** The largest request body the intake API accepts unless configured (bytes). */
 export const DEFAULT_API_BODY_LIMIT = 5 * 1_048_576;
 
+/** A JSON Pointer (RFC 6901): "" for the whole body, or "/a/0/b". */
+const jsonPointer = z.string().regex(/^(\/([^~/]|~[01])*)*$/, { message: 'write a JSON Pointer such as "/context/alerts" ("" for the whole body); escape "~" as ~0 and "/" as ~1' });
+const hookJob = z.string().min(1, { message: 'name the job of the jobs directory the hook starts' });
+const hookSecret = z.string().min(1, { message: 'give the secret the sender presents (an env:NAME or enc:v1:... reference)' });
+
+/**
+ * An intake hook (DESIGN 7.3): a sender that cannot speak riposte's own API shape posts its own
+ * body to `/v1/hooks/{name}`. `sumo-insight` fires Insight events (every subscribed job, or `job`
+ * only); the other formats start `job`.
+ */
+export const hookSchema = z.discriminatedUnion('format', [
+  z.object({ format: z.literal('splunk'), job: hookJob, secret: hookSecret }).strict(),
+  z.object({ format: z.literal('sumo-insight'), job: hookJob.optional(), secret: hookSecret }).strict(),
+  z.object({ format: z.literal('alertmanager'), job: hookJob, secret: hookSecret }).strict(),
+  z.object({ format: z.literal('json'), job: hookJob, secret: hookSecret, resultsPath: jsonPointer.optional(), triggerIdPath: jsonPointer.optional() }).strict(),
+], { error: 'give "format": one of splunk, sumo-insight, alertmanager, json' });
+/** A configured intake hook. */
+export type HookConfig = z.output<typeof hookSchema>;
+
 const apiSchema = z
   .object({
     listen: z.string().regex(/^[^:]+:\d+$/, { message: 'write host:port, e.g. 127.0.0.1:8088' }).default(DEFAULT_API_LISTEN),
@@ -219,6 +238,8 @@ const apiSchema = z
       )
       .default([]),
     bodyLimit: z.int().min(1_024).max(100 * 1_048_576).default(DEFAULT_API_BODY_LIMIT),
+    /** Intake hooks by name: `POST /v1/hooks/{name}`. */
+    hooks: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, { message: 'name a hook with letters, digits, ".", "_" and "-"' }), hookSchema).default({}),
   })
   .strict();
 /** The intake API's settings. */
@@ -287,7 +308,12 @@ export const configSchema = z
       .object({ hourLimit: z.int().min(1).default(100_000), dayLimit: z.int().min(1).default(1_000_000) })
       .strict()
       .default({ hourLimit: 100_000, dayLimit: 1_000_000 }),
-    api: apiSchema.default({ listen: DEFAULT_API_LISTEN, tokens: [], bodyLimit: DEFAULT_API_BODY_LIMIT }),
+    api: apiSchema.default({ listen: DEFAULT_API_LISTEN, tokens: [], bodyLimit: DEFAULT_API_BODY_LIMIT, hooks: {} }),
+    /** Sumo Logic Cloud SIEM: its base URL makes each Insight's link (`<url>/sec/insight/<id>`). */
+    cloudSiem: z
+      .object({ url: z.url({ protocol: /^https?$/, error: 'write the Cloud SIEM base URL, e.g. https://service.us2.sumologic.com' }).optional() })
+      .strict()
+      .default({}),
     /** Destination ports `http.post` may reach besides 80, 8080, 443, 8443 and 8000. */
     allowedPorts: z.array(z.int().min(1).max(65_535)).default([]),
     network: networkSchema.default({ allow: [] }),
@@ -312,7 +338,7 @@ export class ConfigError extends Error {
  * RIPOSTE_SCRIPTS_DIR, RIPOSTE_ALLOW_UNSANDBOXED, RIPOSTE_ENCRYPT_PAYLOADS (true/false),
  * RIPOSTE_API_LISTEN, RIPOSTE_ALLOWED_PORTS (comma-separated), RIPOSTE_NETWORK_ALLOW and RIPOSTE_NETWORK_HOSTS
  * (comma-separated), RIPOSTE_NETWORK_PROXY, and the proxy variables HTTPS_PROXY, HTTP_PROXY and NO_PROXY
- * (lower case too) when no proxy is configured.
+ * (lower case too) when no proxy is configured, RIPOSTE_CLOUD_SIEM_URL.
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const file = env.RIPOSTE_CONFIG ? path.resolve(cwd, env.RIPOSTE_CONFIG) : path.join(cwd, 'riposte.config.json');
@@ -341,6 +367,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (env.RIPOSTE_METRICS_ADDRESS) config.metricsAddress = env.RIPOSTE_METRICS_ADDRESS;
   if (env.RIPOSTE_MAX_CACHED_WORKFLOWS) config.maxCachedWorkflows = Math.max(2, Number(env.RIPOSTE_MAX_CACHED_WORKFLOWS));
   if (env.RIPOSTE_API_LISTEN) config.api.listen = env.RIPOSTE_API_LISTEN;
+  if (env.RIPOSTE_CLOUD_SIEM_URL) {
+    const url = z.url({ protocol: /^https?$/ }).safeParse(env.RIPOSTE_CLOUD_SIEM_URL);
+    if (!url.success) throw new ConfigError('RIPOSTE_CLOUD_SIEM_URL: write the Cloud SIEM base URL, e.g. https://service.us2.sumologic.com');
+    config.cloudSiem.url = url.data;
+  }
   if (env.RIPOSTE_ALLOWED_PORTS) {
     const ports = env.RIPOSTE_ALLOWED_PORTS.split(',').map((p) => Number(p.trim()));
     if (ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65_535)) throw new ConfigError('RIPOSTE_ALLOWED_PORTS: write port numbers separated by commas, e.g. 9443,8081');

@@ -7,7 +7,7 @@ import { actionFailure } from '../errors';
 import { withStoredEnrichments } from '../insight/enrichments';
 import { originOf, type ActivityDeps } from '../deps';
 import { retryAfterMs } from '../http';
-import { connectionOf, insightJson, insightOf, type AwsConnection } from '../insight/insight';
+import { connectionOf, insightJson, insightOf, vendorInsightOf, type AwsConnection } from '../insight/insight';
 import { destinationRefused, policyAgents, refusalIn, type NetworkPolicy } from '../network';
 import { maskSecrets, resolveSecret } from '../secrets';
 
@@ -86,7 +86,8 @@ async function credentialsFor(request: ActionRequest<'sns.publish'>, c: AwsConne
 export function publishSnsAction(deps: ActivityDeps) {
   return async function publishSns(request: ActionRequest<'sns.publish'>): Promise<ActionOutputs['sns.publish']> {
     const origin = originOf(request);
-    const insight = await withStoredEnrichments(deps, origin, insightOf(request));
+    const insight = await withStoredEnrichments(deps, origin, vendorInsightOf(request));
+    const view = insightOf(request);
     const c = connectionOf(deps, request, 'aws');
     const p = request.params;
     const region = p.region ?? c.region ?? p.topicArn.split(':')[3];
@@ -107,7 +108,7 @@ export function publishSnsAction(deps: ActivityDeps) {
           ...(p.subject ? { Subject: p.subject } : {}),
           MessageAttributes: {
             insightId: { DataType: 'String', StringValue: insight.id },
-            severity: { DataType: 'String', StringValue: insight.severity },
+            severity: { DataType: 'String', StringValue: view.severity },
           },
           ...(fifo
             ? { MessageGroupId: insight.id, MessageDeduplicationId: crypto.createHash('sha256').update(request.idempotencyKey).digest('hex').slice(0, 64) }
