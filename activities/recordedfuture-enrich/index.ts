@@ -4,7 +4,7 @@ import { durationMs, insightRecords, type ActionOutputs, type ActionRequest, typ
 import { documentId, originOf, withStore, type ActivityDeps } from '../deps';
 import { callPeer } from '../http';
 import type { NetworkPolicy } from '../network';
-import { apiKeyAccess, insightOf, joinUrl, vendorInsightOf, type ApiKeyAccess } from '../insight/insight';
+import { apiKeyAccess, joinUrl, vendorInsightOf, type ApiKeyAccess } from '../insight/insight';
 import { ENRICHMENTS_INDEX, enrichmentDocumentId, type EnrichmentDocument } from '../insight/enrichments';
 
 /** Where lookups are cached, one document per indicator. */

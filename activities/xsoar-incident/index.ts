@@ -4,7 +4,7 @@ import { actionFailure } from '../errors';
 import { withStoredEnrichments } from '../insight/enrichments';
 import { deliverOnce, originOf, type ActivityDeps } from '../deps';
 import { callPeer } from '../http';
-import { apiKeyAccess, connectionOf, insightJson, insightOf, joinUrl, vendorInsightOf } from '../insight/insight';
+import { apiKeyAccess, connectionOf, insightJson, joinUrl, vendorInsightOf } from '../insight/insight';
 import { resolveSecret } from '../secrets';
 
 /** Where XSOAR 8 serves its public API: `https://api-{fqdn}/xsoar/public/v1/...` (Cortex XSOAR 8 API reference). */
