@@ -290,7 +290,8 @@ export function insightView(insight: Insight, options: InsightViewOptions = {}):
   const created = utcTimestamp(insight.created);
   const closed = utcTimestamp(insight.closed);
   const timestamp = utcTimestamp(insight.timestamp);
-  const link = insightLink(insight, options.cloudSiemUrl);
+  // The Insight's own link when it carries one (Cloud SIEM's do not), else its page under the configured base URL.
+  const link = str((insight as Record<string, unknown>).link) ?? insightLink(insight, options.cloudSiemUrl);
   const signalViews = signals.map((s): InsightSignalView => {
     const stage = str(s.stage);
     const ruleId = str(s.ruleId);

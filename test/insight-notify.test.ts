@@ -125,7 +125,7 @@ describe('summary actions', () => {
       routing_key: TOKENS.RIPOSTE_TEST_PD_KEY,
       event_action: 'trigger',
       client: expect.stringMatching(/^riposte \(job cse-page, run cse-page-/),
-      client_url: 'https://siem.example.org/sec/insight/INSIGHT-1042',
+      client_url: SAMPLE_LINK,
       payload: {
         summary: 'INSIGHT-1042: Initial Access with Execution on _ip 10.0.4.20 (ws-042)',
         source: '10.0.4.20',
