@@ -174,7 +174,7 @@ describe('summary actions', () => {
     expect(missing.steps.slack.error).toBe('step "slack" (slack.post): Slack chat.postMessage answered ok:false: channel_not_found');
   });
 
-  it('slack.webhook posts the Insight JSON under the vendor\'s field names, Signals without Records, and a failure message never shows the webhook path', async () => {
+  it('slack.webhook posts the complete Insight under the vendor\'s field names, Signals with their Records, and a failure message never shows the webhook path', async () => {
     const ok = await exchange(() => ({ status: 200, body: 'ok' }), () => runForInsight(h, one('hook', 'slack.webhook', 'slack-hook')));
     expect(ok.status).toBe('completed');
     expect(ok.steps.hook.output).toEqual({ status: 200 });
@@ -184,7 +184,8 @@ describe('summary actions', () => {
       text: expect.stringContaining('"readableId": "INSIGHT-1042"'),
       insight: { readableId: 'INSIGHT-1042', entity: { value: '10.0.4.20' }, status: { name: 'new', displayName: 'New' }, signals: [{ id: 'sig-1', stage: 'Initial Access' }, { id: 'sig-2' }] },
     });
-    expect((JSON.parse(got.body) as { insight: { signals: object[] } }).insight.signals.some((s) => 'allRecords' in s)).toBe(false);
+    const sent = JSON.parse(got.body) as { insight: { signals: { allRecords?: unknown[] }[] } };
+    expect(sent.insight.signals.map((s) => s.allRecords)).toEqual((sampleInsight().signals ?? []).map((s) => s.allRecords));
     const bad = await exchange(() => ({ status: 404, body: 'no_service' }), () => runForInsight(h, one('hook', 'slack.webhook', 'slack-hook')));
     expect(bad.steps.hook.error).toBe(`step "hook" (slack.webhook): POST http://127.0.0.1:${peer.port} answered 404: no_service`);
   });

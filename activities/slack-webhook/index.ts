@@ -29,7 +29,8 @@ export function postSlackWebhookAction(deps: ActivityDeps) {
     const insight = await withStoredEnrichments(deps, origin, vendorInsightOf(request));
     const view = insightOf(request);
     const access = webhookAccess(deps, request);
-    const json = insightJson(insight, { signals: true, records: false });
+    // "The complete Insight": Signals and their Records (allRecords) as Cloud SIEM sends them.
+    const json = insightJson(insight, { signals: true, records: true });
     const text = slackWebhookText(`${view.readableId}: ${view.name}`, json);
     const headers = { ...access.headers, 'content-type': 'application/json' };
     const body = JSON.stringify({ text, insight: json });
