@@ -2,9 +2,9 @@
 import { CATALOGUE, type ActionName, type ActionSpec } from './catalogue';
 import type { Chain, Step } from './chain';
 import type { ResultRow, StepRecord } from './run';
-import { isTruthy, renderString, renderTree, withRenderBudget, type Escaping } from './template';
+import { formatPath, isTruthy, renderString, renderTree, withRenderBudget, type Escaping } from './template';
 import { literalSecretPaths } from './secret-refs';
-import { parseRenderedParams } from './validate';
+import { ChainValidationError, parseRenderedParams } from './validate';
 
 /** The tokens every step of a run sees, before `result`, `index` and `steps` are added. */
 export interface BaseContext {
@@ -116,7 +116,10 @@ function prepareWithinBudget(chain: Pick<Chain, 'strict'>, step: Step, stepIndex
     when.missing.forEach((m) => missing.add(m));
     if (!isTruthy(when.text)) return { skip: true, missing: [...missing] };
   }
-  const raw = step.with as Record<string, unknown>;
+  // Structure (argv words, recipient lists, marks on token-written fields) is read from the literal text first.
+  const literal = spec.beforeRender?.(step.with as Record<string, unknown>);
+  if (literal && literal.problems.length > 0) throw new ChainValidationError(literal.problems.map((p) => ({ path: formatPath(['steps', stepIndex, 'with', ...p.path]), message: p.message })));
+  const raw = (literal?.params ?? step.with) as Record<string, unknown>;
   let scope = context;
   if (raw.localParams && typeof raw.localParams === 'object') {
     const local = renderTree(raw.localParams, context, { strict }, ['with', 'localParams']);

@@ -8,7 +8,7 @@ export type ResultRow = Record<string, unknown>;
 
 /** What started a run. */
 export interface Trigger {
-  type: 'manual' | 'schedule' | 'job' | 'api' | 'insight.created' | 'insight.closed' | 'insight.on_demand' | 'sensor.offline' | 'rule.disabled';
+  type: 'manual' | 'schedule' | 'job' | 'api' | 'hook' | 'insight.created' | 'insight.closed' | 'insight.on_demand' | 'sensor.offline' | 'rule.disabled';
   /** A caller-chosen id that makes starts idempotent. */
   id?: string;
   [key: string]: unknown;

@@ -108,8 +108,11 @@ function notTemplated(root: unknown) {
 
 /** Checks an action's parameters before rendering: fields holding tokens are checked after rendering. */
 export function checkParamsBeforeRendering(action: ActionName, params: unknown, prefix: (string | number)[]): Problem[] {
-  const parsed = CATALOGUE[action].params.safeParse(params);
-  return parsed.success ? [] : zodProblems(parsed.error.issues, prefix, notTemplated(params));
+  const literal = (CATALOGUE[action] as ActionSpec).beforeRender?.(params as Record<string, unknown>);
+  const prepared = literal?.params ?? params;
+  const problems = (literal?.problems ?? []).map((p) => ({ path: formatPath([...prefix, ...p.path]), message: p.message }));
+  const parsed = CATALOGUE[action].params.safeParse(prepared);
+  return parsed.success ? problems : [...problems, ...zodProblems(parsed.error.issues, prefix, notTemplated(prepared))];
 }
 
 /** Checks rendered parameters and applies defaults; throws {@link ChainValidationError}. */

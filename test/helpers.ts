@@ -32,7 +32,8 @@ export async function startHarness(configure: (config: Config) => void = () => u
   quietRuntime();
   const address = inject('temporalAddress');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'riposte-test-'));
-  const config = loadConfig({ RIPOSTE_DATA_DIR: dataDir, RIPOSTE_CONFIG: '' }, dataDir);
+  // Test peers listen on 127.0.0.1 only: exactly that loopback address is allowed, nothing else.
+  const config = loadConfig({ RIPOSTE_DATA_DIR: dataDir, RIPOSTE_CONFIG: '', RIPOSTE_NETWORK_ALLOW: '127.0.0.1' }, dataDir);
   configure(config);
   const store = await Store.open(storeUrl ?? `sqlite:${path.join(dataDir, 'store.db')}`);
   const taskQueue = `test-${crypto.randomUUID()}`;

@@ -113,7 +113,7 @@ function reset() {
 }
 
 describe('sns.publish', () => {
-  it('publishes the whole Insight JSON to the topic with a SigV4 signature made with the access keys', async () => {
+  it('publishes the whole Insight as Cloud SIEM sent it, Signals and Records included, with a SigV4 signature made with the access keys', async () => {
     reset();
     const report = await runForInsight(h, publish('aws-keys', { subject: 'CSE Insight' }));
     expect(report.status).toBe('completed');
@@ -124,7 +124,8 @@ describe('sns.publish', () => {
     expect(got.form.get('TopicArn')).toBe(TOPIC);
     expect(got.form.get('Subject')).toBe('CSE Insight');
     const message = JSON.parse(got.form.get('Message') ?? '{}') as Record<string, unknown>;
-    expect(message).toMatchObject({ id: sampleInsight().id, readableId: 'INSIGHT-1042', entity: { value: '10.0.4.20' }, signals: [{ id: 'sig-1', records: [{ uid: 'r1' }] }, { id: 'sig-2' }] });
+    expect(got.form.get('Message')).toBe(JSON.stringify(sampleInsight()));
+    expect(message).toMatchObject({ readableId: 'INSIGHT-1042', status: { name: 'new' }, signals: [{ id: 'sig-1', allRecords: [{ uid: 'r1' }] }, { id: 'sig-2' }] });
   });
 
   it('assumes the role through STS first and signs the Publish with the temporary credentials', async () => {

@@ -1,6 +1,6 @@
 // Teams, Slack, PagerDuty and HipChat against loopback peers that check and answer as each vendor documents, failure answers included.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertValidChain, type Insight } from '../dsl';
+import { assertValidChain, insightView, type Insight } from '../dsl';
 import { adaptiveCard, teamsFailure } from '../activities/teams-notify';
 import { slackPostBody } from '../activities/slack-post';
 import { slackWebhookText } from '../activities/slack-webhook';
@@ -11,7 +11,7 @@ import { insightSummary } from '../activities/insight/summary';
 import { readRun, startRun, type RunReport } from '../worker/client';
 import { startHarness, startPeer, type Harness, type Received } from './helpers';
 import { recordTestSecret } from './secrets-ledger';
-import { quickRetry, sampleInsight } from './insight-fixtures';
+import { CLOUD_SIEM_URL, SAMPLE_LINK, quickRetry, sampleInsight } from './insight-fixtures';
 import hostile from './fixtures/hostile-values.json';
 import { hipchatProblems, pagerdutyError, pagerdutyProblems, slackDisplayed, slackMentions, slackPostMessageProblems, slackSequences, teamsWorkflowsProblems, TEAMS_MAX_BYTES, vendorJson, vendorText } from './vendor-peers';
 
@@ -128,8 +128,11 @@ const one = (id: string, action: string, connection: string, withParams: Record<
 });
 
 /** Runs a chain for an Insight event the way the intake API starts it, with the Temporal UI's address known. */
-async function runFor(chain: object, insight: Insight = sampleInsight(), options: { workflowId?: string; uiUrl?: string } = {}): Promise<RunReport> {
-  const handle = await startRun(h.client, { chain: assertValidChain(chain), results: [], trigger: { type: 'insight.created', insight }, taskQueue: h.taskQueue, store: h.store, ...options });
+async function runFor(chain: object, insight: Insight = sampleInsight(), options: { workflowId?: string; uiUrl?: string; cloudSiemUrl?: string } = {}): Promise<RunReport> {
+  // The intake builds the Insight's view (its link from cloudSiem.url) when the event comes in.
+  const { cloudSiemUrl = CLOUD_SIEM_URL, ...rest } = options;
+  const view = insightView(insight, { cloudSiemUrl: cloudSiemUrl || undefined });
+  const handle = await startRun(h.client, { chain: assertValidChain(chain), results: [], trigger: { type: 'insight.created', insight, insightView: view }, taskQueue: h.taskQueue, store: h.store, ...rest });
   return readRun(handle, true, h.store);
 }
 
@@ -184,7 +187,7 @@ describe('teams.notify', () => {
 
   it('keeps every card within Teams\' 28 KB and valid for a Workflows webhook, whatever the Insight holds', () => {
     for (const [name, value] of HOSTILE) {
-      const summary = insightSummary(sampleInsight({ name: value.repeat(name === 'long' ? 1000 : 1), entity: { entityType: '_ip', value: value.repeat(name === 'long' ? 1000 : 1) } }));
+      const summary = insightSummary(insightView(sampleInsight({ name: value.repeat(name === 'long' ? 1000 : 1), entity: { entityType: '_ip', value: value.repeat(name === 'long' ? 1000 : 1) } })));
       const card = adaptiveCard(summary) as Record<string, unknown>;
       const json = JSON.stringify(card);
       expect({ name, bytes: Buffer.byteLength(json) < TEAMS_MAX_BYTES }).toEqual({ name, bytes: true });
@@ -209,7 +212,7 @@ describe('slack.post and slack.webhook', () => {
     }
     expect(body.text).toContain('Login by &lt;!here&gt; &lt;@U012AB3CD&gt;');
     // The one sequence in the block is the link to the Insight.
-    expect(slackSequences(block)).toEqual([`https://siem.example.org/sec/insight/INSIGHT-1042|INSIGHT-1042: Login by &lt;!here&gt; &lt;@U012AB3CD&gt;`]);
+    expect(slackSequences(block)).toEqual([`${SAMPLE_LINK}|INSIGHT-1042: Login by &lt;!here&gt; &lt;@U012AB3CD&gt;`]);
   });
 
   it('slack.webhook escapes the name line and the JSON of its text, so the same Insight mentions nobody there either', async () => {
@@ -244,7 +247,7 @@ describe('slack.post and slack.webhook', () => {
 
   it('escapes every hostile value in both Slack texts and keeps both within Slack\'s limits', () => {
     for (const [name, value] of HOSTILE) {
-      const insight = sampleInsight({ name: value, entity: { entityType: '_ip', value } });
+      const insight = insightView(sampleInsight({ name: value, entity: { entityType: '_ip', value } }));
       const body = slackPostBody(insightSummary(insight), '#soc');
       expect({ name, problems: slackPostMessageProblems(body) }).toEqual({ name, problems: [] });
       const block = (body.blocks as { text: { text: string } }[])[0].text.text;
@@ -275,7 +278,7 @@ describe('pagerduty.trigger', () => {
     expect(String(event.client_url)).toMatch(new RegExp(`^${UI}/namespaces/default/workflows/${workflowId}/[0-9a-f-]+/history$`));
     expect(JSON.stringify(event)).not.toContain('pagerduty.com');
     expect(event.links).toEqual([
-      { href: 'https://siem.example.org/sec/insight/INSIGHT-1042', text: 'Insight INSIGHT-1042' },
+      { href: SAMPLE_LINK, text: 'Insight INSIGHT-1042' },
       { href: event.client_url, text: `riposte run ${workflowId}` },
     ]);
   });
@@ -283,8 +286,8 @@ describe('pagerduty.trigger', () => {
   it('without the UI\'s address, client_url is the Insight\'s link; without either there is none', async () => {
     const withLink = await exchange(() => undefined, () => runFor(one('page', 'pagerduty.trigger', 'pd')));
     expect(withLink.status).toBe('completed');
-    expect(JSON.parse(peer.received[0].body)).toMatchObject({ client_url: 'https://siem.example.org/sec/insight/INSIGHT-1042' });
-    const without = await exchange(() => undefined, () => runFor(one('page', 'pagerduty.trigger', 'pd'), sampleInsight({ link: undefined })));
+    expect(JSON.parse(peer.received[0].body)).toMatchObject({ client_url: SAMPLE_LINK });
+    const without = await exchange(() => undefined, () => runFor(one('page', 'pagerduty.trigger', 'pd'), sampleInsight(), { cloudSiemUrl: '' }));
     expect(without.status).toBe('completed');
     expect(JSON.parse(peer.received[0].body)).not.toHaveProperty('client_url');
   });
@@ -313,7 +316,7 @@ describe('pagerduty.trigger', () => {
   it('keeps every event within the Events API\'s documented fields, enums and lengths, whatever the Insight holds', () => {
     for (const [name, value] of HOSTILE) {
       const big = value.repeat(name === 'long' ? 100 : 1);
-      const event = pagerdutyEvent(sampleInsight({ name: big, entity: { entityType: big, value: big } }), { job: 'j', runId: 'r' });
+      const event = pagerdutyEvent(insightView(sampleInsight({ name: big, entity: { entityType: big, value: big } })), { job: 'j', runId: 'r' });
       expect({ name, problems: pagerdutyProblems(JSON.stringify({ routing_key: 'k', ...event })) }).toEqual({ name, problems: [] });
       expect([...(event.payload as { summary: string }).summary].length).toBeLessThanOrEqual(PAGERDUTY_LIMITS.summary);
     }
@@ -325,7 +328,7 @@ describe('pagerduty.trigger', () => {
 describe('links', () => {
   it('never makes a link of an Insight link that is not http(s), in Teams, Slack or PagerDuty', () => {
     for (const link of ['javascript:alert(1)', 'file:///etc/passwd', 'data:text/html,<b>x</b>', 'not a url']) {
-      const insight = sampleInsight({ link });
+      const insight = insightView(sampleInsight(), { cloudSiemUrl: link });
       const summary = insightSummary(insight);
       expect(JSON.stringify(adaptiveCard(summary))).not.toContain('Action.OpenUrl');
       const block = (slackPostBody(summary, 'C1').blocks as { text: { text: string } }[])[0].text.text;

@@ -97,7 +97,8 @@ describe('xsoar.incident', () => {
     const [got] = seen;
     expect(got).toMatchObject({ method: 'POST', url: '/xsoar/incident/json', clientCn: 'riposte-client' });
     expect(got.headers).toMatchObject({ authorization: API_KEY, 'x-xdr-auth-id': '7', 'x-team': 'blue team', 'content-type': 'application/json', accept: 'application/json' });
-    expect(JSON.parse(got.body)).toMatchObject({ id: sampleInsight().id, readableId: 'INSIGHT-1042', signals: [{ id: 'sig-1', records: [{ uid: 'r1' }] }, { id: 'sig-2', records: [{ uid: 'r2' }] }] });
+    // The Insight as Cloud SIEM sent it: its own field names, Records in each Signal's allRecords.
+    expect(got.body).toBe(JSON.stringify(sampleInsight()));
   });
 
   it('does not create a second incident when the same run executes the step again', async () => {
@@ -110,14 +111,15 @@ describe('xsoar.incident', () => {
     expect(seen).toHaveLength(1);
   });
 
-  it('leaves every Record out with excludeRecords', async () => {
+  it('leaves every Record out with excludeRecords, and nothing else', async () => {
     seen.length = 0;
     const report = await runForInsight(h, incident('xsoar', { excludeRecords: true }));
     expect(report.status).toBe('completed');
     const body = JSON.parse(seen[0].body) as { signals: Record<string, unknown>[]; records?: unknown };
     expect(body.signals.map((s) => s.id)).toEqual(['sig-1', 'sig-2']);
-    expect(body.signals.some((s) => 'records' in s)).toBe(false);
-    expect(body).not.toHaveProperty('records');
+    expect(body.signals.some((s) => 'allRecords' in s)).toBe(false);
+    const { signals, ...rest } = sampleInsight();
+    expect(body).toEqual({ ...rest, signals: (signals ?? []).map(({ allRecords: _records, ...s }) => s) });
   });
 
   it('does not retry a 401 for a wrong API key and never shows the key', async () => {

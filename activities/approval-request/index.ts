@@ -66,8 +66,12 @@ export function renderChannel(channel: ApprovalChannel, context: Record<string, 
     const field = at.slice(path.length).join('.');
     return html.has(field) ? 'html' : uri.has(field) ? 'uri' : 'text';
   };
+  // Structure the action reads from literal text (an e-mail's recipient list) is read here too, before rendering.
+  const literal = 'beforeRender' in spec ? spec.beforeRender(channel.with) : undefined;
+  if (literal && literal.problems.length > 0) throw new TemplateError(literal.problems.map((p) => `${formatPath(['with', ...p.path])}: ${p.message}`).join('; '));
+  const written = (literal?.params ?? channel.with) as Record<string, unknown>;
   return withRenderBudget(() => {
-    const rendered = renderTree(channel.with, context, { strict, escapingFor }, path).value as Record<string, unknown>;
+    const rendered = renderTree(written, context, { strict, escapingFor }, path).value as Record<string, unknown>;
     if (channel.action === 'slack.post' && typeof channel.with.text === 'string') {
       // Slack text is mrkdwn: every value a token brings in is escaped, so `<!here>` in a log mentions nobody and `<url|x>` links nowhere.
       const escaped = { ...(mapStrings(context, escapeSlack) as Record<string, unknown>), approval: context.approval };

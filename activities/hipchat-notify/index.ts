@@ -33,6 +33,6 @@ export function notifyHipchatAction(deps: ActivityDeps) {
     });
     const url = joinUrl(access.base, `/v2/room/${encodeURIComponent(p.room)}/notification`);
     const headers = { ...access.headers, authorization: `Bearer ${access.key}`, 'content-type': 'application/json' };
-    return deliverOnce(deps, request, async () => ({ status: (await callPeer({ origin, url, method: 'POST', headers, body, tls: access.tls, secrets: access.secrets })).status }));
+    return deliverOnce(deps, request, async () => ({ status: (await callPeer({ origin, network: deps.config.network, url, method: 'POST', headers, body, tls: access.tls, secrets: access.secrets })).status }));
   };
 }

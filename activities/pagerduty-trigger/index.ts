@@ -1,6 +1,6 @@
 // pagerduty.trigger: a PagerDuty Events API v2 trigger with the Insight summary, deduplicated on the Insight id.
 import crypto from 'node:crypto';
-import type { ActionOutputs, ActionRequest, Insight } from '../../dsl';
+import type { ActionOutputs, ActionRequest, InsightView } from '../../dsl';
 import { actionFailure } from '../errors';
 import { originOf, type ActivityDeps } from '../deps';
 import { callPeer } from '../http';
@@ -24,7 +24,7 @@ function clip(text: string, max: number): string {
 }
 
 /** The Insight id, or a digest of it when it is longer than PagerDuty keeps (so two Insights never share a key). */
-function dedupKeyOf(insight: Insight): string {
+function dedupKeyOf(insight: InsightView): string {
   return insight.id.length <= PAGERDUTY_LIMITS.dedupKey ? insight.id : crypto.createHash('sha256').update(insight.id).digest('hex');
 }
 
@@ -43,7 +43,7 @@ export interface PagerdutyEventContext {
  * event"): riposte with the job and run, and the run's page (else the Insight's). The Insight's
  * link and the run's page also travel as `links`. A timestamp without a zone is read as UTC.
  */
-export function pagerdutyEvent(insight: Insight, context: PagerdutyEventContext): Record<string, unknown> {
+export function pagerdutyEvent(insight: InsightView, context: PagerdutyEventContext): Record<string, unknown> {
   const summary = insightSummary(insight);
   const insightLink = httpUrl(summary.link);
   const runUrl = httpUrl(context.runUrl);
@@ -88,7 +88,7 @@ export function triggerPagerdutyAction(deps: ActivityDeps) {
       throw actionFailure('ActionInputError', `${origin}: the PagerDuty event is ${Buffer.byteLength(body)} bytes, above the Events API's 512 KB limit`);
     }
     const headers = { ...access.headers, 'content-type': 'application/json' };
-    const response = await callPeer({ origin, url: joinUrl(access.base, '/v2/enqueue'), method: 'POST', headers, body, tls: access.tls, secrets: access.secrets });
+    const response = await callPeer({ origin, network: deps.config.network, url: joinUrl(access.base, '/v2/enqueue'), method: 'POST', headers, body, tls: access.tls, secrets: access.secrets });
     const answered = (response.json as { dedup_key?: unknown } | undefined)?.dedup_key;
     return { dedupKey: typeof answered === 'string' ? answered : String(fields.dedup_key), status: response.status };
   };

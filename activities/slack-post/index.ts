@@ -61,7 +61,7 @@ export async function sendSlackMessage(deps: ActivityDeps, request: ActionReques
   const access = apiKeyAccess(deps, request, 'https://slack.com/api');
   const headers = { ...access.headers, authorization: `Bearer ${access.key}`, 'content-type': 'application/json; charset=utf-8' };
   return deliverOnce(deps, request, async () => {
-    const response = await callPeer({ origin, url: joinUrl(access.base, '/chat.postMessage'), method: 'POST', headers, body: JSON.stringify(body), tls: access.tls, secrets: access.secrets });
+    const response = await callPeer({ origin, network: deps.config.network, url: joinUrl(access.base, '/chat.postMessage'), method: 'POST', headers, body: JSON.stringify(body), tls: access.tls, secrets: access.secrets });
     const answer = (response.json ?? {}) as { ok?: boolean; error?: string; ts?: string; channel?: string };
     if (answer.ok === true && answer.ts) return { ts: answer.ts, channel: answer.channel ?? body.channel };
     const error = answer.error ?? 'no ok field in the answer';

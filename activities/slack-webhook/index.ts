@@ -3,7 +3,7 @@ import type { ActionOutputs, ActionRequest } from '../../dsl';
 import { withStoredEnrichments } from '../insight/enrichments';
 import { deliverOnce, originOf, type ActivityDeps } from '../deps';
 import { callPeer } from '../http';
-import { insightJson, insightOf, webhookAccess } from '../insight/insight';
+import { insightJson, insightOf, vendorInsightOf, webhookAccess } from '../insight/insight';
 import { clipSlack, escapeSlack, SLACK_LIMITS } from '../insight/slack';
 
 /**
@@ -26,12 +26,14 @@ export function slackWebhookText(heading: string, json: unknown): string {
 export function postSlackWebhookAction(deps: ActivityDeps) {
   return async function postSlackWebhook(request: ActionRequest<'slack.webhook'>): Promise<ActionOutputs['slack.webhook']> {
     const origin = originOf(request);
-    const insight = await withStoredEnrichments(deps, origin, insightOf(request));
+    const insight = await withStoredEnrichments(deps, origin, vendorInsightOf(request));
+    const view = insightOf(request);
     const access = webhookAccess(deps, request);
-    const json = insightJson(insight, { signals: true, records: false });
-    const text = slackWebhookText(`${insight.readableId}: ${insight.name}`, json);
+    // "The complete Insight": Signals and their Records (allRecords) as Cloud SIEM sends them.
+    const json = insightJson(insight, { signals: true, records: true });
+    const text = slackWebhookText(`${view.readableId}: ${view.name}`, json);
     const headers = { ...access.headers, 'content-type': 'application/json' };
     const body = JSON.stringify({ text, insight: json });
-    return deliverOnce(deps, request, async () => ({ status: (await callPeer({ origin, url: access.url, method: 'POST', headers, body, tls: access.tls, secrets: access.secrets })).status }));
+    return deliverOnce(deps, request, async () => ({ status: (await callPeer({ origin, network: deps.config.network, url: access.url, method: 'POST', headers, body, tls: access.tls, secrets: access.secrets })).status }));
   };
 }

@@ -111,7 +111,7 @@ export async function sendTeamsCard(deps: ActivityDeps, request: ActionRequest, 
   const headers = { ...access.headers, 'content-type': 'application/json' };
   // The failure is thrown inside the delivery, so a 200 that did not deliver is never recorded as sent.
   return deliverOnce(deps, request, async () => {
-    const response = await callPeer({ origin, url: access.url, method: 'POST', headers, body: JSON.stringify(card), tls: access.tls, secrets: access.secrets });
+    const response = await callPeer({ origin, network: deps.config.network, url: access.url, method: 'POST', headers, body: JSON.stringify(card), tls: access.tls, secrets: access.secrets });
     const failed = teamsFailure(response);
     if (failed) {
       const hint = failed.status === 413 ? ' (the card is too large for Teams)' : failed.status === 400 && legacy ? ' (a Workflows webhook takes Adaptive Cards only: remove card: "messagecard")' : '';

@@ -4,7 +4,7 @@ import { actionFailure } from '../errors';
 import { withStoredEnrichments } from '../insight/enrichments';
 import { deliverOnce, originOf, type ActivityDeps } from '../deps';
 import { callPeer } from '../http';
-import { apiKeyAccess, connectionOf, insightJson, insightOf, joinUrl } from '../insight/insight';
+import { apiKeyAccess, connectionOf, insightJson, joinUrl, vendorInsightOf } from '../insight/insight';
 import { resolveSecret } from '../secrets';
 
 /** Where XSOAR 8 serves its public API: `https://api-{fqdn}/xsoar/public/v1/...` (Cortex XSOAR 8 API reference). */
@@ -30,7 +30,7 @@ export function xsoarEndpointUrl(base: string, endpoint: string, version: 6 | 8 
 export function createXsoarIncidentAction(deps: ActivityDeps) {
   return async function createXsoarIncident(request: ActionRequest<'xsoar.incident'>): Promise<ActionOutputs['xsoar.incident']> {
     const origin = originOf(request);
-    const insight = await withStoredEnrichments(deps, origin, insightOf(request));
+    const insight = await withStoredEnrichments(deps, origin, vendorInsightOf(request));
     const p = request.params;
     const connection = connectionOf(deps, request, 'apikey');
     const access = apiKeyAccess(deps, request);
@@ -49,7 +49,7 @@ export function createXsoarIncidentAction(deps: ActivityDeps) {
     const url = xsoarEndpointUrl(access.base, p.endpoint, connection.version);
     const body = JSON.stringify(insightJson(insight, { signals: true, records: !p.excludeRecords }));
     return deliverOnce(deps, request, async () => {
-      const response = await callPeer({ origin, url, method: 'POST', headers, body, tls: access.tls, secrets: access.secrets });
+      const response = await callPeer({ origin, network: deps.config.network, url, method: 'POST', headers, body, tls: access.tls, secrets: access.secrets });
       const id = (response.json as { id?: unknown } | undefined)?.id;
       if (typeof id !== 'string' && typeof id !== 'number') {
         throw actionFailure('PeerRejectedError', `${origin}: XSOAR answered ${response.status} without an incident id`);

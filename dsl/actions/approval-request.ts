@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { parseDuration, DURATION_PATTERN } from '../duration';
 import { formatPath, inspectTemplate, isTemplate, TemplateError } from '../template';
 import type { Problem, ValidationContext } from '../validate';
-import { emailSendParams } from './email-send';
+import { emailSendBeforeRender, emailSendParams } from './email-send';
 import { webhookSendParams } from './webhook-send';
 
 /** The actions a channel may name: the notifications sent when the wait begins. */
@@ -217,7 +217,9 @@ export function approvalRequestProblems(raw: unknown, context: ValidationContext
       if (!found) problems.push({ path: at('channels', j, 'connection'), message: `unknown connection "${connection}"; configured: ${names.length ? names.join(', ') : 'none (add it under "connections" in riposte.config.json)'}` });
       else if (!rules.types.includes(found.type)) problems.push({ path: at('channels', j, 'connection'), message: `connection "${connection}" is of type ${found.type}; ${action} needs one of type ${rules.types.join(' or ')}` });
     }
-    const given = (channel.with && typeof channel.with === 'object' && !Array.isArray(channel.with) ? channel.with : {}) as Record<string, unknown>;
+    const written = (channel.with && typeof channel.with === 'object' && !Array.isArray(channel.with) ? channel.with : {}) as Record<string, unknown>;
+    // As for an email.send step: a literal comma-separated recipient list is split before rendering, never a rendered one.
+    const given = action === 'email.send' ? emailSendBeforeRender(written).params : written;
     const withDefaults = { ...channelDefaults(action, jobName), ...given };
     const parsed = channelParamsSchema(action).safeParse(withDefaults);
     if (!parsed.success) {
