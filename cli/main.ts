@@ -132,13 +132,14 @@ program
     try {
       const client = await connectClient(cfg, env.address);
       const handle = await startRun(client, { chain, results, params: parseParams(opts.param), taskQueue: cfg.temporal.taskQueue, globals: cfg.globals, uiUrl: env.uiUrl });
-      const url = runUrl(env.uiUrl, cfg.temporal.namespace, handle.workflowId);
+      const url = runUrl(env.uiUrl, cfg.temporal.namespace, handle.workflowId, handle.firstExecutionRunId);
       // An embedded server lives only as long as this process: wait for the run.
       const wait = opts.wait || env.embedded;
       if (!wait) {
         const report: RunReport = { runId: handle.workflowId, status: 'running', url, steps: {} };
         console.log(opts.json ? JSON.stringify(report, null, 2) : `started ${handle.workflowId}${url ? `\n${url}` : ''}`);
       } else {
+        if (!opts.json) log(`started ${handle.workflowId}${url ? `: ${url}` : ''}`);
         const progress = watchProgress(handle, log);
         const report = { ...(await readRun(handle, true).finally(() => progress.stop())), ...(url ? { url } : {}) };
         if (opts.json) console.log(JSON.stringify(report, null, 2));

@@ -73,6 +73,8 @@ export interface Scope {
   base: BaseContext;
   /** The workflow id of the run (not of a fan-out child), so keys stay the same wherever a result runs. */
   runId: string;
+  /** The workflow id idempotency keys derive from when it is not `runId`: a retry keeps the keys of the run it retries. */
+  keyBase?: string;
   startedAt: string;
   resultsRef?: ResultsRef;
 }
@@ -105,7 +107,7 @@ export async function attempt(scope: Scope, steps: Record<string, StepRecord>, s
     const prepared = prepareStep(scope.chain, step, stepIndex, context, { parse: false });
     missing = prepared.missing;
     if (prepared.skip) return { status: 'skipped', missing };
-    const executionKey = `${scope.runId}/${step.id}/${index ?? 'once'}`;
+    const executionKey = `${scope.keyBase ?? scope.runId}/${step.id}/${index ?? 'once'}`;
     if (step.throttle && prepared.throttleKey !== undefined) {
       const key = prepared.throttleKey;
       const claim = await engine.acquireThrottle({ key: `${scope.chain.name}/${step.id}/${key}`, windowMs: durationMs(step.throttle.window), holder: executionKey });

@@ -54,7 +54,7 @@ export async function runJob(scope: Scope, step: Step, rendered: unknown, index:
     if (err instanceof ActivityFailure) return { error: err.cause?.message ?? err.message };
     throw err;
   }
-  const workflowId = `${scope.runId}/job/${step.id}/${index ?? 'once'}`;
+  const workflowId = `${scope.keyBase ?? scope.runId}/job/${step.id}/${index ?? 'once'}`;
   const rows = !params.passResults ? { results: [] } : index !== null ? { results: result ? [result] : [] } : scope.resultsRef ? { results: [], resultsRef: scope.resultsRef } : { results: scope.base.results };
   const input: RunInput = {
     chain,
