@@ -63,6 +63,8 @@ export interface StartRunOptions {
   resultsRef?: ResultsRef;
   /** A retry: the steps it carries over from the run it retries (see RunResume). */
   resume?: RunResume;
+  /** Shown with the run in the UI and `riposte runs list` (a retry names the run it retries). */
+  memo?: Record<string, unknown>;
 }
 
 /** Starts a run of a validated chain; the chain travels in the workflow input. */
@@ -101,6 +103,7 @@ export async function startRun(client: Client, options: StartRunOptions): Promis
     staticSummary: `${options.chain.name}: ${count} result(s)${resultsRef ? ' by reference' : ''}, ${options.chain.steps.length} step(s)${retry}`,
     typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.job, value: options.chain.name }],
     ...(options.workflowIdReusePolicy ? { workflowIdReusePolicy: options.workflowIdReusePolicy } : {}),
+    ...(options.memo ? { memo: options.memo } : {}),
   });
 }
 
@@ -178,7 +181,8 @@ export async function readRun(handle: WorkflowHandle, wait: boolean, store?: Sto
   const description = await handle.describe();
   const status = STATES[description.status.name] ?? 'running';
   if (status === 'running') {
-    const snapshot = await handle.query<RunStatus>('status').catch(() => undefined);
+    // With no worker polling, a query waits for one; a report without live steps is better than none.
+    const snapshot = await handle.client.withDeadline(Date.now() + 10_000, () => handle.query<RunStatus>('status')).catch(() => undefined);
     return { runId: handle.workflowId, status, steps: snapshot ? await reportSteps(snapshot.steps) : {} };
   }
   return readRun(handle, true, store);

@@ -1,5 +1,5 @@
 // Executing one step for one result (or once), shared by the run workflow and its fan-out children.
-import { ActivityFailure, ApplicationFailure, CancelledFailure, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, CancelledFailure, isCancellation, patched, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import { runJob } from './run-job';
 import {
   CATALOGUE,
@@ -146,11 +146,21 @@ export async function attempt(scope: Scope, steps: Record<string, StepRecord>, s
     const output: object = await callAction(activities, action, request);
     return { status: 'completed', output: missing.length > 0 ? { ...output, missingTokens: missing } : output, missing };
   } catch (err) {
+    if (endsCancelled(err)) throw err;
     if (err instanceof TemplateError || err instanceof ChainValidationError || err instanceof ActivityFailure) {
       return { status: 'failed', error: failureMessage(err), missing };
     }
     throw err;
   }
+}
+
+/**
+ * True when the run was cancelled (`riposte runs cancel`) and `err` is that cancellation reaching a
+ * step: it must end the run `cancelled` rather than become a failed step. Runs cancelled before this
+ * rule replay as they ran (a failed step), hence the patch.
+ */
+export function endsCancelled(err: unknown): boolean {
+  return isCancellation(err) && CancellationScope.current().consideredCancelled && patched('cancelled-run-ends-cancelled');
 }
 
 /** Per-result outcomes of an `each` step over some results. */

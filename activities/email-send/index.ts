@@ -18,7 +18,8 @@ export function messageIdFor(idempotencyKey: string): string {
   return `<${crypto.createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}@riposte>`;
 }
 
-function transportFor(name: string, c: SmtpConnection, secrets: string[]): Transporter {
+/** The nodemailer transport of an smtp connection; the resolved password is added to `secrets` for masking. */
+export function transportFor(name: string, c: SmtpConnection, secrets: string[]): Transporter {
   const pass = c.auth ? resolveSecret(c.auth.pass, `connections.${name}.auth.pass`) : undefined;
   if (pass) secrets.push(pass);
   return nodemailer.createTransport({
