@@ -7,7 +7,7 @@ import { connectClient, readRun, runUrl } from '../worker/client';
 import { loadJobs } from '../worker/jobs';
 import { watchProgress } from '../worker/progress';
 import { actionInfo, formatAction, listActions } from './actions';
-import { CliError, intFlag, sinceFlag } from './cli-error';
+import { intFlag, sinceFlag } from './cli-error';
 import { testConnection } from './connection-test';
 import { temporalEnvironment } from './environment';
 import { printReport } from './output';

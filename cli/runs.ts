@@ -214,7 +214,7 @@ export interface StartedRetry {
  * run's records and do not run; the others run under the earlier run's idempotency keys.
  */
 export async function retryRun(client: Client, workflowId: string, options: { from?: string; uiUrl?: string }): Promise<StartedRetry> {
-  const { handle, description } = await describeRun(client, workflowId);
+  const { description } = await describeRun(client, workflowId);
   const state = STATE_OF[description.status.name] ?? 'running';
   if (state === 'running') throw new CliError(`run ${workflowId} is still running; wait for it to end, or \`riposte runs cancel ${workflowId}\` first`);
   if (state === 'completed' && options.from === undefined) throw new CliError(`run ${workflowId} completed; nothing failed. Give --from STEP to run it again from a step`);
