@@ -7,7 +7,7 @@ import { connectClient, readRun, runUrl } from '../worker/client';
 import { loadJobs } from '../worker/jobs';
 import { watchProgress } from '../worker/progress';
 import { actionInfo, formatAction, listActions } from './actions';
-import { intFlag, sinceFlag } from './cli-error';
+import { CliError, intFlag, sinceFlag } from './cli-error';
 import { testConnection } from './connection-test';
 import { temporalEnvironment } from './environment';
 import { printReport } from './output';
@@ -28,7 +28,12 @@ async function withTemporal<T>(options: { worker: boolean }, work: (t: TemporalC
   const cfg = loadConfig();
   const env = await temporalEnvironment(cfg, { log, worker: options.worker });
   try {
-    const client = await connectClient(cfg, env.address);
+    let client: Client;
+    try {
+      client = await connectClient(cfg, env.address);
+    } catch (err) {
+      throw new CliError(`cannot reach Temporal at ${env.address}: ${(err as Error).message}; check TEMPORAL_ADDRESS, or start \`riposte dev\``);
+    }
     try {
       return await work({ client, cfg, uiUrl: env.uiUrl, embedded: env.embedded });
     } finally {
