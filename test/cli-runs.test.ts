@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { assertValidChain } from '../dsl';
 import { startRun } from '../worker/client';
@@ -120,6 +121,13 @@ describe('riposte runs retry', () => {
     expect(notifyPeer.received).toHaveLength(1);
   });
 
+  it('replays the histories of the failed run and of its retries with today\'s workflow code', async () => {
+    for (const id of [failedRun, retried.runId]) {
+      const history = await h.client.workflow.getHandle(id).fetchHistory();
+      await expect(Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history), id).resolves.toBeUndefined();
+    }
+  });
+
   it('refuses what it cannot retry, with the reason and the fix', async () => {
     const completed = await riposte(['runs', 'retry', retried.runId]);
     expect(completed.code).toBe(1);
@@ -196,5 +204,7 @@ describe('riposte runs cancel', () => {
     expect(report).toMatchObject({ status: 'completed', fromStep: 'wait' });
     expect(report.steps.wait.output).toMatchObject({ status: 200, body: { fast: true } });
     expect(await h.store.listIncidents({ job: slowChain.name })).toHaveLength(1);
+    const history = await handle.fetchHistory();
+    await expect(Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history)).resolves.toBeUndefined();
   });
 });

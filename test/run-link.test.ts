@@ -67,14 +67,20 @@ describe('run links in the Temporal UI', () => {
     expect(body).not.toContain('technical difficulties');
   });
 
-  it('percent-encodes a workflow id the UI would otherwise misread (an inline chain run id)', async () => {
+  it('percent-encodes workflow ids the UI would otherwise misread: an inline chain run, an event run', async () => {
     const chain = assertValidChain({ name: 'inline-link', steps: [{ id: 'note', action: 'events.log' }] });
-    const handle = await startRun(h.client, { chain, results: [{ host: 'a' }], taskQueue: h.taskQueue, workflowId: 'inline:inline-link-alert:7@siem' });
-    await handle.result();
-    const url = runUrl(server.uiUrl, 'default', handle.workflowId, handle.firstExecutionRunId)!;
-    expect(url).toContain('/workflows/inline%3Ainline-link-alert%3A7%40siem/');
-    const body = await openAndFind(url, 'note: events.log');
-    expect(body).toContain('inline:inline-link-alert:7@siem');
+    for (const [workflowId, encoded] of [
+      ['inline:inline-link-alert:7@siem', 'inline%3Ainline-link-alert%3A7%40siem'],
+      ['event/insight.created/INSIGHT-1 x%/inline-link', 'event%2Finsight.created%2FINSIGHT-1%20x%25%2Finline-link'],
+    ]) {
+      const handle = await startRun(h.client, { chain, results: [{ host: 'a' }], taskQueue: h.taskQueue, workflowId });
+      await handle.result();
+      const url = runUrl(server.uiUrl, 'default', handle.workflowId, handle.firstExecutionRunId)!;
+      expect(url).toContain(`/workflows/${encoded}/${handle.firstExecutionRunId}/history`);
+      const body = await openAndFind(url, 'note: events.log');
+      expect(body).toContain(workflowId);
+      expect(body).toContain(handle.firstExecutionRunId);
+    }
   });
 
   it('shows why the run id is needed: the same link without it is an error page', async () => {
