@@ -365,7 +365,11 @@ program
         return;
       }
     }
-    process.stdout.write(chainGraph(loadChain(file, cfg)));
+    // A picture needs a well-formed chain, not this installation's connections and jobs.
+    const text = readText(file);
+    const result = validateChainText(text);
+    if (!result.ok) throw new CliError(locateProblems(file, text, result.problems).map(formatProblem).join('\n'));
+    process.stdout.write(chainGraph(result.chain));
   });
 
 program
