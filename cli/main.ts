@@ -320,7 +320,8 @@ schedules
   .command('sync')
   .description('make the Temporal Schedules match the chain files of the jobs directory and print what changed')
   .option('--dry-run', 'print what would change; change nothing')
-  .action(async (opts: { dryRun?: boolean }) => {
+  .option('--json', 'print the changes as a JSON array of { change, scheduleId, detail }')
+  .action(async (opts: { dryRun?: boolean; json?: boolean }) => {
     const cfg = config();
     const dev = cfg.temporal.address ? undefined : await runningDev(cfg);
     const address = cfg.temporal.address ?? dev?.address;
@@ -328,7 +329,7 @@ schedules
     const client = await connectClient(cfg, address);
     try {
       const uiUrl = cfg.temporal.uiUrl ?? dev?.uiUrl;
-      const ok = await syncAndPrint(client, cfg, uiUrl, opts.dryRun === true);
+      const ok = await syncAndPrint(client, cfg, uiUrl, opts.dryRun === true, opts.json === true);
       if (!ok) process.exitCode = 1;
     } finally {
       await client.connection.close();
@@ -344,11 +345,12 @@ async function serveApi(cfg: Config, client: Awaited<ReturnType<typeof connectCl
   await app.close();
 }
 
-async function syncAndPrint(client: Awaited<ReturnType<typeof connectClient>>, cfg: Config, uiUrl: string | undefined, dryRun: boolean): Promise<boolean> {
+async function syncAndPrint(client: Awaited<ReturnType<typeof connectClient>>, cfg: Config, uiUrl: string | undefined, dryRun: boolean, json = false): Promise<boolean> {
   const catalog = loadJobs(cfg);
   for (const bad of catalog.invalid) for (const p of bad.problems) log(`${bad.file}: ${p.path || '(root)'}: ${p.message}`);
   const changes = await syncSchedules(client, cfg, catalog, { dryRun, uiUrl });
-  for (const line of formatChanges(changes, dryRun)) console.log(line);
+  if (json) console.log(JSON.stringify(changes, null, 2));
+  else for (const line of formatChanges(changes, dryRun)) console.log(line);
   return catalog.invalid.length === 0 && !changes.some((c) => c.change === 'skipped');
 }
 
