@@ -4,7 +4,7 @@ import { WorkflowFailedError, WorkflowNotFoundError, type Client, type WorkflowE
 import { ApplicationFailure, SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
 import { JOB_NAME_PATTERN, RUN_WORKFLOW, SEARCH_ATTRIBUTES, durationMs, type Chain, type RunInput, type RunOutcome, type RunResume, type RunStatus, type StepRecord, type StepStatus, type Timeframe } from '../dsl';
 import type { Store } from '../activities/store/store';
-import { handleUrl, readRun, runUrl, startRun, type RunReport, type RunState } from '../worker/client';
+import { handleUrl, readRun, reportSteps, runUrl, startRun, type RunReport, type RunState } from '../worker/client';
 import { CliError } from './cli-error';
 import { readRunHistory, type StepAttempts } from './run-history';
 
@@ -93,8 +93,12 @@ export async function listRuns(client: Client, namespace: string, uiUrl: string 
   return rows.slice(0, filter.limit);
 }
 
-/** A step of `riposte runs show`: as in `riposte run --json`, with its attempts and last failure. */
-export type ShownStep = Omit<RunReport['steps'][string], 'status'> & { status: StepStatus | 'running' } & Partial<StepAttempts>;
+/**
+ * A step of `riposte runs show`: as in `riposte run --json`, with its attempts and last failure. A
+ * step that had not ended has the run's state: `running`, or `cancelled` / `timed_out` when the run
+ * ended while it ran.
+ */
+export type ShownStep = Omit<RunReport['steps'][string], 'status'> & { status: StepStatus | 'running' | 'cancelled' | 'timed_out' } & Partial<StepAttempts>;
 
 /** What `riposte runs show` prints. */
 export interface RunShowReport extends Omit<RunReport, 'steps'> {
@@ -122,7 +126,13 @@ async function describeRun(client: Client, workflowId: string): Promise<{ handle
 export async function showRun(client: Client, workflowId: string, options: { uiUrl?: string; namespace: string; store?: Store }): Promise<RunShowReport> {
   const { handle, description } = await describeRun(client, workflowId);
   const report = await readRun(handle, false, options.store);
+  // A cancelled or timed-out run carries no step records in its outcome; a worker can still answer its status query.
+  if ((report.status === 'cancelled' || report.status === 'timed_out') && Object.keys(report.steps).length === 0) {
+    const records = await endedRecords(client, handle);
+    if (records) report.steps = await reportSteps(records, options.store);
+  }
   const history = await readRunHistory(client, workflowId);
+  const unended: ShownStep['status'] = report.status === 'completed' ? 'failed' : report.status;
   const chain = history.input?.chain;
   const order = [...(chain?.steps.map((s) => s.id) ?? []), ...Object.keys(report.steps), ...Object.keys(history.steps)];
   const steps: Record<string, ShownStep> = {};
@@ -130,7 +140,7 @@ export async function showRun(client: Client, workflowId: string, options: { uiU
     const outcome = report.steps[id];
     const attempts = history.steps[id];
     if (!outcome && !attempts) continue;
-    steps[id] = { ...(outcome ?? { status: 'running' as const }), ...(attempts ?? { executions: 0, attempts: 0 }) };
+    steps[id] = { ...(outcome ?? { status: unended }), ...(attempts ?? { executions: 0, attempts: 0 }) };
   }
   const retryOf = (description.memo as { retryOf?: unknown } | undefined)?.retryOf;
   const url = await handleUrl(client.workflow.getHandle(workflowId, description.runId), options.uiUrl, options.namespace);

@@ -122,6 +122,13 @@ describe('riposte graph', () => {
     }
   });
 
+  it('prints the graph of a job of the jobs directory by its name', async () => {
+    const jobs = fs.mkdtempSync(path.join(os.tmpdir(), 'riposte-graph-jobs-'));
+    fs.writeFileSync(path.join(jobs, 'contain.json'), JSON.stringify({ name: 'contain-host', steps: [{ id: 'log', action: 'events.log' }] }));
+    const { stdout } = await exec(process.execPath, [CLI, 'graph', 'contain-host'], { cwd: dir, env: { ...process.env, RIPOSTE_DATA_DIR: dir, RIPOSTE_JOBS_DIR: jobs } });
+    expect(stdout).toContain('s0["<b>log</b><br/>events.log<br/>once"]');
+  });
+
   it('prints the graph of a chain file from the command line', async () => {
     const out = await riposte(['graph', path.join(ROOT, 'examples', 'ssh-bruteforce.json')]);
     expect(out.code).toBe(0);

@@ -194,6 +194,10 @@ describe('riposte runs cancel', () => {
     expect(out.code).toBe(0);
     expect(JSON.parse(out.stdout)).toMatchObject({ runId: handle.workflowId, status: 'cancelled' });
     expect((await handle.describe()).status.name).toBe('CANCELLED');
+    const shown = JSON.parse((await riposte(['runs', 'show', handle.workflowId, '--json'])).stdout);
+    expect(shown.status).toBe('cancelled');
+    expect(shown.steps.note).toMatchObject({ status: 'completed', executions: 1, attempts: 1 });
+    expect(shown.steps.wait).toMatchObject({ status: 'cancelled', executions: 1, attempts: 1 });
     const again = await riposte(['runs', 'cancel', handle.workflowId]);
     expect(again.stderr.trim()).toBe(`run ${handle.workflowId} has already ended (cancelled); only a running run can be cancelled`);
 

@@ -143,7 +143,8 @@ export async function handleUrl(handle: WorkflowHandle, uiUrl: string | undefine
   return runUrl(uiUrl, namespace, handle.workflowId, runId);
 }
 
-async function reportSteps(steps: Record<string, StepRecord>, store?: Store): Promise<RunReport['steps']> {
+/** Step records in the report's shape; `each` outputs kept in the store are read back when a store is given. */
+export async function reportSteps(steps: Record<string, StepRecord>, store?: Store): Promise<RunReport['steps']> {
   const out: RunReport['steps'] = {};
   for (const [id, s] of Object.entries(steps)) {
     let outputs = s.outputs;
