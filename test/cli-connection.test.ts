@@ -1,6 +1,7 @@
 // `riposte connection test` against real loopback peers: it checks each connection type and delivers nothing.
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -22,6 +23,8 @@ const AWS = { accessKeyId: 'AKIAI44QH8DHBEXAMPLE', secretAccessKey: 'conn/test/a
 let smtp: Awaited<ReturnType<typeof startSmtpPeer>>;
 let web: Awaited<ReturnType<typeof startPeer>>;
 let sts: Awaited<ReturnType<typeof startPeer>>;
+let secure: https.Server;
+let securePort: number;
 const env: Record<string, string> = { RIPOSTE_TEST_SMTP_PW: SMTP_PASSWORD, RIPOSTE_TEST_SMTP_BAD_PW: WRONG_PASSWORD, RIPOSTE_TEST_AWS_KEY: AWS.accessKeyId, RIPOSTE_TEST_AWS_SECRET: AWS.secretAccessKey };
 
 async function riposte(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -55,6 +58,10 @@ beforeAll(async () => {
   lite.exec('CREATE TABLE blocked (ip TEXT)');
   lite.close();
   smtp = await startSmtpPeer({ users: { soc: SMTP_PASSWORD } });
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', path.join(dir, 'key.pem'), '-out', path.join(dir, 'cert.pem')], { stdio: 'ignore' });
+  secure = https.createServer({ key: fs.readFileSync(path.join(dir, 'key.pem')), cert: fs.readFileSync(path.join(dir, 'cert.pem')) }, (_req, res) => res.writeHead(204).end());
+  await new Promise<void>((r) => secure.listen(0, '127.0.0.1', r));
+  securePort = (secure.address() as { port: number }).port;
   web = await startPeer(() => ({ status: 405, body: '' }));
   // STS answers GetCallerIdentity with the example of the AWS STS API reference.
   const identity = fs.readFileSync(path.join(__dirname, 'fixtures', 'vendor', 'aws', 'sts-get-caller-identity.xml'), 'utf8');
@@ -72,6 +79,8 @@ beforeAll(async () => {
         'mail-down': { type: 'smtp', host: '127.0.0.1', port: 1, starttls: 'never', from: 'riposte@example.org' },
         hook: { type: 'http', url: `http://127.0.0.1:${web.port}/hooks/${HOOK_TOKEN}`, auth: { type: 'bearer', token: 'env:RIPOSTE_TEST_SMTP_PW' } },
         'hook-down': { type: 'http', url: 'http://127.0.0.1:1/x' },
+        tls: { type: 'http', url: `https://127.0.0.1:${securePort}/hook`, tls: { caFile: path.join(dir, 'cert.pem') } },
+        'tls-unknown-ca': { type: 'http', url: `https://127.0.0.1:${securePort}/hook` },
         pg: { type: 'database', driver: 'postgres', host: '127.0.0.1', port: 5432, database: 'test', users: { writer: { user: 'postgres' } } },
         'pg-nodb': { type: 'database', driver: 'postgres', host: '127.0.0.1', port: 5432, database: 'no_such_database_4711', users: { writer: { user: 'postgres' } } },
         maria: { type: 'database', driver: 'mysql', host: '127.0.0.1', port: 3306, database: 'test', users: { root: { user: 'root' } } },
@@ -89,6 +98,8 @@ afterAll(async () => {
   await smtp?.close();
   await web?.close();
   await sts?.close();
+  secure?.closeAllConnections();
+  await new Promise((r) => secure?.close(r));
 });
 
 describe('riposte connection test', () => {
@@ -127,6 +138,18 @@ describe('riposte connection test', () => {
     const down = await test('hook-down');
     expect(down.code).toBe(1);
     expect(down.report.checks[0].detail).toContain('ECONNREFUSED');
+  });
+
+  it('checks TLS: the certificate verifies with the configured CA, and one it cannot verify says what to give', async () => {
+    const { code, report } = await test('tls');
+    expect(code).toBe(0);
+    expect(report.checks.map((c) => [c.check, c.ok])).toEqual([['tls', true], ['reachable', true]]);
+    expect(report.checks[0].detail).toMatch(/^TLSv1\.[23] with 127\.0\.0\.1:\d+: certificate for localhost, valid until .+, verified$/);
+    expect(report.checks[1].detail).toBe(`HEAD https://127.0.0.1:${securePort}/ answered 204`);
+    const unknown = await test('tls-unknown-ca');
+    expect(unknown.code).toBe(1);
+    expect(unknown.report.checks).toHaveLength(1);
+    expect(unknown.report.checks[0].detail).toMatch(/DEPTH_ZERO_SELF_SIGNED_CERT.*give the server's CA certificate as tls\.caFile$/);
   });
 
   it('logs in to PostgreSQL, MariaDB and SQLite as each configured user', async () => {
