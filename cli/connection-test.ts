@@ -2,13 +2,14 @@
 import fs from 'node:fs';
 import tls from 'node:tls';
 import { GetCallerIdentityCommand, AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { Agent, request } from 'undici';
 import { ACTION_NAMES, CATALOGUE, type Chain } from '../dsl';
 import type { ApiKeyConnection, AwsConnection, Config, DatabaseConnection, HttpConnection, SmtpConnection } from '../worker/config';
 import { maskSecrets, resolveSecret } from '../activities/secrets';
 import { transportFor } from '../activities/email-send';
 import { openDatabase } from '../activities/db-insert/drivers';
 import { resolveLogin } from '../activities/db-insert';
+import { callPeer } from '../activities/http';
+import { connectChecked, policyAgents, refusalIn, type NetworkPolicy } from '../activities/network';
 import { CliError } from './cli-error';
 
 /** One thing checked, and what was found. */
@@ -40,6 +41,9 @@ export const VENDOR_BASE_URLS: Partial<Record<string, string>> = {
 const TIMEOUT_MS = 15_000;
 
 function describe(err: unknown, secrets: readonly string[]): string {
+  // A refusal of the network policy says what to add and where; nothing else need be said.
+  const refusal = refusalIn(err);
+  if (refusal) return refusal.message;
   const e = err as { code?: string; cause?: { code?: string; message?: string }; message?: string; name?: string };
   const code = e.code ?? e.cause?.code;
   const message = e.cause?.message && e.cause.message !== e.message ? `${e.message}: ${e.cause.message}` : e.message ?? String(err);
@@ -58,13 +62,19 @@ interface TlsFiles {
   servername?: string;
 }
 
-/** The TLS handshake alone: the certificate the server shows and whether it verifies. */
-async function tlsCheck(url: URL, files: TlsFiles | undefined, configDir: string): Promise<CheckResult> {
+/** The TLS handshake alone, to an address the network policy allows: the certificate the server shows and whether it verifies. */
+async function tlsCheck(url: URL, files: TlsFiles | undefined, configDir: string, network: NetworkPolicy): Promise<CheckResult> {
   const port = Number(url.port || 443);
+  let tcp;
+  try {
+    tcp = await connectChecked(network, url.hostname, port, TIMEOUT_MS);
+  } catch (err) {
+    return { check: 'tls', ok: false, detail: `${url.host}: ${describe(err, [])}` };
+  }
   return new Promise((resolve) => {
     const socket = tls.connect({
+      socket: tcp,
       host: url.hostname,
-      port,
       servername: files?.servername ?? (/^[\d.]+$|:/.test(url.hostname) ? undefined : url.hostname),
       rejectUnauthorized: files?.verify !== false,
       ca: readPem(files?.caFile, configDir),
@@ -90,28 +100,35 @@ async function tlsCheck(url: URL, files: TlsFiles | undefined, configDir: string
   });
 }
 
+/** Every status: for reachability any HTTP answer will do. */
+const ANY_STATUS = Array.from({ length: 500 }, (_, i) => i + 100);
+
 /**
- * HEAD of the origin only: the path and query of a connection URL may carry its token (a webhook
- * URL), and a request to them could set off the webhook. Any HTTP answer means reachable.
+ * A GET of the origin only: the path and query of a connection URL may carry its token (a webhook
+ * URL), and a request to them could set off the webhook. Any HTTP answer means reachable. The
+ * request goes the way the actions' go (the shared HTTP client: network policy, proxy, TLS files).
  */
-async function reachable(base: URL, files: TlsFiles | undefined, configDir: string): Promise<CheckResult[]> {
+async function reachable(base: URL, files: TlsFiles | undefined, cfg: Config): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
-  if (base.protocol === 'https:') {
-    const handshake = await tlsCheck(base, files, configDir);
+  const proxied = base.protocol === 'https:' ? cfg.network.proxy?.https : cfg.network.proxy?.http;
+  if (base.protocol === 'https:' && !proxied) {
+    const handshake = await tlsCheck(base, files, cfg.configDir, cfg.network);
     results.push(handshake);
     if (!handshake.ok) return results;
   }
-  const dispatcher = new Agent({
-    connect: { rejectUnauthorized: files?.verify !== false, ca: readPem(files?.caFile, configDir), cert: readPem(files?.certFile, configDir), key: readPem(files?.keyFile, configDir), servername: files?.servername },
-  });
   try {
-    const answer = await request(`${base.origin}/`, { method: 'HEAD', dispatcher, headersTimeout: TIMEOUT_MS, bodyTimeout: TIMEOUT_MS });
-    await answer.body.dump();
-    results.push({ check: 'reachable', ok: true, detail: `HEAD ${base.origin}/ answered ${answer.statusCode}` });
+    const answer = await callPeer({
+      origin: 'connection test',
+      url: new URL(`${base.origin}/`),
+      method: 'GET',
+      timeoutMs: TIMEOUT_MS,
+      accept: ANY_STATUS,
+      network: cfg.network,
+      tls: { verify: files?.verify !== false, ca: readPem(files?.caFile, cfg.configDir), cert: readPem(files?.certFile, cfg.configDir), key: readPem(files?.keyFile, cfg.configDir), servername: files?.servername },
+    });
+    results.push({ check: 'reachable', ok: true, detail: `GET ${base.origin}/ answered ${answer.status}${proxied ? ' through the proxy' : ''}` });
   } catch (err) {
-    results.push({ check: 'reachable', ok: false, detail: `HEAD ${base.origin}/: ${describe(err, [])}` });
-  } finally {
-    await dispatcher.close();
+    results.push({ check: 'reachable', ok: false, detail: describe(err, []).replace(/^connection test: /, '') });
   }
   return results;
 }
@@ -128,14 +145,14 @@ function parseUrl(raw: string, where: string): URL {
 
 async function testHttp(name: string, c: HttpConnection, cfg: Config): Promise<CheckResult[]> {
   const url = parseUrl(resolveSecret(c.url, `connections.${name}.url`), `connections.${name}.url`);
-  const results = await reachable(url, c.tls, cfg.configDir);
+  const results = await reachable(url, c.tls, cfg);
   if (c.auth) results.push({ check: 'credentials', ok: true, detail: `not sent: an http connection's ${c.auth.type} credentials are checked only by the endpoint they are for, and calling it would deliver a message` });
   return results;
 }
 
-async function testSmtp(name: string, c: SmtpConnection): Promise<CheckResult[]> {
+async function testSmtp(name: string, c: SmtpConnection, network: NetworkPolicy): Promise<CheckResult[]> {
   const secrets: string[] = [];
-  const transport = transportFor(name, c, secrets);
+  const transport = transportFor(name, c, secrets, network);
   const what = `${c.host}:${c.port}${c.secure ? ' (implicit TLS)' : c.starttls === 'never' ? '' : ` (STARTTLS ${c.starttls})`}`;
   try {
     // verify() connects, reads the greeting, says EHLO, upgrades to TLS as configured and logs in; it sends no message.
@@ -160,7 +177,7 @@ async function testDatabase(name: string, c: DatabaseConnection, cfg: Config): P
     const label = user === undefined ? where : `${where} as ${user}`;
     try {
       const login = resolveLogin(name, c, user, `connection "${name}"`, secrets);
-      const session = await openDatabase(c, login, cfg.configDir);
+      const session = await openDatabase(c, login, cfg.configDir, cfg.network);
       try {
         // A read every user may make: the login works and the session answers queries.
         const tables = await session.tables(undefined);
@@ -175,7 +192,7 @@ async function testDatabase(name: string, c: DatabaseConnection, cfg: Config): P
   return results;
 }
 
-async function testAws(name: string, c: AwsConnection): Promise<CheckResult[]> {
+async function testAws(name: string, c: AwsConnection, network: NetworkPolicy): Promise<CheckResult[]> {
   const where = `connections.${name}`;
   const secrets: string[] = [];
   const region = c.region ?? 'us-east-1';
@@ -188,7 +205,7 @@ async function testAws(name: string, c: AwsConnection): Promise<CheckResult[]> {
         }
       : undefined;
   if (keys) secrets.push(keys.secretAccessKey, ...(keys.sessionToken ? [keys.sessionToken] : []));
-  const sts = (credentials?: typeof keys) => new STSClient({ region, maxAttempts: 1, ...(c.stsEndpoint ? { endpoint: c.stsEndpoint } : {}), ...(credentials ? { credentials } : {}) });
+  const sts = (credentials?: typeof keys) => new STSClient({ region, maxAttempts: 1, requestHandler: policyAgents(network), ...(c.stsEndpoint ? { endpoint: c.stsEndpoint } : {}), ...(credentials ? { credentials } : {}) });
   const results: CheckResult[] = [];
   const identity = async (label: string, credentials?: typeof keys) => {
     try {
@@ -231,7 +248,7 @@ async function testApiKey(name: string, c: ApiKeyConnection, cfg: Config, chains
     throw new CliError(`connection "${name}" has no url and no job of the jobs directory uses it with a vendor that has a default one; give its url, or --action ACTION (${Object.keys(VENDOR_BASE_URLS).join(', ')})`);
   }
   const results: CheckResult[] = [];
-  for (const base of bases) results.push(...(await reachable(parseUrl(base, `connections.${name}.url`), c.tls, cfg.configDir)));
+  for (const base of bases) results.push(...(await reachable(parseUrl(base, `connections.${name}.url`), c.tls, cfg)));
   results.push({ check: 'key', ok: true, detail: 'not sent: an API key is checked only by a call of the vendor API, which would act' });
   return results;
 }
@@ -245,9 +262,9 @@ export async function testConnection(cfg: Config, name: string, options: { chain
   let checks: CheckResult[];
   try {
     if (c.type === 'http') checks = await testHttp(name, c, cfg);
-    else if (c.type === 'smtp') checks = await testSmtp(name, c);
+    else if (c.type === 'smtp') checks = await testSmtp(name, c, cfg.network);
     else if (c.type === 'database') checks = await testDatabase(name, c, cfg);
-    else if (c.type === 'aws') checks = await testAws(name, c);
+    else if (c.type === 'aws') checks = await testAws(name, c, cfg.network);
     else checks = await testApiKey(name, c, cfg, options.chains ?? [], options.action);
   } catch (err) {
     // A secret reference that does not resolve, a TLS file that cannot be read: the configuration's to fix.

@@ -25,7 +25,8 @@ let web: Awaited<ReturnType<typeof startPeer>>;
 let sts: Awaited<ReturnType<typeof startPeer>>;
 let secure: https.Server;
 let securePort: number;
-const env: Record<string, string> = { RIPOSTE_TEST_SMTP_PW: SMTP_PASSWORD, RIPOSTE_TEST_SMTP_BAD_PW: WRONG_PASSWORD, RIPOSTE_TEST_AWS_KEY: AWS.accessKeyId, RIPOSTE_TEST_AWS_SECRET: AWS.secretAccessKey };
+// Test peers listen on 127.0.0.1 only: the network policy allows exactly that.
+const env: Record<string, string> = { RIPOSTE_NETWORK_ALLOW: '127.0.0.1', RIPOSTE_TEST_SMTP_PW: SMTP_PASSWORD, RIPOSTE_TEST_SMTP_BAD_PW: WRONG_PASSWORD, RIPOSTE_TEST_AWS_KEY: AWS.accessKeyId, RIPOSTE_TEST_AWS_SECRET: AWS.secretAccessKey };
 
 async function riposte(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -131,8 +132,8 @@ describe('riposte connection test', () => {
   it('reaches an HTTP connection at its origin only: never its path (the token) and never its credentials', async () => {
     const { code, report, stdout } = await test('hook');
     expect(code).toBe(0);
-    expect(report.checks[0]).toEqual({ check: 'reachable', ok: true, detail: `HEAD http://127.0.0.1:${web.port}/ answered 405` });
-    expect(web.received.map((r) => `${r.method} ${r.url}`)).toEqual(['HEAD /']);
+    expect(report.checks[0]).toEqual({ check: 'reachable', ok: true, detail: `GET http://127.0.0.1:${web.port}/ answered 405` });
+    expect(web.received.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /']);
     expect(web.received[0].headers.authorization).toBeUndefined();
     expect(stdout).not.toContain(HOOK_TOKEN);
     const down = await test('hook-down');
@@ -145,7 +146,7 @@ describe('riposte connection test', () => {
     expect(code).toBe(0);
     expect(report.checks.map((c) => [c.check, c.ok])).toEqual([['tls', true], ['reachable', true]]);
     expect(report.checks[0].detail).toMatch(/^TLSv1\.[23] with 127\.0\.0\.1:\d+: certificate for localhost, valid until .+, verified$/);
-    expect(report.checks[1].detail).toBe(`HEAD https://127.0.0.1:${securePort}/ answered 204`);
+    expect(report.checks[1].detail).toBe(`GET https://127.0.0.1:${securePort}/ answered 204`);
     const unknown = await test('tls-unknown-ca');
     expect(unknown.code).toBe(1);
     expect(unknown.report.checks).toHaveLength(1);
@@ -179,10 +180,25 @@ describe('riposte connection test', () => {
     const { code, report } = await test('vendor');
     expect(code).toBe(0);
     expect(report.checks.map((c) => c.check)).toEqual(['reachable', 'key']);
-    expect(web.received.slice(before).map((r) => `${r.method} ${r.url}`)).toEqual(['HEAD /']);
+    expect(web.received.slice(before).map((r) => `${r.method} ${r.url}`)).toEqual(['GET /']);
     const none = await riposte(['connection', 'test', 'vendor-nourl']);
     expect(none.code).toBe(1);
     expect(none.stderr.trim()).toBe('connection "vendor-nourl" has no url and no job of the jobs directory uses it with a vendor that has a default one; give its url, or --action ACTION (hipchat.notify, pagerduty.trigger, slack.post, recordedfuture.enrich)');
+  });
+
+  it('goes only where the network policy lets the actions go, and says what to allow', async () => {
+    const before = web.received.length + smtp.received.length;
+    env.RIPOSTE_NETWORK_ALLOW = '';
+    try {
+      for (const name of ['hook', 'mail', 'pg', 'aws']) {
+        const { code, report } = await test(name);
+        expect(code, name).toBe(1);
+        expect(report.checks[0].detail, name).toContain('refused by the network policy; add "127.0.0.1" to network.allow in riposte.config.json');
+      }
+    } finally {
+      env.RIPOSTE_NETWORK_ALLOW = '127.0.0.1';
+    }
+    expect(web.received.length + smtp.received.length).toBe(before);
   });
 
   it('names the configured connections when the name is unknown', async () => {
