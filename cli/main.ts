@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The riposte command line: validate, run, test, dev, worker, api, schedules, incidents, docs, schema.
+// The riposte command line: validate, run, test, dev, worker, api, schedules, incidents, docs, schema, runs, graph.
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
@@ -25,9 +25,10 @@ import { createScriptHostWorker } from '../worker/script-host';
 import { startConfiguredCodecServer } from '../worker/codec-server';
 import { addTriggerCommands } from './triggers';
 import { addApprovalCommands } from './approvals';
-
-/** A failure the CLI reports as one message and exit code 1. */
-class CliError extends Error {}
+import { CliError, intFlag } from './cli-error';
+import { addOperatorCommands } from './operator-commands';
+import { chainGraph } from './graph';
+import { formatProblem, locateProblems } from './problem-positions';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -35,12 +36,17 @@ function config(): Config {
   return loadConfig();
 }
 
-/** Reads and validates a chain file; throws with every problem as `FILE: PATH: message`. */
+/** Reads and validates a chain file; throws with every problem as `FILE:LINE:COLUMN: PATH: message`. */
 export function loadChain(file: string, cfg: Config): Chain {
   const text = readText(file);
   const result = validateChainText(text, installationContext(cfg));
-  if (!result.ok) throw new CliError(result.problems.map((p) => `${file}: ${p.path || '(root)'}: ${p.message}`).join('\n'));
+  if (!result.ok) throw new CliError(locateProblems(file, text, result.problems).map(formatProblem).join('\n'));
   return result.chain;
+}
+
+/** The package's version, from the package.json beside dist/. */
+function version(): string {
+  return (JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 function readText(file: string): string {
@@ -86,21 +92,25 @@ function parseParams(pairs: string[]): Record<string, unknown> {
 }
 
 const program = new Command();
-program.name('riposte').description("Runs a security rule's active responses as durable Temporal workflows").showHelpAfterError();
+program.name('riposte').description("Runs a security rule's active responses as durable Temporal workflows").version(version(), '-V, --version', 'print the version').showHelpAfterError();
 
 program
   .command('validate')
-  .description('exit 0 when every chain is valid; otherwise print FILE: PATH: message per problem and exit 1')
+  .description('exit 0 when every chain is valid; otherwise print FILE:LINE:COLUMN: PATH: message per problem and exit 1')
   .argument('<files...>')
-  .action(async (files: string[]) => {
+  .option('--json', 'print the problems as a JSON array of { file, path, line, column, message }')
+  .action(async (files: string[], opts: { json?: boolean }) => {
     const cfg = config();
     let bad = 0;
+    const found: ReturnType<typeof locateProblems> = [];
     for (const file of files) {
       let text: string;
       try {
         text = readText(file);
       } catch (err) {
-        console.log((err as Error).message);
+        // A file that cannot be read has no position: line and column 0.
+        found.push({ file, path: '', line: 0, column: 0, message: (err as Error).message.replace(`${file}: `, '') });
+        if (!opts.json) console.log((err as Error).message);
         bad++;
         continue;
       }
@@ -109,8 +119,11 @@ program
       const problems = result.ok ? await databaseTableProblems(result.chain, cfg) : result.problems;
       if (problems.length === 0) continue;
       bad++;
-      for (const p of problems) console.log(`${file}: ${p.path || '(root)'}: ${p.message}`);
+      const located = locateProblems(file, text, problems);
+      found.push(...located);
+      if (!opts.json) for (const p of located) console.log(formatProblem(p));
     }
+    if (opts.json) console.log(JSON.stringify(found, null, 2));
     if (bad > 0) process.exitCode = 1;
     else log(`${files.length} chain${files.length === 1 ? '' : 's'} valid`);
   });
@@ -127,19 +140,20 @@ program
     const cfg = config();
     const chain = loadChain(file, cfg);
     const tableProblems = await databaseTableProblems(chain, cfg);
-    if (tableProblems.length > 0) throw new CliError(tableProblems.map((p) => `${file}: ${p.path}: ${p.message}`).join('\n'));
+    if (tableProblems.length > 0) throw new CliError(locateProblems(file, readText(file), tableProblems).map(formatProblem).join('\n'));
     const results = loadResults(opts.results);
     const env = await temporalEnvironment(cfg, { log });
     try {
       const client = await connectClient(cfg, env.address);
       const handle = await startRun(client, { chain, results, params: parseParams(opts.param), taskQueue: cfg.temporal.taskQueue, globals: cfg.globals, uiUrl: env.uiUrl });
-      const url = runUrl(env.uiUrl, cfg.temporal.namespace, handle.workflowId);
+      const url = runUrl(env.uiUrl, cfg.temporal.namespace, handle.workflowId, handle.firstExecutionRunId);
       // An embedded server lives only as long as this process: wait for the run.
       const wait = opts.wait || env.embedded;
       if (!wait) {
         const report: RunReport = { runId: handle.workflowId, status: 'running', url, steps: {} };
         console.log(opts.json ? JSON.stringify(report, null, 2) : `started ${handle.workflowId}${url ? `\n${url}` : ''}`);
       } else {
+        if (!opts.json) log(`started ${handle.workflowId}${url ? `: ${url}` : ''}`);
         const progress = watchProgress(handle, log);
         const report = { ...(await readRun(handle, true).finally(() => progress.stop())), ...(url ? { url } : {}) };
         if (opts.json) console.log(JSON.stringify(report, null, 2));
@@ -259,8 +273,9 @@ incidents
   .option('--json', 'print a JSON array')
   .option('--limit <n>', 'how many, newest first', '50')
   .action(async (opts: { json?: boolean; limit: string }) => {
+    const limit = intFlag('--limit', opts.limit, { min: 1, max: 100_000 });
     const store = await Store.open(config().storeUrl);
-    const rows = await store.listIncidents({ limit: Number(opts.limit) });
+    const rows = await store.listIncidents({ limit });
     await store.close();
     if (opts.json) console.log(JSON.stringify(rows, null, 2));
     else if (rows.length === 0) console.log('no incidents');
@@ -274,8 +289,9 @@ program
   .option('--json', 'print a JSON array')
   .option('--limit <n>', 'how many, newest first', '50')
   .action(async (index: string, opts: { json?: boolean; limit: string }) => {
+    const limit = intFlag('--limit', opts.limit, { min: 1, max: 100_000 });
     const store = await Store.open(config().storeUrl);
-    const rows = await store.listDocuments(index, { limit: Number(opts.limit) });
+    const rows = await store.listDocuments(index, { limit });
     await store.close();
     if (opts.json) console.log(JSON.stringify(rows, null, 2));
     else if (rows.length === 0) console.log(`no documents in index "${index}"`);
@@ -307,7 +323,8 @@ schedules
   .command('sync')
   .description('make the Temporal Schedules match the chain files of the jobs directory and print what changed')
   .option('--dry-run', 'print what would change; change nothing')
-  .action(async (opts: { dryRun?: boolean }) => {
+  .option('--json', 'print the changes as a JSON array of { change, scheduleId, detail }')
+  .action(async (opts: { dryRun?: boolean; json?: boolean }) => {
     const cfg = config();
     const dev = cfg.temporal.address ? undefined : await runningDev(cfg);
     const address = cfg.temporal.address ?? dev?.address;
@@ -315,7 +332,7 @@ schedules
     const client = await connectClient(cfg, address);
     try {
       const uiUrl = cfg.temporal.uiUrl ?? dev?.uiUrl;
-      const ok = await syncAndPrint(client, cfg, uiUrl, opts.dryRun === true);
+      const ok = await syncAndPrint(client, cfg, uiUrl, opts.dryRun === true, opts.json === true);
       if (!ok) process.exitCode = 1;
     } finally {
       await client.connection.close();
@@ -331,13 +348,34 @@ async function serveApi(cfg: Config, client: Awaited<ReturnType<typeof connectCl
   await app.close();
 }
 
-async function syncAndPrint(client: Awaited<ReturnType<typeof connectClient>>, cfg: Config, uiUrl: string | undefined, dryRun: boolean): Promise<boolean> {
+async function syncAndPrint(client: Awaited<ReturnType<typeof connectClient>>, cfg: Config, uiUrl: string | undefined, dryRun: boolean, json = false): Promise<boolean> {
   const catalog = loadJobs(cfg);
   for (const bad of catalog.invalid) for (const p of bad.problems) log(`${bad.file}: ${p.path || '(root)'}: ${p.message}`);
   const changes = await syncSchedules(client, cfg, catalog, { dryRun, uiUrl });
-  for (const line of formatChanges(changes, dryRun)) console.log(line);
+  if (json) console.log(JSON.stringify(changes, null, 2));
+  else for (const line of formatChanges(changes, dryRun)) console.log(line);
   return catalog.invalid.length === 0 && !changes.some((c) => c.change === 'skipped');
 }
+
+program
+  .command('graph')
+  .description('print a chain as a Mermaid flowchart: steps, mode, when, onError, throttle and the jobs job.run starts')
+  .argument('<chain>', 'a chain file, or the name of a job of the jobs directory')
+  .action((file: string) => {
+    const cfg = config();
+    if (file !== '-' && !fs.existsSync(file)) {
+      const job = loadJobs(cfg).jobs.get(file);
+      if (job) {
+        process.stdout.write(chainGraph(job.chain));
+        return;
+      }
+    }
+    // A picture needs a well-formed chain, not this installation's connections and jobs.
+    const text = readText(file);
+    const result = validateChainText(text);
+    if (!result.ok) throw new CliError(locateProblems(file, text, result.problems).map(formatProblem).join('\n'));
+    process.stdout.write(chainGraph(result.chain));
+  });
 
 program
   .command('schema')
@@ -402,7 +440,7 @@ program
     const cfg = config();
     let server;
     try {
-      server = await startConfiguredCodecServer(cfg, opts.port !== undefined ? Number(opts.port) : undefined);
+      server = await startConfiguredCodecServer(cfg, opts.port !== undefined ? intFlag('--port', opts.port, { min: 0, max: 65_535 }) : undefined);
     } catch (err) {
       throw new CliError(`codec server: ${(err as Error).message}`);
     }
@@ -430,6 +468,7 @@ function waitForSignal(): Promise<void> {
 
 addTriggerCommands(program);
 addApprovalCommands(program);
+addOperatorCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CliError || err instanceof ConfigError || err instanceof TemporalNotFoundError) {

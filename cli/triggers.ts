@@ -95,6 +95,11 @@ function printSensor(s: SensorState): void {
   console.log(`${s.id}\t${s.status}${since}\tlast heartbeat ${s.lastHeartbeat ?? 'never'}\twindow ${s.windowMs / 1000}s\t${s.outages.length} outage(s)`);
 }
 
+function printRuleAs(r: RuleState, json: boolean | undefined): void {
+  if (json) console.log(JSON.stringify(r, null, 2));
+  else printRule(r);
+}
+
 function printRule(r: RuleState): void {
   const status = r.enabled ? 'enabled' : `disabled (${r.disabledBy === 'guard' ? 'automatically' : 'by hand'}: ${r.reason})`;
   console.log(`${r.id}\t${r.name}\t${status}${r.prototype ? '\tprototype' : ''}\tsignals: ${r.signals.hour}/h (limit ${r.limits.hour}), ${r.signals.day}/24h (limit ${r.limits.day})`);
@@ -183,7 +188,8 @@ export function addTriggerCommands(program: Command): void {
     .argument('<rule>')
     .argument('<count>')
     .option('--name <name>', 'the rule name')
-    .action(async (id: string, count: string, flags: { name?: string }) => {
+    .option('--json', "print the rule's state as JSON")
+    .action(async (id: string, count: string, flags: { name?: string; json?: boolean }) => {
       if (!/^\d+$/.test(count)) {
         process.stderr.write(`count "${count}": give a whole number of signals\n`);
         process.exitCode = 1;
@@ -191,7 +197,7 @@ export function addTriggerCommands(program: Command): void {
       }
       await withTemporal(async (client, cfg) => {
         await reportRuleSignals(client, cfg, id, Number(count), flags.name ? { name: flags.name } : {});
-        printRule(await ruleStatus(client, cfg, id));
+        printRuleAs(await ruleStatus(client, cfg, id), flags.json);
       });
     });
   const change = (operation: RuleOperation, description: string, name = operation) =>
@@ -199,10 +205,11 @@ export function addTriggerCommands(program: Command): void {
       .command(name)
       .description(`${description}; fires nothing`)
       .argument('<rule>')
-      .action(async (id: string) => {
+      .option('--json', "print the rule's state as JSON")
+      .action(async (id: string, flags: { json?: boolean }) => {
         await withTemporal(async (client, cfg) => {
           await changeRule(client, cfg, id, operation);
-          printRule(await ruleStatus(client, cfg, id));
+          printRuleAs(await ruleStatus(client, cfg, id), flags.json);
         });
       });
   change('enable', 'enable a rule (its signal windows start empty)');

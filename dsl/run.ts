@@ -32,6 +32,25 @@ export interface RunInput {
   globals?: Record<string, unknown>;
   /** Base URL of the Temporal UI, for `run.url`. */
   uiUrl?: string;
+  /** Set on a retry (`riposte runs retry`): what the run carries over from the run it retries. */
+  resume?: RunResume;
+}
+
+/**
+ * What a retry carries over from the run it retries. The steps before `fromStep` are not run
+ * again: their records are the earlier run's. The steps from `fromStep` on run under the earlier
+ * run's idempotency keys (`keyBase`), so an execution that already took effect there (an incident,
+ * a delivered e-mail, a held throttle claim) finds its own record instead of acting a second time.
+ */
+export interface RunResume {
+  /** The workflow id of the run retried. */
+  runId: string;
+  /** The workflow id the idempotency keys derive from: the first run of a line of retries. */
+  keyBase: string;
+  /** The first step that runs again. */
+  fromStep: string;
+  /** The earlier run's records of the steps before `fromStep`. */
+  steps: Record<string, StepRecord>;
 }
 
 /** A result set kept in the store because it is too large for one payload. */

@@ -36,7 +36,7 @@ describe('riposte validate', () => {
     expect(out.stdout).toBe('');
   });
 
-  it('prints one FILE: PATH: message line per problem and exits 1', async () => {
+  it('prints one FILE:LINE:COLUMN: PATH: message line per problem, at the JSON node the path names, and exits 1', async () => {
     const bad = file('bad.json', {
       name: 'bad',
       steps: [
@@ -51,14 +51,40 @@ describe('riposte validate', () => {
     const out = await riposte(['validate', bad, broken]);
     expect(out.code).toBe(1);
     expect(out.stdout.trim().split('\n')).toEqual([
-      `${bad}: steps[0].with.title: give the incident a title`,
-      `${bad}: steps[1].id: duplicate step id "incident" (first used by steps[0]); give each step its own id`,
-      `${bad}: steps[1].with.techniques[1]: not a MITRE ATT&CK technique id; write T1234 or T1234.001`,
-      `${bad}: steps[2].action: unknown action "email.sendd"; known actions: ${ACTION_NAMES.join(', ')}`,
-      `${bad}: steps[3].connection: unknown connection "nowhere"; configured: none (add it under "connections" in riposte.config.json)`,
-      `${bad}: steps[3].with.body.x: token "steps.later.status" (line 1, column 3): step "later" runs later (steps[4]); only earlier steps' outputs exist`,
-      `${broken}: (root): malformed JSON at line 1, column 27: value expected near "}"`,
+      `${bad}:8:18: steps[0].with.title: give the incident a title`,
+      `${bad}:12:13: steps[1].id: duplicate step id "incident" (first used by steps[0]); give each step its own id`,
+      `${bad}:17:11: steps[1].with.techniques[1]: not a MITRE ATT&CK technique id; write T1234 or T1234.001`,
+      `${bad}:23:17: steps[2].action: unknown action "email.sendd"; known actions: ${ACTION_NAMES.join(', ')}`,
+      `${bad}:29:21: steps[3].connection: unknown connection "nowhere"; configured: none (add it under "connections" in riposte.config.json)`,
+      `${bad}:32:16: steps[3].with.body.x: token "steps.later.status" (line 1, column 3): step "later" runs later (steps[4]); only earlier steps' outputs exist`,
+      `${broken}:1:27: (root): malformed JSON at line 1, column 27: value expected near "}"`,
     ]);
+    // The positions are the file's own: line 8 of bad.json is the empty title.
+    expect(fs.readFileSync(bad, 'utf8').split('\n')[7].slice(17)).toBe('""');
+  });
+
+  it('prints the same problems as JSON with --json: file, path, line, column, message', async () => {
+    const bad = file('bad-json.json', '{\n  "name": "bad",\n  "steps": [\n    { "id": "mail", "action": "email.send", "connection": "smtp", "with": { "to": "not-an-address" } }\n  ]\n}\n');
+    const out = await riposte(['validate', '--json', bad, path.join(dir, 'missing.json')]);
+    expect(out.code).toBe(1);
+    const problems = JSON.parse(out.stdout) as { file: string; path: string; line: number; column: number; message: string }[];
+    // Column 83 is the value of "to", 75 the "with" object that lacks a subject, 59 the connection name.
+    expect(problems.map((p) => [p.file, p.path, p.line, p.column])).toEqual([
+      [bad, 'steps[0].with.to', 4, 83],
+      [bad, 'steps[0].with.subject', 4, 75],
+      [bad, 'steps[0].connection', 4, 59],
+      [path.join(dir, 'missing.json'), '', 0, 0],
+    ]);
+    expect(problems[3].message).toBe('cannot read: ENOENT');
+    const text = await riposte(['validate', bad]);
+    expect(text.stdout.split('\n')[0]).toBe(`${bad}:4:83: steps[0].with.to: not an e-mail address`);
+  });
+
+  it('points a missing field at the object that lacks it', async () => {
+    const bad = file('no-title.json', '{\n  "name": "no-title",\n  "steps": [\n    { "id": "incident", "action": "incident.create",\n      "with": { "severity": "high" } }\n  ]\n}\n');
+    const out = await riposte(['validate', '--json', bad]);
+    const [problem] = JSON.parse(out.stdout) as { path: string; line: number; column: number }[];
+    expect(problem).toMatchObject({ path: 'steps[0].with.title', line: 5, column: 15 });
   });
 });
 

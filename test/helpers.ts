@@ -27,10 +27,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** Starts a harness; `configure` adjusts the configuration (connections, globals). */
-export async function startHarness(configure: (config: Config) => void = () => undefined, storeUrl?: string): Promise<Harness> {
+/** Starts a harness; `configure` adjusts the configuration (connections, globals); `address` names another Temporal server than the suite's. */
+export async function startHarness(configure: (config: Config) => void = () => undefined, storeUrl?: string, address: string = inject('temporalAddress')): Promise<Harness> {
   quietRuntime();
-  const address = inject('temporalAddress');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'riposte-test-'));
   // Test peers listen on 127.0.0.1 only: exactly that loopback address is allowed, nothing else.
   const config = loadConfig({ RIPOSTE_DATA_DIR: dataDir, RIPOSTE_CONFIG: '', RIPOSTE_NETWORK_ALLOW: '127.0.0.1' }, dataDir);

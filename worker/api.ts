@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { disabledRuleMessage, formatPath, insightInputSchema, isSecretReference, validateChain, type Chain, type Problem } from '../dsl';
 import type { Store } from '../activities/store/store';
 import { resolveSecret } from '../activities/secrets';
-import { readRun, runUrl, type RunReport } from './client';
+import { handleUrl, readRun, type RunReport } from './client';
 import { API_SCOPES, ConfigError, type Config } from './config';
 import { EventValidationError, fireEvent, insightEventBody } from './events';
 import { installationContext, loadJobs } from './jobs';
@@ -407,7 +407,7 @@ export async function createApi(deps: ApiDeps): Promise<FastifyInstance> {
         const progress = await queryProgress(handle);
         if (progress) report = { ...report, progress };
       }
-      const url = runUrl(deps.uiUrl, config.temporal.namespace, request.params.id);
+      const url = await handleUrl(handle, deps.uiUrl, config.temporal.namespace);
       return { ...report, ...(url ? { url } : {}) };
     },
   );

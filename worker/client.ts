@@ -1,8 +1,8 @@
 // Starting runs and reading their outcome in the shape of the CLI contract.
 import crypto from 'node:crypto';
-import { Client, Connection, WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ApplicationFailure, type WorkflowIdReusePolicy } from '@temporalio/common';
-import { INLINE_RESULTS_LIMIT, RUN_WORKFLOW, assertValidChain, SEARCH_ATTRIBUTES, type Chain, type ResultRow, type RunInput, type RunOutcome, type RunStatus, type StepRecord, type Timeframe, type Trigger } from '../dsl';
+import { INLINE_RESULTS_LIMIT, RUN_WORKFLOW, assertValidChain, SEARCH_ATTRIBUTES, type Chain, type ResultRow, type ResultsRef, type RunInput, type RunOutcome, type RunResume, type RunStatus, type StepRecord, type Timeframe, type Trigger } from '../dsl';
 import type { Config } from './config';
 import { readTls } from './tls';
 import { dataConverter } from './codec';
@@ -61,17 +61,23 @@ export interface StartRunOptions {
   store?: Store;
   /** What a start does when the workflow id was used before (event starts refuse duplicates). */
   workflowIdReusePolicy?: WorkflowIdReusePolicy;
+  /** Results already kept in the store (a retry reuses the set of the run it retries); `results` is then empty. */
+  resultsRef?: ResultsRef;
+  /** A retry: the steps it carries over from the run it retries (see RunResume). */
+  resume?: RunResume;
+  /** Shown with the run in the UI and `riposte runs list` (a retry names the run it retries). */
+  memo?: Record<string, unknown>;
 }
 
 /** Starts a run of a validated chain; the chain travels in the workflow input. */
-export async function startRun(client: Client, options: StartRunOptions): Promise<WorkflowHandle> {
+export async function startRun(client: Client, options: StartRunOptions): Promise<WorkflowHandleWithFirstExecutionRunId> {
   // The workflow trusts its input (it keeps zod out of its sandbox), so nothing starts unvalidated.
   options = { ...options, chain: assertValidChain(options.chain) };
   const trigger: Trigger = options.trigger ?? { type: 'manual' };
   const workflowId = options.workflowId ?? `${options.chain.name}-${trigger.id ?? crypto.randomUUID()}`;
   let results = options.results;
-  let resultsRef: RunInput['resultsRef'];
-  if (resultsSize(results) > INLINE_RESULTS_LIMIT) {
+  let resultsRef: RunInput['resultsRef'] = options.resultsRef;
+  if (!resultsRef && resultsSize(results) > INLINE_RESULTS_LIMIT) {
     if (!options.store) throw new Error(`the results are larger than ${INLINE_RESULTS_LIMIT} bytes and no store is configured to keep them`);
     // A set of its own per start: a repeated start (refused as a duplicate) must not replace the rows of the run it repeats.
     const setId = `${workflowId}/${crypto.randomUUID()}`;
@@ -88,14 +94,18 @@ export async function startRun(client: Client, options: StartRunOptions): Promis
     timeframe: options.timeframe,
     globals: options.globals,
     uiUrl: options.uiUrl,
+    ...(options.resume ? { resume: options.resume } : {}),
   };
+  const count = resultsRef ? resultsRef.count : options.results.length;
+  const retry = options.resume ? `; retry of ${options.resume.runId} from step ${options.resume.fromStep}` : '';
   return client.workflow.start(RUN_WORKFLOW, {
     taskQueue: options.taskQueue,
     workflowId,
     args: [input],
-    staticSummary: `${options.chain.name}: ${options.results.length} result(s)${resultsRef ? ' by reference' : ''}, ${options.chain.steps.length} step(s)`,
+    staticSummary: `${options.chain.name}: ${count} result(s)${resultsRef ? ' by reference' : ''}, ${options.chain.steps.length} step(s)${retry}`,
     typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.job, value: options.chain.name }],
     ...(options.workflowIdReusePolicy ? { workflowIdReusePolicy: options.workflowIdReusePolicy } : {}),
+    ...(options.memo ? { memo: options.memo } : {}),
   });
 }
 
@@ -108,13 +118,35 @@ function resultsSize(results: ResultRow[]): number {
   return size;
 }
 
-/** The Temporal UI page of a run. */
-export function runUrl(uiUrl: string | undefined, namespace: string, workflowId: string, runId?: string): string | undefined {
+/**
+ * The Temporal UI page of one run: `<ui>/namespaces/<ns>/workflows/<workflow id>/<run id>/history`
+ * (DESIGN 7.4). The UI answers a link without the run id with an error page, so the run id is required.
+ */
+export function runUrl(uiUrl: string | undefined, namespace: string, workflowId: string, runId: string): string | undefined {
   if (!uiUrl) return undefined;
-  return `${uiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}${runId ? `/${runId}` : ''}/history`;
+  return `${uiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}/${encodeURIComponent(runId)}/history`;
 }
 
-async function reportSteps(steps: Record<string, StepRecord>, store?: Store): Promise<RunReport['steps']> {
+/** The Temporal run id of a workflow's latest run, or undefined when there is no such workflow. */
+export async function latestRunId(client: Client, workflowId: string): Promise<string | undefined> {
+  try {
+    return (await client.workflow.getHandle(workflowId).describe()).runId;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+}
+
+/** The UI link of the run a handle names: the run it started, or the workflow's latest run. */
+export async function handleUrl(handle: WorkflowHandle, uiUrl: string | undefined, namespace: string): Promise<string | undefined> {
+  if (!uiUrl) return undefined;
+  const started = (handle as Partial<WorkflowHandleWithFirstExecutionRunId>).firstExecutionRunId;
+  const runId = started ?? (await handle.describe()).runId;
+  return runUrl(uiUrl, namespace, handle.workflowId, runId);
+}
+
+/** Step records in the report's shape; `each` outputs kept in the store are read back when a store is given. */
+export async function reportSteps(steps: Record<string, StepRecord>, store?: Store): Promise<RunReport['steps']> {
   const out: RunReport['steps'] = {};
   for (const [id, s] of Object.entries(steps)) {
     let outputs = s.outputs;
@@ -152,7 +184,8 @@ export async function readRun(handle: WorkflowHandle, wait: boolean, store?: Sto
   const description = await handle.describe();
   const status = STATES[description.status.name] ?? 'running';
   if (status === 'running') {
-    const snapshot = await handle.query<RunStatus>('status').catch(() => undefined);
+    // With no worker polling, a query waits for one; a report without live steps is better than none.
+    const snapshot = await handle.client.withDeadline(Date.now() + 10_000, () => handle.query<RunStatus>('status')).catch(() => undefined);
     return { runId: handle.workflowId, status, steps: snapshot ? await reportSteps(snapshot.steps) : {}, ...(snapshot?.approvals?.length ? { approvals: snapshot.approvals } : {}) };
   }
   return readRun(handle, true, store);

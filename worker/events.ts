@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { disabledRuleMessage, eventResult, eventSchema, formatPath, insightView, ruleWorkflowId, type EventInput, type FireReport, type RiposteEvent, type RuleState, type Trigger } from '../dsl';
 import type { Store } from '../activities/store/store';
 import type { Config } from './config';
-import { queryWatcher, runUrl, startRun } from './client';
+import { latestRunId, queryWatcher, runUrl, startRun } from './client';
 import { loadJobs, type JobCatalog } from './jobs';
 
 /** An event that does not validate (a malformed Insight, a sensor without id...). */
@@ -116,13 +116,15 @@ export async function fireEvent(client: Client, config: Config, input: EventInpu
     }
     const runId = eventRunId(event.type, id, name);
     let started = true;
+    let executionRunId: string | undefined;
     try {
-      await startRun(client, { chain, results: [eventResult(event)], trigger, taskQueue, globals: config.globals, uiUrl: options.uiUrl, workflowId: runId, workflowIdReusePolicy: 'REJECT_DUPLICATE', ...(options.store ? { store: options.store } : {}) });
+      executionRunId = (await startRun(client, { chain, results: [eventResult(event)], trigger, taskQueue, globals: config.globals, uiUrl: options.uiUrl, workflowId: runId, workflowIdReusePolicy: 'REJECT_DUPLICATE', ...(options.store ? { store: options.store } : {}) })).firstExecutionRunId;
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       started = false;
+      if (options.uiUrl) executionRunId = await latestRunId(client, runId);
     }
-    const url = runUrl(options.uiUrl, config.temporal.namespace, runId);
+    const url = executionRunId ? runUrl(options.uiUrl, config.temporal.namespace, runId, executionRunId) : undefined;
     report.runs.push({ job: name, runId, started, ...(url ? { url } : {}) });
   }
   return report;

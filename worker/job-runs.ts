@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Chain, ResultRow, Trigger } from '../dsl';
 import type { Store } from '../activities/store/store';
-import { runUrl, startRun } from './client';
+import { latestRunId, runUrl, startRun } from './client';
 import type { Config } from './config';
 
 /** What a start returns: the run id, its UI link, and whether this call started it. */
@@ -41,7 +41,7 @@ export async function startJobRun(
   const workflowId = options.inline ? `inline:${chain.name}-${key}` : `${chain.name}-${key}`;
   const namespace = deps.config.temporal.namespace;
   try {
-    await startRun(deps.client, {
+    const handle = await startRun(deps.client, {
       chain,
       results: options.results,
       params: options.params,
@@ -53,9 +53,11 @@ export async function startJobRun(
       store: deps.store,
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
     });
-    return { runId: workflowId, job: chain.name, url: runUrl(deps.uiUrl, namespace, workflowId), created: true };
+    return { runId: workflowId, job: chain.name, url: runUrl(deps.uiUrl, namespace, workflowId, handle.firstExecutionRunId), created: true };
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return { runId: workflowId, job: chain.name, url: runUrl(deps.uiUrl, namespace, workflowId), created: false };
-    throw err;
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    // The run this trigger id started before: its link names that run.
+    const runId = deps.uiUrl ? await latestRunId(deps.client, workflowId) : undefined;
+    return { runId: workflowId, job: chain.name, url: runId ? runUrl(deps.uiUrl, namespace, workflowId, runId) : undefined, created: false };
   }
 }

@@ -1,5 +1,5 @@
 // Executing one step for one result (or once), shared by the run workflow and its fan-out children.
-import { ActivityFailure, ApplicationFailure, CancelledFailure, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, CancelledFailure, isCancellation, patched, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import { runJob } from './run-job';
 import { requestApproval } from './approval';
 import {
@@ -74,6 +74,8 @@ export interface Scope {
   base: BaseContext;
   /** The workflow id of the run (not of a fan-out child), so keys stay the same wherever a result runs. */
   runId: string;
+  /** The workflow id idempotency keys derive from when it is not `runId`: a retry keeps the keys of the run it retries. */
+  keyBase?: string;
   startedAt: string;
   resultsRef?: ResultsRef;
 }
@@ -106,7 +108,7 @@ export async function attempt(scope: Scope, steps: Record<string, StepRecord>, s
     const prepared = prepareStep(scope.chain, step, stepIndex, context, { parse: false });
     missing = prepared.missing;
     if (prepared.skip) return { status: 'skipped', missing };
-    const executionKey = `${scope.runId}/${step.id}/${index ?? 'once'}`;
+    const executionKey = `${scope.keyBase ?? scope.runId}/${step.id}/${index ?? 'once'}`;
     if (step.throttle && prepared.throttleKey !== undefined) {
       const key = prepared.throttleKey;
       const claim = await engine.acquireThrottle({ key: `${scope.chain.name}/${step.id}/${key}`, windowMs: durationMs(step.throttle.window), holder: executionKey });
@@ -151,11 +153,21 @@ export async function attempt(scope: Scope, steps: Record<string, StepRecord>, s
     const output: object = await callAction(activities, action, request);
     return { status: 'completed', output: missing.length > 0 ? { ...output, missingTokens: missing } : output, missing };
   } catch (err) {
+    if (endsCancelled(err)) throw err;
     if (err instanceof TemplateError || err instanceof ChainValidationError || err instanceof ActivityFailure) {
       return { status: 'failed', error: failureMessage(err), missing };
     }
     throw err;
   }
+}
+
+/**
+ * True when the run was cancelled (`riposte runs cancel`) and `err` is that cancellation reaching a
+ * step: it must end the run `cancelled` rather than become a failed step. Runs cancelled before this
+ * rule replay as they ran (a failed step), hence the patch.
+ */
+export function endsCancelled(err: unknown): boolean {
+  return isCancellation(err) && CancellationScope.current().consideredCancelled && patched('cancelled-run-ends-cancelled');
 }
 
 /** Per-result outcomes of an `each` step over some results. */

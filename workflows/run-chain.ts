@@ -70,10 +70,13 @@ async function interpret(input: RunInput): Promise<RunOutcome> {
     const disabled = await engine.disabledRule({ rule: chain.rule });
     if (disabled) return { steps: {}, skipped: disabled };
   }
+  // A retry carries the earlier run's records of the steps before its restart point (see RunResume).
+  // Runs started before retries existed never set `resume`, so their replay never reaches the patch.
+  const resume = input.resume && patched('retry-resume') ? input.resume : undefined;
   let ref = input.resultsRef;
   let given = input.results ?? [];
-  // A search job given no results finds its own over its time window.
-  if (chain.search && !ref && given.length === 0) {
+  // A search job given no results finds its own over its time window; a retry is given the earlier run's.
+  if (chain.search && !ref && given.length === 0 && !resume) {
     let found: SearchOutcome;
     try {
       found = await engine.runSearch({ job: chain.name, runId: info.workflowId, search: chain.search, timeframe });
@@ -113,12 +116,12 @@ async function interpret(input: RunInput): Promise<RunOutcome> {
     run: { id: info.workflowId, runId: info.runId, startedAt, url: uiUrl },
     trigger: input.trigger ?? { type: 'manual' },
   };
-  const scope: Scope = { chain, base, runId: info.workflowId, startedAt, resultsRef: ref };
+  const scope: Scope = { chain, base, runId: info.workflowId, ...(resume ? { keyBase: resume.keyBase } : {}), startedAt, resultsRef: ref };
   const large = ref !== undefined || total > FANOUT_THRESHOLD;
 
   const stepCounter = metricMeter.createCounter('riposte_steps', 'steps', 'finished steps by action and status');
-  const record = (step: Step, r: StepRecord, contextRecord: StepRecord = r) => {
-    stepCounter.add(1, { action: step.action, status: r.status });
+  const record = (step: Step, r: StepRecord, contextRecord: StepRecord = r, counted = true) => {
+    if (counted) stepCounter.add(1, { action: step.action, status: r.status });
     steps[step.id] = r;
     contextSteps[step.id] = contextRecord;
     if (step.action === 'incident.create' && r.status !== 'skipped') {
@@ -136,6 +139,18 @@ async function interpret(input: RunInput): Promise<RunOutcome> {
   };
 
   let stepIndex = 0;
+  if (resume) {
+    const restart = chain.steps.findIndex((s) => s.id === resume.fromStep);
+    if (restart < 0) throw ApplicationFailure.create({ type: 'ChainValidationError', nonRetryable: true, message: `the retry starts at step "${resume.fromStep}", which chain "${chain.name}" does not have` });
+    // The steps before the restart point keep the earlier run's records and do not run again.
+    for (; stepIndex < restart; stepIndex++) {
+      const step = chain.steps[stepIndex];
+      const carried = resume.steps[step.id];
+      if (!carried) continue;
+      const outputs = carried.outputsRef ? await engine.loadStepOutputs({ runId: carried.outputsRef.runId, stepId: step.id, offset: 0, limit: PREVIEW }) : undefined;
+      record(step, carried, outputs ? { ...carried, outputs } : carried, false);
+    }
+  }
   while (stepIndex < chain.steps.length) {
     const step = chain.steps[stepIndex];
     currentStep = step.id;
@@ -188,6 +203,7 @@ async function interpret(input: RunInput): Promise<RunOutcome> {
             count,
             total,
             runId: info.workflowId,
+            ...(resume ? { keyBase: resume.keyBase } : {}),
             startedAt,
             base: { params: base.params, globals: base.globals, job: base.job, run: base.run, trigger: base.trigger },
             firstResults: firstResults.slice(0, PREVIEW),

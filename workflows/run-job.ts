@@ -2,7 +2,7 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ActivityFailure, ChildWorkflowFailure, ParentClosePolicy, executeChild, startChild } from '@temporalio/workflow';
 import { CATALOGUE, JOB_NAME_PATTERN, MAX_JOB_DEPTH, RUN_WORKFLOW, type ActionParams, type Chain, type JobRunOutput, type ResultRow, type RunInput, type RunOutcome, type Step, type Trigger } from '../dsl';
-import { engine, type Scope } from './execute';
+import { endsCancelled, engine, type Scope } from './execute';
 
 /** The child's outcome, or why it could not run or did not complete. */
 export type JobRunResult = { output: JobRunOutput } | { error: string };
@@ -51,10 +51,11 @@ export async function runJob(scope: Scope, step: Step, rendered: unknown, index:
   try {
     ({ chain } = await engine.loadJob({ name: params.job, origin: `step "${step.id}" (job.run)` }));
   } catch (err) {
+    if (endsCancelled(err)) throw err;
     if (err instanceof ActivityFailure) return { error: err.cause?.message ?? err.message };
     throw err;
   }
-  const workflowId = `${scope.runId}/job/${step.id}/${index ?? 'once'}`;
+  const workflowId = `${scope.keyBase ?? scope.runId}/job/${step.id}/${index ?? 'once'}`;
   const rows = !params.passResults ? { results: [] } : index !== null ? { results: result ? [result] : [] } : scope.resultsRef ? { results: [], resultsRef: scope.resultsRef } : { results: scope.base.results };
   const input: RunInput = {
     chain,
@@ -72,6 +73,7 @@ export async function runJob(scope: Scope, step: Step, rendered: unknown, index:
     const outcome = await executeChild<(input: RunInput) => Promise<RunOutcome>>(RUN_WORKFLOW, { ...options, workflowExecutionTimeout: step.timeout ?? CATALOGUE['job.run'].timeout });
     return { output: { runId: workflowId, status: 'completed', steps: Object.fromEntries(Object.entries(outcome.steps).map(([id, s]) => [id, s.status])) } };
   } catch (err) {
+    if (endsCancelled(err)) throw err;
     if (err instanceof ChildWorkflowFailure) return { error: `job "${params.job}" (run ${workflowId}) failed: ${err.cause?.message ?? err.message}` };
     if (err instanceof WorkflowExecutionAlreadyStartedError) return { error: `job "${params.job}": a run with id ${workflowId} is already running` };
     throw err;

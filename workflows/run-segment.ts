@@ -10,6 +10,8 @@ export interface SegmentInput {
   count: number;
   total: number;
   runId: string;
+  /** The run's `keyBase` when it is a retry (see RunResume). */
+  keyBase?: string;
   startedAt: string;
   base: Omit<BaseContext, 'results'>;
   /** The first results of the run, for the `results` token. */
@@ -46,7 +48,7 @@ export async function runSegment(input: SegmentInput): Promise<SegmentOutput> {
   }
   const results = sparse(total, offset, rows);
   input.firstResults.forEach((r, i) => (results[i] ??= r));
-  const scope: Scope = { chain, base: { ...input.base, results }, runId: input.runId, startedAt: input.startedAt, resultsRef: input.resultsRef };
+  const scope: Scope = { chain, base: { ...input.base, results }, runId: input.runId, ...(input.keyBase ? { keyBase: input.keyBase } : {}), startedAt: input.startedAt, resultsRef: input.resultsRef };
 
   const steps: Record<string, StepRecord> = {};
   for (const [id, record] of Object.entries(input.prior)) {

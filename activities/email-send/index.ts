@@ -32,7 +32,8 @@ export function messageIdFor(idempotencyKey: string, from?: string): string {
   return `<${crypto.createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}@${domain}>`;
 }
 
-function transportFor(name: string, c: SmtpConnection, secrets: string[], network: NetworkPolicy): Transporter {
+/** The nodemailer transport of an smtp connection, through the network policy; the resolved password is added to `secrets` for masking. */
+export function transportFor(name: string, c: SmtpConnection, secrets: string[], network: NetworkPolicy): Transporter {
   const pass = c.auth ? resolveSecret(c.auth.pass, `connections.${name}.auth.pass`) : undefined;
   if (pass) secrets.push(pass);
   return nodemailer.createTransport({
