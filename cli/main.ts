@@ -129,9 +129,11 @@ program
     if (tableProblems.length > 0) throw new CliError(tableProblems.map((p) => `${file}: ${p.path}: ${p.message}`).join('\n'));
     const results = loadResults(opts.results);
     const env = await temporalEnvironment(cfg, { log });
+    // Results too large for a payload ride by reference in the store the workers share, as through the API.
+    const store = await Store.open(cfg.storeUrl);
     try {
       const client = await connectClient(cfg, env.address);
-      const handle = await startRun(client, { chain, results, params: parseParams(opts.param), taskQueue: cfg.temporal.taskQueue, globals: cfg.globals, uiUrl: env.uiUrl });
+      const handle = await startRun(client, { chain, results, params: parseParams(opts.param), taskQueue: cfg.temporal.taskQueue, globals: cfg.globals, uiUrl: env.uiUrl, store });
       const url = runUrl(env.uiUrl, cfg.temporal.namespace, handle.workflowId);
       // An embedded server lives only as long as this process: wait for the run.
       const wait = opts.wait || env.embedded;
@@ -140,13 +142,14 @@ program
         console.log(opts.json ? JSON.stringify(report, null, 2) : `started ${handle.workflowId}${url ? `\n${url}` : ''}`);
       } else {
         const progress = watchProgress(handle, log);
-        const report = { ...(await readRun(handle, true).finally(() => progress.stop())), ...(url ? { url } : {}) };
+        const report = { ...(await readRun(handle, true, store).finally(() => progress.stop())), ...(url ? { url } : {}) };
         if (opts.json) console.log(JSON.stringify(report, null, 2));
         else printReport(report, chain);
         if (report.status !== 'completed') process.exitCode = 1;
       }
       await client.connection.close();
     } finally {
+      await store.close();
       await env.close();
     }
   });

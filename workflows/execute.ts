@@ -1,5 +1,5 @@
 // Executing one step for one result (or once), shared by the run workflow and its fan-out children.
-import { ActivityFailure, ApplicationFailure, CancelledFailure, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, CancelledFailure, isCancellation, patched, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import { runJob } from './run-job';
 import {
   CATALOGUE,
@@ -144,11 +144,20 @@ export async function attempt(scope: Scope, steps: Record<string, StepRecord>, s
     const output: object = await callAction(activities, action, request);
     return { status: 'completed', output: missing.length > 0 ? { ...output, missingTokens: missing } : output, missing };
   } catch (err) {
+    if (runCancelled(err)) throw err;
     if (err instanceof TemplateError || err instanceof ChainValidationError || err instanceof ActivityFailure) {
       return { status: 'failed', error: failureMessage(err), missing };
     }
     throw err;
   }
+}
+
+/**
+ * True when `err` is the run's own cancellation reaching a step: it must end the run as
+ * cancelled (DESIGN 6), not as a failed step. Runs started before this rule keep their old reading.
+ */
+export function runCancelled(err: unknown): boolean {
+  return isCancellation(err) && CancellationScope.current().consideredCancelled && patched('cancelled-run-ends-cancelled');
 }
 
 /** Per-result outcomes of an `each` step over some results. */

@@ -2,7 +2,7 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ActivityFailure, ChildWorkflowFailure, ParentClosePolicy, executeChild, startChild } from '@temporalio/workflow';
 import { CATALOGUE, JOB_NAME_PATTERN, MAX_JOB_DEPTH, RUN_WORKFLOW, type ActionParams, type Chain, type JobRunOutput, type ResultRow, type RunInput, type RunOutcome, type Step, type Trigger } from '../dsl';
-import { engine, type Scope } from './execute';
+import { engine, runCancelled, type Scope } from './execute';
 
 /** The child's outcome, or why it could not run or did not complete. */
 export type JobRunResult = { output: JobRunOutput } | { error: string };
@@ -18,7 +18,7 @@ function jobRunParamsOf(rendered: unknown, step: Step): { params: ActionParams<'
   if (typeof raw.job !== 'string' || !JOB_NAME_PATTERN.test(raw.job)) {
     return { error: `${at('job')}: name a job of the jobs directory (its chain "name"); rendered value: ${JSON.stringify(raw.job)}` };
   }
-  for (const field of ['wait', 'passResults'] as const) {
+  for (const field of ['wait', 'passResults', 'allResults'] as const) {
     if (raw[field] !== undefined && typeof raw[field] !== 'boolean') return { error: `${at(field)}: write true or false` };
   }
   if (raw.params !== undefined && (typeof raw.params !== 'object' || raw.params === null || Array.isArray(raw.params))) {
@@ -30,6 +30,7 @@ function jobRunParamsOf(rendered: unknown, step: Step): { params: ActionParams<'
       params: (raw.params as Record<string, unknown> | undefined) ?? {},
       wait: (raw.wait as boolean | undefined) ?? true,
       passResults: (raw.passResults as boolean | undefined) ?? false,
+      allResults: (raw.allResults as boolean | undefined) ?? false,
     },
   };
 }
@@ -51,11 +52,20 @@ export async function runJob(scope: Scope, step: Step, rendered: unknown, index:
   try {
     ({ chain } = await engine.loadJob({ name: params.job, origin: `step "${step.id}" (job.run)` }));
   } catch (err) {
+    if (runCancelled(err)) throw err;
     if (err instanceof ActivityFailure) return { error: err.cause?.message ?? err.message };
     throw err;
   }
   const workflowId = `${scope.runId}/job/${step.id}/${index ?? 'once'}`;
-  const rows = !params.passResults ? { results: [] } : index !== null ? { results: result ? [result] : [] } : scope.resultsRef ? { results: [], resultsRef: scope.resultsRef } : { results: scope.base.results };
+  // Run Once hands the job the first result, as the seed's sentence for this action says; allResults hands it all.
+  const one = index !== null ? result : scope.base.results[0];
+  const rows = !params.passResults
+    ? { results: [] }
+    : index !== null || !params.allResults
+      ? { results: one ? [one] : [] }
+      : scope.resultsRef
+        ? { results: [], resultsRef: scope.resultsRef }
+        : { results: scope.base.results };
   const input: RunInput = {
     chain,
     ...rows,
@@ -72,6 +82,7 @@ export async function runJob(scope: Scope, step: Step, rendered: unknown, index:
     const outcome = await executeChild<(input: RunInput) => Promise<RunOutcome>>(RUN_WORKFLOW, { ...options, workflowExecutionTimeout: step.timeout ?? CATALOGUE['job.run'].timeout });
     return { output: { runId: workflowId, status: 'completed', steps: Object.fromEntries(Object.entries(outcome.steps).map(([id, s]) => [id, s.status])) } };
   } catch (err) {
+    if (runCancelled(err)) throw err;
     if (err instanceof ChildWorkflowFailure) return { error: `job "${params.job}" (run ${workflowId}) failed: ${err.cause?.message ?? err.message}` };
     if (err instanceof WorkflowExecutionAlreadyStartedError) return { error: `job "${params.job}": a run with id ${workflowId} is already running` };
     throw err;

@@ -9,14 +9,15 @@ export function scoreMitreRiskAction(deps: ActivityDeps) {
     const timestamp = new Date().toISOString();
     const documents = p.category.map((category) => ({
       id: documentId(request.idempotencyKey, category),
+      // Additional fields go first: a computed field always wins (validation refuses the clash as well).
       body: {
+        ...(p.additionalFields ?? {}),
         name: p.name ?? null,
         category,
         entity: request.result?.[category === 'system' ? p.systemField : p.userField] ?? null,
         score: p.score,
         fidelity: p.fidelity,
         risk: p.score * p.fidelity,
-        ...(p.additionalFields ?? {}),
         event: request.result ?? null,
         job: request.job.name,
         run_id: request.run.id,

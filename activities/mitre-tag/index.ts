@@ -10,7 +10,9 @@ export function tagMitreAction(deps: ActivityDeps) {
     const timestamp = new Date().toISOString();
     const documents = p.techniques.map((technique) => ({
       id: documentId(request.idempotencyKey, technique),
+      // Additional fields go first: a computed field always wins (validation refuses the clash as well).
       body: {
+        ...(p.additionalFields ?? {}),
         technique,
         parent_technique: technique.split('.')[0],
         name: p.name ?? null,
@@ -18,7 +20,6 @@ export function tagMitreAction(deps: ActivityDeps) {
         layer: p.layer ?? null,
         severity: p.severity,
         incident_id: incidentId,
-        ...(p.additionalFields ?? {}),
         event: request.result ?? null,
         job: request.job.name,
         run_id: request.run.id,

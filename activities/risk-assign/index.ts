@@ -6,10 +6,11 @@ import { documentId, originOf, withStore, type ActivityDeps } from '../deps';
 export function assignRiskAction(deps: ActivityDeps) {
   return async function assignRisk(request: ActionRequest<'risk.assign'>): Promise<ActionOutputs['risk.assign']> {
     const p = request.params;
+    // Result fields go first: the computed fields always win (validation refuses the clash as well).
     const body = {
+      ...(p.fields ?? {}),
       score: p.score,
       scoring_type: p.scoringType,
-      ...(p.fields ?? {}),
       job: request.job.name,
       run_id: request.run.id,
       step_id: request.stepId,
