@@ -16,7 +16,7 @@ import { connectWorker, createWorker, quietRuntime } from '../worker/worker';
 import { createApi, listenApi } from '../worker/api';
 import { watchProgress } from '../worker/progress';
 import { formatChanges, syncSchedules } from '../worker/schedules';
-import { dryRun } from './dry-run';
+import { dryRun, formatDryRun } from './dry-run';
 import { runningDev, temporalEnvironment } from './environment';
 import { runExample } from './example';
 import { printReport } from './output';
@@ -156,13 +156,14 @@ program
 
 program
   .command('test')
-  .description('dry run: render every step with the real template engine and print what it would send; sends nothing')
+  .description('dry run: render every step with the real template engine and print what it would send, byte for byte (requests, the MIME message, SQL statements, script argv and jail, documents); sends and writes nothing')
   .argument('<chain>')
   .option('--results <file>', 'JSON array of results, or - for stdin')
   .option('--param <key=value>', 'override a chain param (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
   .option('--insight <file>', 'render as for an on-demand Insight event: the Insight (JSON file) is the trigger and, without --results, the one result')
+  .option('--run-id <id>', 'the run id the requests carry (Idempotency-Key, Message-ID); a placeholder by default')
   .option('--json', 'print as JSON')
-  .action((file: string, opts: { results?: string; insight?: string; param: string[]; json?: boolean }) => {
+  .action(async (file: string, opts: { results?: string; insight?: string; param: string[]; runId?: string; json?: boolean }) => {
     const cfg = config();
     const chain = loadChain(file, cfg);
     let trigger: Record<string, unknown> | undefined;
@@ -177,21 +178,17 @@ program
       trigger = { ...event, id: '<event id>' };
       if (!opts.results) results = [(event as { insight: ResultRow }).insight];
     }
-    const steps = dryRun(chain, results, parseParams(opts.param), cfg.globals, trigger);
+    // The store is read (enrichments an Insight is sent with), never written.
+    const store = await Store.open(cfg.storeUrl);
+    let steps;
+    try {
+      steps = await dryRun(chain, results, { params: parseParams(opts.param), globals: cfg.globals, trigger, runId: opts.runId, deps: { config: cfg, store } });
+    } finally {
+      await store.close();
+    }
     const invalid = Object.values(steps).some((s) => s.executions.some((e) => e.status === 'invalid'));
     if (opts.json) console.log(JSON.stringify({ chain: chain.name, steps }, null, 2));
-    else {
-      for (const [id, s] of Object.entries(steps)) {
-        console.log(`${id} (${s.action}${s.connection ? ` via ${s.connection}` : ''}, ${s.mode})`);
-        s.executions.forEach((e, i) => {
-          const label = s.mode === 'each' ? `  result ${i}: ` : '  ';
-          if (e.status === 'would-send') console.log(`${label}would send ${JSON.stringify(e.sends, null, 2).replace(/\n/g, '\n    ')}`);
-          else if (e.status === 'skipped') console.log(`${label}skipped (when is false)`);
-          else console.log(`${label}INVALID: ${e.error}`);
-          if (e.missingTokens?.length) console.log(`${label}missing tokens: ${e.missingTokens.join(', ')}`);
-        });
-      }
-    }
+    else console.log(formatDryRun(steps));
     if (invalid) process.exitCode = 1;
   });
 

@@ -39,6 +39,8 @@ export interface DatabaseSession {
   columns(schema: string | undefined, table: string): Promise<{ table: string; columns: TableColumn[] }>;
   /** Some table names of the schema, for the message that says a table does not exist. */
   tables(schema: string | undefined): Promise<string[]>;
+  /** The INSERT text this driver runs for a row (its quoting and placeholders); the values are bound. */
+  statement(schema: string | undefined, table: string, row: InsertRow): string;
   /** Inserts every row in one transaction; a refused row rolls back all and throws {@link RowInsertError}. */
   insertAll(schema: string | undefined, table: string, rows: InsertRow[]): Promise<void>;
   close(): Promise<void>;
@@ -95,6 +97,7 @@ async function postgres(c: DatabaseConnection, login: DatabaseLogin): Promise<Da
   // A server that drops the session later emits 'error'; the pending query fails on its own.
   client.on('error', () => undefined);
   await client.connect();
+  const statement: DatabaseSession['statement'] = (schema, table, row) => insertSql(quoteDouble, (j) => `$${j + 1}`, schema, table, row.columns);
   const schemaOf = (schema: string | undefined) => schema ?? null;
   return {
     driver: 'postgres',
@@ -114,11 +117,12 @@ async function postgres(c: DatabaseConnection, login: DatabaseLogin): Promise<Da
       );
       return rows.map((r) => r.table_name);
     },
+    statement,
     async insertAll(schema, table, rows) {
       await client.query('BEGIN');
       try {
         for (const [i, row] of rows.entries()) {
-          const sql = insertSql(quoteDouble, (j) => `$${j + 1}`, schema, table, row.columns);
+          const sql = statement(schema, table, row);
           try {
             await client.query(sql, row.values);
           } catch (err) {
@@ -151,6 +155,7 @@ async function mariadb(c: DatabaseConnection, login: DatabaseLogin): Promise<Dat
     ...(ssl ? { ssl } : {}),
   });
   connection.on('error', () => undefined);
+  const statement: DatabaseSession['statement'] = (schema, table, row) => insertSql(quoteBacktick, () => '?', schema, table, row.columns);
   return {
     driver: 'mysql',
     async columns(schema, table) {
@@ -166,11 +171,12 @@ async function mariadb(c: DatabaseConnection, login: DatabaseLogin): Promise<Dat
       const [rows] = await connection.query('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = COALESCE(?, DATABASE()) ORDER BY table_name LIMIT 50', [schema ?? null]);
       return (rows as { name: string }[]).map((r) => r.name);
     },
+    statement,
     async insertAll(schema, table, rows) {
       await connection.beginTransaction();
       try {
         for (const [i, row] of rows.entries()) {
-          const sql = insertSql(quoteBacktick, () => '?', schema, table, row.columns);
+          const sql = statement(schema, table, row);
           try {
             await connection.execute(sql, row.values as mysql.ExecuteValues[]);
           } catch (err) {
@@ -192,6 +198,7 @@ async function mariadb(c: DatabaseConnection, login: DatabaseLogin): Promise<Dat
 function sqlite(c: DatabaseConnection, configDir: string): DatabaseSession {
   // The file must exist: creating an empty database would only hide a wrong path.
   const db = new Database(path.resolve(configDir, c.file ?? ''), { fileMustExist: true, timeout: 5_000 });
+  const statement: DatabaseSession['statement'] = (schema, table, row) => insertSql(quoteDouble, () => '?', schema, table, row.columns);
   return {
     driver: 'sqlite',
     async columns(schema, table) {
@@ -202,11 +209,12 @@ function sqlite(c: DatabaseConnection, configDir: string): DatabaseSession {
       const rows = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name LIMIT 50").all() as { name: string }[];
       return rows.map((r) => r.name);
     },
+    statement,
     async insertAll(schema, table, rows) {
       const write = db.transaction(() => {
         for (const [i, row] of rows.entries()) {
           try {
-            db.prepare(insertSql(quoteDouble, () => '?', schema, table, row.columns)).run(...row.values);
+            db.prepare(statement(schema, table, row)).run(...row.values);
           } catch (err) {
             throw new RowInsertError(i, err);
           }

@@ -7,7 +7,7 @@ import { splitCommand } from '../../dsl/actions/script-run';
 import type { Config } from '../../worker/config';
 import { actionFailure } from '../errors';
 import { originOf } from '../deps';
-import { probeSandbox, runFileName, runInSandbox } from './sandbox';
+import { SCRIPT_ENV, jailArgs, probeSandbox, runFileName, runInSandbox } from './sandbox';
 import { registeredScriptPath, stripCarriageReturns } from './registry';
 
 export { registerScript, registeredScriptPath, stripCarriageReturns } from './registry';
@@ -62,25 +62,24 @@ export interface ScriptExecution {
   what: string;
 }
 
+/** What one execution runs, before anything is written: argv, the host files mounted into the jail, and the secrets to mask. */
+export interface ScriptPlan {
+  argv: string[];
+  /** Host files mounted read-only inside the jail: [host path, path in the jail]. */
+  files: [string, string][];
+  /** An inline script, written to a host file in the jail directory when the execution starts. */
+  inline?: { text: string; inside: string };
+  secrets: string[];
+}
+
 /**
- * Resolves the arguments, finds the interpreter and script, and runs it in a fresh jail. Only
- * decrypted arguments are secret; they are masked in what the script printed. Throws for bad
- * input and a missing sandbox, not for a non-zero exit. Aborting `signal` kills the script with
- * its process group.
+ * Resolves the arguments and finds the interpreter and script: the step runs the plan, the dry
+ * run shows it. Only decrypted arguments are secret. Throws for bad input.
  */
-export async function executeScript(
-  deps: ScriptDeps,
-  request: Pick<ActionRequest<'script.run'>, 'params' | 'result' | 'stepId' | 'action' | 'secretPaths'>,
-  signal?: AbortSignal,
-): Promise<ScriptExecution & { aborted: boolean }> {
+export function planScript(deps: ScriptDeps, request: Pick<ActionRequest<'script.run'>, 'params' | 'result' | 'stepId' | 'action' | 'secretPaths'>): ScriptPlan {
   const origin = originOf(request);
   const p = request.params;
   const cfg = deps.config.scripts;
-
-  const probe = probeSandbox(cfg.bwrap);
-  if (!probe.ok && !cfg.allowUnsandboxed) {
-    throw scriptFailure('SandboxUnavailableError', `${origin}: refusing to run a script without a sandbox: ${probe.reason}. To run unsandboxed anyway, set scripts.allowUnsandboxed: true in riposte.config.json`, false);
-  }
 
   // Secret arguments were resolved by the trust rule (only where the chain wrote them literally); they are masked in what the script prints.
   const secrets: string[] = [];
@@ -102,33 +101,53 @@ export async function executeScript(
     return value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
   });
 
-  const files: [string, string][] = [];
-  let argv: string[];
-  let inlineFile: string | undefined;
   if (p.command !== undefined) {
     if (typeof p.command === 'string') {
       const split = splitCommand(p.command);
       if ('error' in split) throw actionFailure('ActionInputError', `${origin}: with.command: ${split.error}`);
-      argv = [...split.argv, ...args];
-    } else argv = [...p.command, ...args];
-  } else {
-    const interpreter = cfg.interpreters[p.interpreter ?? ''];
-    if (!interpreter) {
-      throw actionFailure('ActionInputError', `${origin}: with.interpreter: "${p.interpreter}" is not configured; configured: ${Object.keys(cfg.interpreters).join(', ')} (scripts.interpreters in riposte.config.json)`);
+      return { argv: [...split.argv, ...args], files: [], secrets };
     }
-    let source: string;
-    if (p.script !== undefined) {
-      source = registeredScriptPath(cfg.dir, p.script);
-      if (!fs.existsSync(source)) throw actionFailure('ActionInputError', `${origin}: with.script: no script "${p.script}" is registered on this worker (register it with \`riposte script add ${p.script} FILE\`)`);
-    } else {
-      fs.mkdirSync(cfg.jailDir, { recursive: true, mode: 0o700 });
-      inlineFile = path.join(cfg.jailDir, `inline-${runFileName()}`);
-      fs.writeFileSync(inlineFile, stripCarriageReturns(p.inline ?? ''), { mode: 0o644 });
-      source = inlineFile;
-    }
-    const inside = `/.riposte/${p.script ?? 'inline'}`;
-    files.push([source, inside]);
-    argv = [interpreter, inside, ...args];
+    return { argv: [...p.command, ...args], files: [], secrets };
+  }
+  const interpreter = cfg.interpreters[p.interpreter ?? ''];
+  if (!interpreter) {
+    throw actionFailure('ActionInputError', `${origin}: with.interpreter: "${p.interpreter}" is not configured; configured: ${Object.keys(cfg.interpreters).join(', ')} (scripts.interpreters in riposte.config.json)`);
+  }
+  const inside = `/.riposte/${p.script ?? 'inline'}`;
+  const argv = [interpreter, inside, ...args];
+  if (p.script === undefined) return { argv, files: [], inline: { text: stripCarriageReturns(p.inline ?? ''), inside }, secrets };
+  const source = registeredScriptPath(cfg.dir, p.script);
+  if (!fs.existsSync(source)) throw actionFailure('ActionInputError', `${origin}: with.script: no script "${p.script}" is registered on this worker (register it with \`riposte script add ${p.script} FILE\`)`);
+  return { argv, files: [[source, inside]], secrets };
+}
+
+/**
+ * Runs the {@link planScript} plan in a fresh jail. Throws for bad input and a missing sandbox,
+ * not for a non-zero exit. Aborting `signal` kills the script with its process group.
+ */
+export async function executeScript(
+  deps: ScriptDeps,
+  request: Pick<ActionRequest<'script.run'>, 'params' | 'result' | 'stepId' | 'action' | 'secretPaths'>,
+  signal?: AbortSignal,
+): Promise<ScriptExecution & { aborted: boolean }> {
+  const origin = originOf(request);
+  const p = request.params;
+  const cfg = deps.config.scripts;
+
+  const probe = probeSandbox(cfg.bwrap);
+  if (!probe.ok && !cfg.allowUnsandboxed) {
+    throw scriptFailure('SandboxUnavailableError', `${origin}: refusing to run a script without a sandbox: ${probe.reason}. To run unsandboxed anyway, set scripts.allowUnsandboxed: true in riposte.config.json`, false);
+  }
+
+  const plan = planScript(deps, request);
+  const { argv, secrets } = plan;
+  const files = [...plan.files];
+  let inlineFile: string | undefined;
+  if (plan.inline) {
+    fs.mkdirSync(cfg.jailDir, { recursive: true, mode: 0o700 });
+    inlineFile = path.join(cfg.jailDir, `inline-${runFileName()}`);
+    fs.writeFileSync(inlineFile, plan.inline.text, { mode: 0o644 });
+    files.push([inlineFile, plan.inline.inside]);
   }
 
   const timeoutMs = durationMs(p.timeout);
@@ -157,6 +176,45 @@ export async function executeScript(
   }
   const what = p.script ? `script "${p.script}"` : p.inline !== undefined ? 'the inline script' : `command "${argv[0]}"`;
   return { ...result, exitCode: result.exitCode ?? 128, sandboxed: probe.ok, what };
+}
+
+/** What an execution would run, and in which jail; nothing is written or started. */
+export interface ScriptPreview {
+  /** The program and its arguments as the script sees them (paths inside the jail). */
+  argv: string[];
+  /** The whole command the worker starts: bubblewrap with the jail's arguments, then argv; argv alone without a sandbox. */
+  command: string[];
+  sandboxed: boolean;
+  /** The fresh jail directory each execution gets (made and removed per run). */
+  jail: string;
+  network: boolean;
+  /** Host paths visible read-only inside: [host path, path in the jail]. */
+  readOnly: [string, string][];
+  env: Record<string, string>;
+  timeout: string;
+  host?: string;
+}
+
+/** The argv and jail of an execution, built by {@link planScript} and the sandbox's own jail arguments. */
+export function previewScript(deps: ScriptDeps, request: ActionRequest<'script.run'>, host?: string): ScriptPreview {
+  const cfg = deps.config.scripts;
+  const plan = planScript(deps, request);
+  const files: [string, string][] = [...plan.files, ...(plan.inline ? [[path.join(cfg.jailDir, 'inline-<fresh>'), plan.inline.inside] as [string, string]] : [])];
+  const jail = path.join(cfg.jailDir, 'run-<fresh>');
+  const env = { RIPOSTE_ATTEMPT: '1' };
+  const probe = probeSandbox(cfg.bwrap);
+  const command = probe.ok ? [probe.bwrap, ...jailArgs(jail, { network: cfg.network, readOnlyPaths: cfg.readOnlyPaths, files, env }), '--', ...plan.argv] : plan.argv;
+  return {
+    argv: plan.argv,
+    command,
+    sandboxed: probe.ok,
+    jail,
+    network: cfg.network,
+    readOnly: [['/usr', '/usr'], ...cfg.readOnlyPaths.map((p): [string, string] => [p, p]), ...files],
+    env: { ...SCRIPT_ENV, ...env },
+    timeout: request.params.timeout,
+    ...(host ? { host } : {}),
+  };
 }
 
 /** Runs the script; a non-zero exit or a timeout fails the step, retried only with `retryOnExit`. */

@@ -50,7 +50,7 @@ export function probeSandbox(configured?: string): SandboxProbe {
 }
 
 /** Where the jail's own directories live and what else is visible in it. */
-interface JailOptions {
+export interface JailOptions {
   network: boolean;
   readOnlyPaths: readonly string[];
   /** Host files mounted read-only inside: [host path, path in the jail]. */
@@ -64,7 +64,7 @@ interface JailOptions {
  * paths are read-only, /proc and /dev are private, every namespace is new (no network unless
  * asked), the user is nobody with no capabilities, and the program dies with the worker.
  */
-function jailArgs(jail: string, options: JailOptions): string[] {
+export function jailArgs(jail: string, options: JailOptions): string[] {
   const args = [
     '--unshare-all', '--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--uid', '65534', '--gid', '65534',
     '--bind', jail, '/',

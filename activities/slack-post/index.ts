@@ -2,7 +2,7 @@
 import type { ActionOutputs, ActionRequest } from '../../dsl';
 import { actionFailure } from '../errors';
 import { deliverOnce, originOf, type ActivityDeps } from '../deps';
-import { callPeer, retryAfterMs } from '../http';
+import { callPeer, retryAfterMs, type PeerRequest } from '../http';
 import { apiKeyAccess, insightOf, joinUrl } from '../insight/insight';
 import { insightSummary } from '../insight/summary';
 
@@ -11,6 +11,20 @@ const TRANSIENT = new Set(['ratelimited', 'rate_limited', 'internal_error', 'fat
 /** Errors that mean the token is wrong: fix the connection. */
 const CREDENTIALS = new Set(['not_authed', 'invalid_auth', 'account_inactive', 'token_revoked', 'token_expired', 'no_permission', 'missing_scope', 'not_allowed_token_type']);
 
+/** The chat.postMessage call with the summary, as it goes out (the step sends it, the dry run shows it). */
+export function buildSlackPostRequest(deps: ActivityDeps, request: ActionRequest<'slack.post'>): PeerRequest {
+  const summary = insightSummary(insightOf(request));
+  const access = apiKeyAccess(deps, request, 'https://slack.com/api');
+  const body = {
+    channel: request.params.channel,
+    text: summary.text,
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: summary.mrkdwn } }],
+    unfurl_links: false,
+  };
+  const headers = { ...access.headers, authorization: `Bearer ${access.key}`, 'content-type': 'application/json; charset=utf-8' };
+  return { origin: originOf(request), url: joinUrl(access.base, '/chat.postMessage'), method: 'POST', headers, body: JSON.stringify(body), tls: access.tls, secrets: access.secrets };
+}
+
 /**
  * Slack answers 200 with `ok:false` on most errors, so the answer is classified twice: the HTTP
  * status by `callPeer`, then Slack's error code here.
@@ -18,17 +32,9 @@ const CREDENTIALS = new Set(['not_authed', 'invalid_auth', 'account_inactive', '
 export function postSlackAction(deps: ActivityDeps) {
   return async function postSlack(request: ActionRequest<'slack.post'>): Promise<ActionOutputs['slack.post']> {
     const origin = originOf(request);
-    const summary = insightSummary(insightOf(request));
-    const access = apiKeyAccess(deps, request, 'https://slack.com/api');
-    const body = {
-      channel: request.params.channel,
-      text: summary.text,
-      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: summary.mrkdwn } }],
-      unfurl_links: false,
-    };
-    const headers = { ...access.headers, authorization: `Bearer ${access.key}`, 'content-type': 'application/json; charset=utf-8' };
+    const peerRequest = buildSlackPostRequest(deps, request);
     return deliverOnce(deps, request, async () => {
-      const response = await callPeer({ origin, url: joinUrl(access.base, '/chat.postMessage'), method: 'POST', headers, body: JSON.stringify(body), tls: access.tls, secrets: access.secrets });
+      const response = await callPeer(peerRequest);
       const answer = (response.json ?? {}) as { ok?: boolean; error?: string; ts?: string; channel?: string };
       if (answer.ok === true && answer.ts) return { ts: answer.ts, channel: answer.channel ?? request.params.channel };
       const error = answer.error ?? 'no ok field in the answer';

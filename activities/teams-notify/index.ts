@@ -1,7 +1,7 @@
 // teams.notify: the Insight summary sent to a Microsoft Teams incoming webhook, as a MessageCard or an Adaptive Card.
 import type { ActionOutputs, ActionRequest } from '../../dsl';
 import { deliverOnce, originOf, type ActivityDeps } from '../deps';
-import { callPeer } from '../http';
+import { callPeer, type PeerRequest } from '../http';
 import { insightOf, webhookAccess } from '../insight/insight';
 import { insightSummary, type InsightSummary } from '../insight/summary';
 
@@ -41,14 +41,20 @@ function adaptiveCard(s: InsightSummary): object {
   };
 }
 
-/** Posts the card to the webhook URL of the step's http connection. */
+/** The card's POST to the webhook URL of the step's http connection. */
+export function buildTeamsRequest(deps: ActivityDeps, request: ActionRequest<'teams.notify'>): PeerRequest {
+  const origin = originOf(request);
+  const summary = insightSummary(insightOf(request));
+  const access = webhookAccess(deps, request);
+  const card = request.params.card === 'adaptive' ? adaptiveCard(summary) : messageCard(summary);
+  const headers = { ...access.headers, 'content-type': 'application/json' };
+  return { origin, url: access.url, method: 'POST', headers, body: JSON.stringify(card), tls: access.tls, secrets: access.secrets };
+}
+
+/** Posts the card {@link buildTeamsRequest} builds, once per run and step. */
 export function notifyTeamsAction(deps: ActivityDeps) {
   return async function notifyTeams(request: ActionRequest<'teams.notify'>): Promise<ActionOutputs['teams.notify']> {
-    const origin = originOf(request);
-    const summary = insightSummary(insightOf(request));
-    const access = webhookAccess(deps, request);
-    const card = request.params.card === 'adaptive' ? adaptiveCard(summary) : messageCard(summary);
-    const headers = { ...access.headers, 'content-type': 'application/json' };
-    return deliverOnce(deps, request, async () => ({ status: (await callPeer({ origin, url: access.url, method: 'POST', headers, body: JSON.stringify(card), tls: access.tls, secrets: access.secrets })).status }));
+    const peerRequest = buildTeamsRequest(deps, request);
+    return deliverOnce(deps, request, async () => ({ status: (await callPeer(peerRequest)).status }));
   };
 }
