@@ -7,6 +7,7 @@ import { cycleThrough, type JobGraph } from './job-graph';
 import { checkEventSubscriptions } from './triggers';
 import { destinationPort } from './actions/insight-actions';
 import { DEFAULT_SCRIPT_TIMEOUT } from './actions/script-run';
+import { DOCUMENT_ID_WITHOUT_UPDATE } from './actions/store-writes';
 import { DURATION_PATTERN, durationMs } from './duration';
 import { TOKEN_ROOTS, TemplateError, formatPath, inspectTemplate, isTemplate, unsupportedTemplateFeatures } from './template';
 
@@ -404,6 +405,8 @@ function scriptTimeoutProblems(step: Record<string, unknown>, spec: ActionSpec, 
  */
 function indexUpdateProblems(step: Record<string, unknown>, at: (...rest: (string | number)[]) => string): Problem[] {
   const w = (step.with ?? {}) as Record<string, unknown>;
+  // The schema says this too, but not for a documentId holding a token, which it checks only once rendered.
+  if (w.documentId !== undefined && w.update !== true) return [{ path: at('with', 'documentId'), message: DOCUMENT_ID_WITHOUT_UPDATE }];
   if (step.mode !== 'each' || w.update !== true) return [];
   if (w.documentId === undefined) return [{ path: at('with', 'documentId'), message: 'in each mode every result updates the document documentId names: give one from the result, e.g. "{{result.host}}", or use mode "once" to update one document' }];
   if (typeof w.documentId === 'string' && !isTemplate(w.documentId)) {

@@ -17,7 +17,12 @@ export const additionalFields = z.record(z.string().min(1), z.unknown());
  */
 function levels<const T extends readonly [string, ...string[]]>(values: T) {
   const message = `write one of ${values.join(', ')} (in any case)`;
-  return z.string({ message }).trim().toLowerCase().pipe(z.enum(values, { message }));
+  return z
+    .string({ message })
+    .trim()
+    .toLowerCase()
+    .meta({ description: `one of ${values.join(', ')}, in any case`, examples: [...values] })
+    .pipe(z.enum(values, { message }));
 }
 
 /** The three-level severity the MITRE actions use. */

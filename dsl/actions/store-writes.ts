@@ -7,6 +7,9 @@ export const MITRE_RISK_FIELDS = ['name', 'category', 'entity', 'score', 'fideli
 /** The fields of a document that risk.assign computes; its `fields` may not name them. */
 export const RISK_ASSIGN_FIELDS = ['score', 'scoring_type', 'job', 'run_id', 'step_id', 'timestamp', 'id', 'index', 'created_at', 'updated_at'] as const;
 
+/** Why events.index refuses a documentId without update. */
+export const DOCUMENT_ID_WITHOUT_UPDATE = 'documentId names the document to update: set "update": true, or remove documentId (without update every execution adds a new document)';
+
 /** events.index (Smart Monitor "Event indexing"). */
 export const eventsIndexParams = z
   .object({
@@ -21,7 +24,7 @@ export const eventsIndexParams = z
     documentId: z.string().min(1, { message: 'documentId rendered empty; name the document to update' }).max(200).optional(),
   })
   .strict()
-  .refine((p) => p.update || p.documentId === undefined, { path: ['documentId'], message: 'documentId names the document to update: set "update": true, or remove documentId (without update every execution adds a new document)' });
+  .refine((p) => p.update || p.documentId === undefined, { path: ['documentId'], message: DOCUMENT_ID_WITHOUT_UPDATE });
 
 const category = z.enum(['system', 'user']);
 
