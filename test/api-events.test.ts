@@ -108,6 +108,13 @@ describe('intake API events', () => {
     expect((await h.store.listIncidents({ job: 'open-incident' })).map((i) => i.title)).toEqual(['Credential access on 10.1.2.3']);
   });
 
+  it('answers 409 and starts nothing for an on-demand request naming a job that does not subscribe to insight.on_demand', async () => {
+    const id = `ins-${suffix}-demand`;
+    const answer = await call('POST', '/v1/events/insight.on_demand', SIEM, { insight: insight(id), job: 'notify-insight', triggerId: `demand-${suffix}` });
+    expect(answer).toEqual({ status: 409, body: { error: 'job "notify-insight" does not subscribe to insight.on_demand (its "on": insight.created), so nothing was started; add "insight.on_demand" to its "on" to offer it on demand' } });
+    await expect(h.client.workflow.getHandle(eventRunId('insight.on_demand', `demand-${suffix}`, 'notify-insight')).describe()).rejects.toThrow(/not found/i);
+  });
+
   it('watches a sensor from its API heartbeat and fires sensor.offline once when it falls silent past its window', async () => {
     const sensor = `dmz-${suffix}`;
     const beat = await call('POST', '/v1/events/sensor.heartbeat', SIEM, { sensorId: sensor, name: 'dmz sensor' });
