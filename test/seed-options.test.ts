@@ -198,6 +198,26 @@ describe('number tokens', () => {
   });
 });
 
+describe('hostile values in the fields these options read', () => {
+  it('fail the result as a drilldown bound or a score, writing nothing for it', async () => {
+    const results = hostileValues.map(([key, value]) => ({ key, value }));
+    const report = await h.run(
+      {
+        name: 'hostile-bounds',
+        steps: [
+          { id: 'incident', action: 'incident.create', mode: 'each', onError: 'continue', with: { title: '{{result.key}}', drilldown: { type: 'search', text: 'q', from: '{{result.value}}' } } },
+          { id: 'risk', action: 'mitre.risk', mode: 'each', onError: 'continue', with: { category: 'user', score: '{{result.value}}' } },
+        ],
+      },
+      results,
+    );
+    expect(report.steps.incident.error).toContain(`${results.length} of ${results.length} results failed; result 0: steps[0].with.drilldown.from: not a time`);
+    expect(report.steps.risk.error).toContain(`${results.length} of ${results.length} results failed; result 0: steps[1].with.score: the risk score must be a number`);
+    expect(await h.store.listIncidents({ job: 'hostile-bounds' })).toEqual([]);
+    expect((await h.store.listDocuments('risk', { limit: 1000 })).filter((d) => d.job === 'hostile-bounds')).toEqual([]);
+  });
+});
+
 describe('webhook.send GET with a body', () => {
   it('passes validation and sends the body with the GET, as Elasticsearch search requests do', async () => {
     const chain = { name: 'get-body', steps: [{ id: 'search', action: 'webhook.send', with: { protocol: 'http', host: '127.0.0.1', port: peer.port, method: 'GET', path: '/logs-*/_search', body: { query: { term: { 'source.ip': '{{result.ip}}' } } } } }] };
