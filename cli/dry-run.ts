@@ -119,7 +119,8 @@ export async function dryRun(chain: Chain, results: ResultRow[], options: DryRun
         // A template or parameter problem, or what the connector refused (ActionInputError, ConnectionConfigError...), masked.
         execution = { status: 'invalid', error: problem(err) };
       }
-      executions.push(execution);
+      // Whatever the execution shows, a secret the process resolved reads `***` (a token may have rendered one).
+      executions.push(JSON.parse(maskKnownSecrets(JSON.stringify(execution))) as DryExecution);
     }
     records[step.id] =
       step.mode === 'each'

@@ -178,8 +178,9 @@ program
       trigger = { ...event, id: '<event id>' };
       if (!opts.results) results = [(event as { insight: ResultRow }).insight];
     }
-    // The store is read (enrichments an Insight is sent with), never written.
-    const store = await Store.open(cfg.storeUrl);
+    // The store is only read (the enrichments an Insight is sent with); a SQLite store that does not exist yet is not created for it.
+    const sqliteFile = /^postgres(ql)?:\/\//.test(cfg.storeUrl) ? undefined : cfg.storeUrl.replace(/^sqlite:(\/\/)?/, '');
+    const store = await Store.open(sqliteFile !== undefined && !fs.existsSync(sqliteFile) ? 'sqlite::memory:' : cfg.storeUrl);
     let steps;
     try {
       steps = await dryRun(chain, results, { params: parseParams(opts.param), globals: cfg.globals, trigger, runId: opts.runId, deps: { config: cfg, store } });

@@ -303,6 +303,7 @@ describe('riposte test on the command line', () => {
     expect(stdout).toContain(`    Message-ID: <${crypto.createHash('sha256').update('run-42/mail/once').digest('hex').slice(0, 32)}@riposte>\n`);
     expect(stdout).toMatch(/ {4}host\s*\n {4}-+\s*\n {4}web-1/);
     expect(smtp.received).toEqual([]);
+    expect(fs.readdirSync(dir).sort()).toEqual(['mail.json', 'results.json', 'riposte.config.json']);
     const json = JSON.parse((await promisify(execFile)(process.execPath, [path.join(__dirname, '..', 'dist', 'cli', 'main.js'), 'test', chain, '--results', results, '--json'], { cwd: dir, env: { ...process.env, RIPOSTE_DATA_DIR: dir } })).stdout);
     expect(json.steps.mail.executions[0].wire.kind).toBe('email');
     expect(json.steps.mail.executions[0].wire.message).toMatch(/^Subject: Hits: 1\r$/m);
