@@ -19,6 +19,8 @@ import { quickRetry, runForInsight, sampleInsight } from './insight-fixtures';
 
 const HOOK_TOKEN = 'hook-bearer-s3cr3t-0123456789';
 const PD_KEY = 'PDROUTINGKEYs3cr3t0000000000000';
+/** One key for the other vendor APIs of the Insight test. */
+const API_KEY = 'vendor-api-key-s3cr3t-000000000';
 const DB_PASSWORD = 'dry-run-db-s3cr3t-password';
 const AWS_SECRET = 'dry/run/aws/s3cr3t/key/000000000000000000';
 const suffix = crypto.randomBytes(4).toString('hex');
@@ -32,6 +34,9 @@ let pgClient: pg.Client;
 beforeAll(async () => {
   process.env.RIPOSTE_TEST_DRY_HOOK_TOKEN = HOOK_TOKEN;
   process.env.RIPOSTE_TEST_DRY_PD_KEY = PD_KEY;
+  process.env.RIPOSTE_TEST_DRY_API_KEY = API_KEY;
+  recordTestSecret('dry-run vendor API key', API_KEY);
+  recordTestSecret('dry-run Teams webhook path', 'dry-team-s3cr3t');
   process.env.RIPOSTE_TEST_DRY_DB_PASSWORD = DB_PASSWORD;
   process.env.RIPOSTE_TEST_DRY_AWS_SECRET = AWS_SECRET;
   recordTestSecret('dry-run AWS secret access key', AWS_SECRET);
@@ -40,6 +45,11 @@ beforeAll(async () => {
   recordTestSecret('dry-run Slack webhook path', 'dry-hook-s3cr3t');
   peer = await startPeer((req) => {
     if (req.url.startsWith('/pd/')) return { status: 202, body: { status: 'success', dedup_key: 'k' } };
+    // Each vendor's documented answer: XSOAR the created incident, Slack ok with ts, Recorded Future 404 for an unknown indicator.
+    if (req.url.startsWith('/xsoar/')) return { status: 201, body: { id: '4711' } };
+    if (req.url.startsWith('/slack/')) return { status: 200, body: { ok: true, channel: 'C0SOC', ts: '1700000000.000100' } };
+    if (req.url.startsWith('/rf/')) return { status: 404, body: { error: { status: 404, message: 'Not found' } } };
+    if (req.url.startsWith('/hipchat/')) return { status: 204 };
     // SNS's Publish answer as its API reference shows it (the query protocol's XML).
     if (req.url.startsWith('/sns')) return { status: 200, headers: { 'content-type': 'text/xml' }, body: '<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>msg-1</MessageId></PublishResult><ResponseMetadata><RequestId>req-1</RequestId></ResponseMetadata></PublishResponse>' };
     return { status: 200, body: { ok: true } };
@@ -53,6 +63,8 @@ beforeAll(async () => {
     config.connections.hook = { type: 'http', url: `${peer.url}/api/v1`, auth: { type: 'bearer', token: 'env:RIPOSTE_TEST_DRY_HOOK_TOKEN' }, headers: { 'x-tenant': 'acme' } };
     config.connections['slack-hook'] = { type: 'http', url: `${peer.url}/services/T1/B1/dry-hook-s3cr3t` };
     config.connections.pd = { type: 'apikey', url: `${peer.url}/pd`, key: 'env:RIPOSTE_TEST_DRY_PD_KEY' };
+    for (const vendor of ['xsoar', 'slack', 'rf', 'hipchat']) config.connections[vendor] = { type: 'apikey', url: `${peer.url}/${vendor}`, key: 'env:RIPOSTE_TEST_DRY_API_KEY' };
+    config.connections.teams = { type: 'http', url: `${peer.url}/teams/webhookb2/dry-team-s3cr3t` };
     config.connections.aws = { type: 'aws', accessKeyId: 'AKIDDRYRUN000001', secretAccessKey: 'env:RIPOSTE_TEST_DRY_AWS_SECRET', endpoint: `${peer.url}/sns` };
     config.connections.smtp = { type: 'smtp', host: '127.0.0.1', port: smtp.port, secure: false, starttls: 'never', from: 'Riposte SOC <riposte@example.org>' };
     config.connections.pgdb = { type: 'database', driver: 'postgres', host: '127.0.0.1', port: 5432, database: 'test', users: { writer: { user: 'postgres', password: 'env:RIPOSTE_TEST_DRY_DB_PASSWORD' } } };
@@ -88,7 +100,7 @@ function wire(steps: Record<string, DryStep>, id: string, execution = 0): WirePr
 
 /** A received request with the secrets replaced as the dry run masks them. */
 function masked(text: string): string {
-  return [HOOK_TOKEN, PD_KEY, '/services/T1/B1/dry-hook-s3cr3t', Buffer.from(HOOK_TOKEN).toString('base64')].reduce((t, s) => t.split(s).join('***'), text);
+  return [HOOK_TOKEN, PD_KEY, API_KEY, '/services/T1/B1/dry-hook-s3cr3t', '/teams/webhookb2/dry-team-s3cr3t', Buffer.from(HOOK_TOKEN).toString('base64')].reduce((t, s) => t.split(s).join('***'), text);
 }
 
 /** The dry run's request and what the peer received agree: method, URL, every header riposte sets, and the body bytes. */
@@ -117,7 +129,7 @@ describe('HTTP actions', () => {
     }
   });
 
-  it('the Insight actions (http.post, slack.webhook, pagerduty.trigger): the requests shown are the requests received', async () => {
+  it('the Cloud SIEM HTTP actions: the requests shown are the requests each vendor peer receives, keys and webhook paths masked', async () => {
     const insight = sampleInsight();
     const chain = {
       name: 'dry-insight',
@@ -126,6 +138,11 @@ describe('HTTP actions', () => {
         { id: 'post', action: 'http.post', retry: quickRetry, with: { url: `${peer.url}/ingest/{{trigger.insight.readableId}}`, includeSignals: true, includeRecords: true, recordFields: 'uid,dstDevice_ip' } },
         { id: 'slack', action: 'slack.webhook', connection: 'slack-hook', retry: quickRetry },
         { id: 'pd', action: 'pagerduty.trigger', connection: 'pd', retry: quickRetry, with: { subdomain: 'acme' } },
+        { id: 'xsoar', action: 'xsoar.incident', connection: 'xsoar', retry: quickRetry, with: { extraHeaders: 'x-xdr-auth-id: 7' } },
+        { id: 'chat', action: 'slack.post', connection: 'slack', retry: quickRetry, with: { channel: '#soc' } },
+        { id: 'room', action: 'hipchat.notify', connection: 'hipchat', retry: quickRetry, with: { room: 'SOC Alerts' } },
+        { id: 'card', action: 'teams.notify', connection: 'teams', retry: quickRetry },
+        { id: 'rf', action: 'recordedfuture.enrich', connection: 'rf', retry: quickRetry, with: { enrichSignals: true } },
       ],
     };
     const runId = `dry-insight-${suffix}`;
@@ -141,6 +158,15 @@ describe('HTTP actions', () => {
     const pd = (wire(steps, 'pd') as { requests: HttpPreview[] }).requests[0];
     expect(JSON.parse(pd.body ?? '{}').routing_key).toBe('***');
     expectSameRequest(pd, byPath('/pd/'), peer.url);
+    for (const [id, prefix] of [['xsoar', '/xsoar/'], ['chat', '/slack/'], ['room', '/hipchat/'], ['card', '/teams/']] as const) {
+      expectSameRequest((wire(steps, id) as { requests: HttpPreview[] }).requests[0], byPath(prefix), peer.url);
+    }
+    // One lookup per indicator, in the order the step sends them.
+    const lookups = (wire(steps, 'rf') as { requests: HttpPreview[] }).requests;
+    const sent = peer.received.filter((r) => r.url.startsWith('/rf/'));
+    expect(sent.length).toBeGreaterThanOrEqual(3);
+    expect(lookups.map((l) => l.url)).toEqual(sent.map((r) => `${peer.url}${r.url}`));
+    lookups.forEach((l, i) => expectSameRequest(l, sent[i], peer.url));
   });
 });
 
