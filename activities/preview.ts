@@ -1,5 +1,5 @@
 // The dry run's real bytes: each action's request built by its connector's own builder, secrets masked; nothing is sent or written.
-import type { ActionRequest, ActivityActionName } from '../dsl';
+import { insightRecords, type ActionRequest, type ActivityActionName } from '../dsl';
 import type { ActivityDeps } from './deps';
 import type { PeerRequest } from './http';
 import { maskKnownSecrets, rememberSecret } from './secrets';
@@ -22,7 +22,7 @@ import { buildSlackPostRequest } from './slack-post';
 import { buildSlackWebhookRequest } from './slack-webhook';
 import { indicatorsOf, lookupRequest } from './recordedfuture-enrich';
 import { captureSnsPublish } from './sns-publish';
-import { apiKeyAccess, insightOf } from './insight/insight';
+import { apiKeyAccess, vendorInsightOf } from './insight/insight';
 
 /** One HTTP request as it goes out: method, full URL, the headers riposte sets and the body bytes (UTF-8). */
 export interface HttpPreview {
@@ -72,17 +72,19 @@ async function build(deps: ActivityDeps, request: ActionRequest<ActivityActionNa
     case 'recordedfuture.enrich': {
       const r = request as ActionRequest<'recordedfuture.enrich'>;
       const p = r.params;
-      const insight = insightOf(r);
+      // The lookups the connector makes: indicators of the Records where Cloud SIEM puts them, each Signal's allRecords.
+      const insight = vendorInsightOf(r);
+      const records = insightRecords(insight);
       const access = apiKeyAccess(deps, r, 'https://api.recordedfuture.com');
       const wanted = [
-        ...(p.enrichInsight ? indicatorsOf([...insight.records, ...insight.signals.flatMap((s) => s.records)], p.fields) : []),
-        ...(p.enrichSignals ? insight.signals.flatMap((s) => indicatorsOf(s.records, p.fields)) : []),
+        ...(p.enrichInsight ? indicatorsOf(records.map((x) => x.record), p.fields) : []),
+        ...(p.enrichSignals ? (insight.signals ?? []).flatMap((s) => indicatorsOf(records.filter((x) => x.signalId === s.id).map((x) => x.record), p.fields)) : []),
       ];
       const unique = [...new Map(wanted.map((i) => [`${i.type}:${i.value}`, i])).values()];
       const origin = `step "${r.stepId}" (${r.action})`;
       return {
         kind: 'http',
-        requests: unique.slice(0, p.maxLookups).map((i) => http(lookupRequest(access, origin, i.type, i.value))),
+        requests: unique.slice(0, p.maxLookups).map((i) => http(lookupRequest(deps.config.network, access, origin, i.type, i.value))),
         note: `one lookup per indicator, at most maxLookups (${p.maxLookups})${unique.length > p.maxLookups ? `: ${unique.length - p.maxLookups} more are skipped` : ''}; indicators answered from the cache (younger than ${p.cacheTtl}) are not looked up; ${CLIENT_HEADERS_NOTE}`,
       };
     }

@@ -99,7 +99,7 @@ export async function dryRun(chain: Chain, results: ResultRow[], options: DryRun
       const context = stepContext(base, records, index);
       let execution: DryExecution;
       try {
-        const prepared = prepareStep(chain, step, stepIndex, context, { parse: false });
+        const prepared = prepareStep(chain, step, stepIndex, context, { parse: false, mergeHere: true });
         const missing = prepared.missing.length ? { missingTokens: prepared.missing } : {};
         if (prepared.skip) {
           executions.push({ status: 'skipped', ...missing });
@@ -177,6 +177,7 @@ function formatWire(w: WirePreview | JobPreview): string {
         `argv: ${JSON.stringify(w.argv)}`,
         `${w.sandboxed ? 'sandbox' : 'NOT sandboxed'}: ${JSON.stringify(w.command)}`,
         `jail: ${w.jail} (fresh per execution), network ${w.network ? 'on' : 'off'}, timeout ${w.timeout}${w.host ? `, on host ${w.host}` : ''}`,
+        `limits: ${w.limits.maxProcesses} processes, ${w.limits.memoryMb} MiB per process, ${w.limits.cpuSeconds} s CPU, ${w.limits.jailMb} MiB of jail files`,
         `read-only: ${w.readOnly.map(([host, inside]) => (host === inside ? host : `${host} -> ${inside}`)).join(', ')}`,
         `env: ${Object.entries(w.env).map(([k, v]) => `${k}=${v}`).join(' ')}`,
       ].join('\n');

@@ -11,6 +11,7 @@ export * from './prepare';
 export * from './request';
 export * from './secret-refs';
 export * from './insight';
+export * from './attack-tactics';
 export * from './job-graph';
 export * from './triggers';
 export * from './actions/insight-actions';

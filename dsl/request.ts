@@ -1,7 +1,7 @@
 // The request an action's activity receives, built from a prepared step: one builder for the workflow and the dry run.
 import { CATALOGUE, type ActionName, type ActionSpec, type ActivityActionName } from './catalogue';
 import type { Step } from './chain';
-import type { BaseContext } from './prepare';
+import type { BaseContext, MergeRequest } from './prepare';
 import type { ActionRequest, ResultRow, ResultsRef } from './run';
 
 /** The key of one execution of a step: run, step and result (`once` in once mode). Idempotency keys and throttle holders use it. */
@@ -28,7 +28,7 @@ export function actionRequest(
   stepIndex: number,
   index: number | null,
   result: ResultRow,
-  prepared: { params: unknown; secretPaths: (string | number)[][] },
+  prepared: { params: unknown; secretPaths: (string | number)[][]; merge?: MergeRequest },
   incidentId?: string,
 ): ActionRequest<ActivityActionName> {
   const action = step.action as ActionName;
@@ -49,11 +49,13 @@ export function actionRequest(
     stepIndex,
     params: prepared.params,
     ...(prepared.secretPaths.length > 0 ? { secretPaths: prepared.secretPaths } : {}),
+    ...(prepared.merge ? { merge: prepared.merge } : {}),
     connection: step.connection,
     idempotencyKey: executionKey(scope.runId, step.id, index),
     index,
     job: scope.base.job,
-    run: { id: scope.runId, startedAt: scope.startedAt },
+    run: { id: scope.runId, startedAt: scope.startedAt, ...(scope.base.run.url ? { url: scope.base.run.url } : {}) },
+
     ...rows,
     ...(spec.inheritsIncident ? { incidentId } : {}),
     ...(spec.receivesTrigger ? { trigger: scope.base.trigger } : {}),

@@ -35,7 +35,7 @@ export const engine = proxyActivities<EngineActivities>({
 });
 
 /** The error types that are the user's to fix: retrying them cannot help. */
-const NON_RETRYABLE = ['PeerRejectedError', 'ActionInputError', 'ConnectionConfigError', 'ChainValidationError'];
+const NON_RETRYABLE = ['PeerRejectedError', 'ActionInputError', 'ConnectionConfigError', 'ChainValidationError', 'DestinationRefusedError'];
 
 /** Activity options from the step's overrides and the action's defaults. */
 export function activityOptions(step: Step): ActivityOptions {

@@ -123,7 +123,7 @@ export function buildWebhookRequest(deps: ActivityDeps, request: ActionRequest<'
     key: connTls?.keyFile,
     servername: p.tls?.servername ?? connTls?.servername,
   };
-  return { origin, url, method: p.method, headers, body, tls, secrets: secrets.filter(Boolean) };
+  return { origin, network: deps.config.network, url, method: p.method, headers, body, tls, secrets: secrets.filter(Boolean) };
 }
 
 /** Sends the request {@link buildWebhookRequest} builds. */
