@@ -167,12 +167,12 @@ export async function composeEmail(deps: ActivityDeps, request: ActionRequest<'e
   const attachments = p.attachCsv && rows.length > 0
     ? [{ filename: typeof p.attachCsv === 'object' ? p.attachCsv.filename : `${request.job.name}-results.csv`, content: toCsv(rows), contentType: 'text/csv; charset=utf-8' }]
     : [];
-  const { from, to, cc, bcc, envelope, messageId } = addresses;
+  const { from, to, cc, envelope, messageId } = addresses;
+  // Bcc recipients are in the envelope only: given as a field, nodemailer's stream transport (the dry run) would write a Bcc header.
   return {
     from,
     to,
     ...(cc.length ? { cc } : {}),
-    ...(bcc.length ? { bcc } : {}),
     envelope,
     subject,
     ...(p.html ? { html: content } : { text: content }),
