@@ -8,14 +8,14 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertValidChain, type ResultRow } from '../dsl';
+import { assertValidChain, insightView, type Insight, type ResultRow } from '../dsl';
 import { startSmtpPeer } from '../scripts/smtp-peer';
 import { registerScript } from '../activities/script-run';
 import type { HttpPreview, WirePreview } from '../activities/preview';
 import { dryRun, type DryStep } from '../cli/dry-run';
 import { startHarness, startPeer, type Harness, type Received } from './helpers';
 import { recordTestSecret } from './secrets-ledger';
-import { quickRetry, runForInsight, sampleInsight } from './insight-fixtures';
+import { CLOUD_SIEM_URL, quickRetry, runForInsight, sampleInsight } from './insight-fixtures';
 
 const HOOK_TOKEN = 'hook-bearer-s3cr3t-0123456789';
 const PD_KEY = 'PDROUTINGKEYs3cr3t0000000000000';
@@ -87,6 +87,11 @@ function withoutTime(body: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(body).filter(([k]) => k !== 'timestamp' && k !== 'incident_id'));
 }
 
+/** The trigger of an Insight event as the intake (and `riposte test --insight`) builds it: the Insight as sent, its view beside it. */
+function insightTrigger(type: string, insight: Insight): Record<string, unknown> {
+  return { type, insight, insightView: insightView(insight, { cloudSiemUrl: h.config.cloudSiem.url ?? CLOUD_SIEM_URL }) };
+}
+
 /** The dry run of a chain under the run id the real run will have. */
 async function dry(chain: object, results: ResultRow[], runId: string, trigger?: Record<string, unknown>): Promise<Record<string, DryStep>> {
   return dryRun(assertValidChain(chain), results, { runId, deps: deps(), ...(trigger ? { trigger } : {}) });
@@ -146,7 +151,7 @@ describe('HTTP actions', () => {
       ],
     };
     const runId = `dry-insight-${suffix}`;
-    const steps = await dry(chain, [], runId, { type: 'insight.created', insight });
+    const steps = await dry(chain, [], runId, insightTrigger('insight.created', insight));
     peer.received.length = 0;
     const report = await runForInsight(h, chain, insight, 'insight.created', runId);
     expect(report.status).toBe('completed');
@@ -175,7 +180,7 @@ describe('sns.publish', () => {
     const insight = sampleInsight();
     const chain = { name: 'dry-sns', on: ['insight.created'], steps: [{ id: 'sns', action: 'sns.publish', connection: 'aws', retry: quickRetry, with: { topicArn: 'arn:aws:sns:eu-west-1:123456789012:cse-insights', subject: 'Insight {{trigger.insight.readableId}}' } }] };
     const runId = `dry-sns-${suffix}`;
-    const steps = await dry(chain, [], runId, { type: 'insight.created', insight });
+    const steps = await dry(chain, [], runId, insightTrigger('insight.created', insight));
     peer.received.length = 0;
     const report = await runForInsight(h, chain, insight, 'insight.created', runId);
     expect(report.status, report.steps.sns?.error).toBe('completed');
@@ -326,7 +331,7 @@ describe('riposte test on the command line', () => {
     const { stdout } = await promisify(execFile)(process.execPath, [path.join(__dirname, '..', 'dist', 'cli', 'main.js'), 'test', chain, '--results', results, '--run-id', 'run-42'], { cwd: dir, env: { ...process.env, RIPOSTE_DATA_DIR: dir } });
     expect(stdout).toContain('MAIL FROM:<riposte@example.org>\n    RCPT TO:<soc@example.org>\n    --- message ---\n');
     expect(stdout).toContain('    Subject: Hits: 1\n');
-    expect(stdout).toContain(`    Message-ID: <${crypto.createHash('sha256').update('run-42/mail/once').digest('hex').slice(0, 32)}@riposte>\n`);
+    expect(stdout).toContain(`    Message-ID: <${crypto.createHash('sha256').update('run-42/mail/once').digest('hex').slice(0, 32)}@example.org>\n`);
     expect(stdout).toMatch(/ {4}host\s*\n {4}-+\s*\n {4}web-1/);
     expect(smtp.received).toEqual([]);
     expect(fs.readdirSync(dir).sort()).toEqual(['mail.json', 'results.json', 'riposte.config.json']);
