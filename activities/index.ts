@@ -37,9 +37,9 @@ export { Store } from './store/store';
 /**
  * Checks the rendered parameters against the action's schema and applies its defaults. This runs
  * here rather than in the workflow: the workflow sandbox evaluates its modules afresh for every run,
- * and keeping zod out of it saves megabytes and milliseconds per run.
+ * and keeping zod out of it saves megabytes and milliseconds per run. The dry run checks with it too.
  */
-function checked<A extends ActionName>(request: ActionRequest<A>): ActionRequest<A> {
+export function checked<A extends ActionName>(request: ActionRequest<A>): ActionRequest<A> {
   let params: ActionRequest<A>['params'];
   try {
     params = parseRenderedParams(request.action, request.params, ['steps', request.stepIndex ?? 0, 'with']) as ActionRequest<A>['params'];

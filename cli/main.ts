@@ -16,7 +16,7 @@ import { connectWorker, createWorker, quietRuntime } from '../worker/worker';
 import { createApi, listenApi } from '../worker/api';
 import { watchProgress } from '../worker/progress';
 import { formatChanges, syncSchedules } from '../worker/schedules';
-import { dryRun } from './dry-run';
+import { dryRun, formatDryRun } from './dry-run';
 import { runningDev, temporalEnvironment } from './environment';
 import { runExample } from './example';
 import { printReport } from './output';
@@ -143,9 +143,11 @@ program
     if (tableProblems.length > 0) throw new CliError(locateProblems(file, readText(file), tableProblems).map(formatProblem).join('\n'));
     const results = loadResults(opts.results);
     const env = await temporalEnvironment(cfg, { log });
+    // Results too large for a payload ride by reference in the store the workers share, as through the API.
+    const store = await Store.open(cfg.storeUrl);
     try {
       const client = await connectClient(cfg, env.address);
-      const handle = await startRun(client, { chain, results, params: parseParams(opts.param), taskQueue: cfg.temporal.taskQueue, globals: cfg.globals, uiUrl: env.uiUrl });
+      const handle = await startRun(client, { chain, results, params: parseParams(opts.param), taskQueue: cfg.temporal.taskQueue, globals: cfg.globals, uiUrl: env.uiUrl, store });
       const url = runUrl(env.uiUrl, cfg.temporal.namespace, handle.workflowId, handle.firstExecutionRunId);
       // An embedded server lives only as long as this process: wait for the run.
       const wait = opts.wait || env.embedded;
@@ -155,26 +157,28 @@ program
       } else {
         if (!opts.json) log(`started ${handle.workflowId}${url ? `: ${url}` : ''}`);
         const progress = watchProgress(handle, log);
-        const report = { ...(await readRun(handle, true).finally(() => progress.stop())), ...(url ? { url } : {}) };
+        const report = { ...(await readRun(handle, true, store).finally(() => progress.stop())), ...(url ? { url } : {}) };
         if (opts.json) console.log(JSON.stringify(report, null, 2));
         else printReport(report, chain);
         if (report.status !== 'completed') process.exitCode = 1;
       }
       await client.connection.close();
     } finally {
+      await store.close();
       await env.close();
     }
   });
 
 program
   .command('test')
-  .description('dry run: render every step with the real template engine and print what it would send; sends nothing')
+  .description('dry run: render every step with the real template engine and print what it would send, byte for byte (requests, the MIME message, SQL statements, script argv and jail, documents); sends and writes nothing')
   .argument('<chain>')
   .option('--results <file>', 'JSON array of results, or - for stdin')
   .option('--param <key=value>', 'override a chain param (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
   .option('--insight <file>', 'render as for an on-demand Insight event: the Insight (JSON file) is the trigger and, without --results, the one result')
+  .option('--run-id <id>', 'the run id the requests carry (Idempotency-Key, Message-ID); a placeholder by default')
   .option('--json', 'print as JSON')
-  .action((file: string, opts: { results?: string; insight?: string; param: string[]; json?: boolean }) => {
+  .action(async (file: string, opts: { results?: string; insight?: string; param: string[]; runId?: string; json?: boolean }) => {
     const cfg = config();
     const chain = loadChain(file, cfg);
     let trigger: Record<string, unknown> | undefined;
@@ -191,21 +195,18 @@ program
       trigger = { ...event, id: '<event id>', insightView: insightView(insight, { cloudSiemUrl: cfg.cloudSiem.url }) };
       if (!opts.results) results = [insight];
     }
-    const steps = dryRun(chain, results, parseParams(opts.param), cfg.globals, trigger);
+    // The store is only read (the enrichments an Insight is sent with); a SQLite store that does not exist yet is not created for it.
+    const sqliteFile = /^postgres(ql)?:\/\//.test(cfg.storeUrl) ? undefined : cfg.storeUrl.replace(/^sqlite:(\/\/)?/, '');
+    const store = await Store.open(sqliteFile !== undefined && !fs.existsSync(sqliteFile) ? 'sqlite::memory:' : cfg.storeUrl);
+    let steps;
+    try {
+      steps = await dryRun(chain, results, { params: parseParams(opts.param), globals: cfg.globals, trigger, runId: opts.runId, deps: { config: cfg, store } });
+    } finally {
+      await store.close();
+    }
     const invalid = Object.values(steps).some((s) => s.executions.some((e) => e.status === 'invalid'));
     if (opts.json) console.log(JSON.stringify({ chain: chain.name, steps }, null, 2));
-    else {
-      for (const [id, s] of Object.entries(steps)) {
-        console.log(`${id} (${s.action}${s.connection ? ` via ${s.connection}` : ''}, ${s.mode})`);
-        s.executions.forEach((e, i) => {
-          const label = s.mode === 'each' ? `  result ${i}: ` : '  ';
-          if (e.status === 'would-send') console.log(`${label}would send ${JSON.stringify(e.sends, null, 2).replace(/\n/g, '\n    ')}`);
-          else if (e.status === 'skipped') console.log(`${label}skipped (when is false)`);
-          else console.log(`${label}INVALID: ${e.error}`);
-          if (e.missingTokens?.length) console.log(`${label}missing tokens: ${e.missingTokens.join(', ')}`);
-        });
-      }
-    }
+    else console.log(formatDryRun(steps));
     if (invalid) process.exitCode = 1;
   });
 

@@ -6,7 +6,7 @@ import { EVENT_TYPES, type FireReport, type RuleOperation, type RuleState, type 
 import { Store } from '../activities';
 import { loadConfig, type Config } from '../worker/config';
 import { connectClient, readRun } from '../worker/client';
-import { EventValidationError, fireEvent, parseEvent, parseJsonObject } from '../worker/events';
+import { EventValidationError, JobNotSubscribedError, assertSubscribed, fireEvent, parseEvent, parseJsonObject } from '../worker/events';
 import { loadJobs } from '../worker/jobs';
 import { changeRule, reportRuleSignals, RuleGuardInputError, ruleStatus } from '../worker/rule-guard';
 import { listSensors, recordHeartbeat, SensorIdError, sensorStatus } from '../worker/sensors';
@@ -22,7 +22,7 @@ async function handled(work: () => Promise<void>): Promise<void> {
   try {
     await work();
   } catch (err) {
-    if (err instanceof TriggerInputError || err instanceof EventValidationError || err instanceof SensorIdError || err instanceof RuleGuardInputError) {
+    if (err instanceof TriggerInputError || err instanceof EventValidationError || err instanceof JobNotSubscribedError || err instanceof SensorIdError || err instanceof RuleGuardInputError) {
       process.stderr.write(`${err.message}\n`);
       process.exitCode = 1;
       return;
@@ -128,6 +128,7 @@ export function addTriggerCommands(program: Command): void {
         // A job file that does not validate cannot start; say so rather than skip it silently.
         for (const bad of jobs.invalid) for (const p of bad.problems) log(`${bad.file}: ${p.path || '(root)'}: ${p.message}`);
         if (flags.job !== undefined && !jobs.jobs.has(flags.job)) throw new TriggerInputError(`--job ${flags.job}: no such job in ${jobs.dir}; jobs: ${[...jobs.jobs.keys()].join(', ') || 'none'}`);
+        if (flags.job !== undefined) assertSubscribed(jobs, flags.job, event.type);
         await withTemporal(async (client, _cfg, env) => {
           // A large Insight rides by reference in the store the workers share.
           const store = await Store.open(cfg.storeUrl);

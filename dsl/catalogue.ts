@@ -69,7 +69,16 @@ export interface ActionSpec<S extends z.ZodType = z.ZodType> {
   retry: Required<RetrySpec>;
   /** Output fields, for documentation and `steps.<id>.<field>` checks. */
   output: readonly string[];
+  /**
+   * What `mode: "once"` (the seeds' "Run Once") means for this action: the seed's own sentence for
+   * it (none where the seed has no such switch) and the reading riposte implements.
+   */
+  onceReading: { seed?: string; reading: string };
 }
+
+/** The Cloud SIEM actions have no Run Once switch: an Insight event's run has the Insight as its one result. */
+const perInsight = { reading: 'once per Insight: a run started by an Insight event has the Insight as its one result' } as const;
+const firstResult = 'if enabled, this Action will be performed only for the first search result, otherwise - for each query result';
 
 const storeRetry = { maxAttempts: 10, initialInterval: '1s', backoff: 2, maxInterval: '30s' } as const;
 const peerRetry = { maxAttempts: 8, initialInterval: '2s', backoff: 2, maxInterval: '1m' } as const;
@@ -84,6 +93,7 @@ export const CATALOGUE = {
     timeout: '30s',
     retry: storeRetry,
     output: ['incident_id', 'created', 'index'],
+    onceReading: { seed: 'Run Once – creates a single incident even if the search returns multiple results', reading: 'one incident for the whole result set; `result`, `resultFields` and the inventory fields read the first result, `results` holds them all' },
   },
   'mitre.tag': {
     summary: 'Tags the result with MITRE ATT&CK techniques in the mitre index, carrying the incident_id',
@@ -94,6 +104,7 @@ export const CATALOGUE = {
     timeout: '30s',
     retry: storeRetry,
     output: ['index', 'ids', 'incident_id'],
+    onceReading: { seed: firstResult, reading: 'tags the first result: one document per technique' },
   },
   'events.log': {
     summary: 'Appends the results as JSON lines to job_scheduler.log',
@@ -103,6 +114,7 @@ export const CATALOGUE = {
     timeout: '30s',
     retry: storeRetry,
     output: ['file', 'lines'],
+    onceReading: { reading: 'appends every result, one line each (the seed has no Run Once switch for event logging: it writes the results of the search)' },
   },
   'webhook.send': {
     summary: 'Sends an HTTP request built from protocol, host, port, method, path, query, auth, headers and body',
@@ -114,15 +126,17 @@ export const CATALOGUE = {
     timeout: '30s',
     retry: peerRetry,
     output: ['status', 'body'],
+    onceReading: { seed: firstResult, reading: 'one request, rendered with the first result as `result` (`results` still holds every result, e.g. for a body `{{json results}}`)' },
   },
   'events.index': {
-    summary: 'Writes the result to an index; with update, replaces one document instead of adding new ones',
+    summary: 'Writes the result to an index; with update, merges its fields into one document instead of adding new ones',
     params: eventsIndexParams,
     connection: 'none',
     rows: 'result',
     timeout: '30s',
     retry: storeRetry,
     output: ['index', 'ids'],
+    onceReading: { seed: firstResult, reading: 'indexes the first result (with `update`, merges it into the one document)' },
   },
   'mitre.risk': {
     summary: 'Records a MITRE ATT&CK risk score for the system and/or user of the result in the risk index',
@@ -132,6 +146,7 @@ export const CATALOGUE = {
     timeout: '30s',
     retry: storeRetry,
     output: ['index', 'ids'],
+    onceReading: { seed: firstResult, reading: 'scores the first result' },
   },
   'risk.assign': {
     summary: 'Records a risk score with result fields and a scoring type in an index',
@@ -141,6 +156,7 @@ export const CATALOGUE = {
     timeout: '30s',
     retry: storeRetry,
     output: ['index', 'ids'],
+    onceReading: { reading: 'records one score, its fields rendered with the first result (the seed gives Risk Score Assignment no Run Once switch)' },
   },
   'email.send': {
     summary: 'Sends an e-mail through an SMTP connection: recipients, subject, body, signature, time, results table, CSV attachment, headers',
@@ -155,6 +171,7 @@ export const CATALOGUE = {
     timeout: '1m',
     retry: peerRetry,
     output: ['messageId', 'accepted', 'rejected', 'alreadySent'],
+    onceReading: { seed: 'runs the active action for all query results collectively; when this parameter is disabled, the active action will be applied to each individual query result', reading: 'one message for all results: the table and the CSV hold every result, and `merge` renders the body once per result into it' },
   },
   'db.insert': {
     summary: 'Writes results to a table through a database connection (PostgreSQL, MySQL/MariaDB, SQLite) as one of its users',
@@ -166,6 +183,7 @@ export const CATALOGUE = {
     timeout: '1m',
     retry: peerRetry,
     output: ['table', 'rowCount', 'alreadyWritten'],
+    onceReading: { seed: firstResult, reading: 'writes the first result (`allResults: true` writes every result)' },
   },
   'job.run': {
     summary: 'Starts another job of the jobs directory as a child run, waiting for its outcome or not',
@@ -176,6 +194,7 @@ export const CATALOGUE = {
     timeout: '1h',
     retry: { maxAttempts: 1, initialInterval: '1s', backoff: 2, maxInterval: '1m' },
     output: ['runId', 'status', 'steps'],
+    onceReading: { seed: firstResult, reading: 'starts the job once; with `passResults` it is handed the first result (`allResults: true` hands it every result)' },
   },
   'approval.request': {
     summary: 'Waits until a person approves or rejects (a link in the notifications it sends, `riposte approvals`, the API) or the timeout decides',
@@ -187,6 +206,7 @@ export const CATALOGUE = {
     timeout: '1m',
     retry: peerRetry,
     output: ['decision', 'by', 'at', 'comment', 'via', 'verified'],
+    onceReading: { reading: 'one decision for the whole result set; the message and the channels render with the first result as `result` (`mode: "each"` asks once per result)' },
   },
   'script.run': {
     summary: 'Runs a registered or inline script with an interpreter, or a command, in a sandbox; arguments as argv in the order given',
@@ -201,6 +221,7 @@ export const CATALOGUE = {
     // most every 80% of this, so a cancellation reaches the script within about 6s.
     heartbeatTimeout: '8s',
     output: ['exitCode', 'stdout', 'stderr', 'truncated', 'sandboxed', 'host'],
+    onceReading: { seed: 'when enabled, the active action is executed once for the entire query result. When disabled, the action will be applied separately to each query result', reading: 'runs the script once; `property` arguments and `result` tokens read the first result, `{{json results}}` passes every result' },
   },
   'sns.publish': {
     summary: "Publishes the Insight JSON to an SNS topic, SigV4-signed with an aws connection's keys or an assumed role",
@@ -212,6 +233,7 @@ export const CATALOGUE = {
     timeout: '30s',
     retry: peerRetry,
     output: ['messageId'],
+    onceReading: perInsight,
   },
   'xsoar.incident': {
     summary: 'Creates a Cortex XSOAR (Demisto) incident from the Insight JSON via /incident/json, with API key, client certificate and extra headers',
@@ -223,6 +245,7 @@ export const CATALOGUE = {
     timeout: '30s',
     retry: peerRetry,
     output: ['incidentId'],
+    onceReading: perInsight,
   },
   'http.post': {
     summary: 'POSTs the Insight JSON, optionally with its Signals and Records (or selected Record fields), to an allowed port',
@@ -235,6 +258,7 @@ export const CATALOGUE = {
     timeout: '30s',
     retry: peerRetry,
     output: ['status'],
+    onceReading: perInsight,
   },
   'hipchat.notify': {
     summary: 'Sends the Insight summary to a HipChat room (API v2 room notification)',
@@ -246,6 +270,7 @@ export const CATALOGUE = {
     timeout: '30s',
     retry: peerRetry,
     output: ['status'],
+    onceReading: perInsight,
   },
   'teams.notify': {
     summary: 'Sends the Insight summary to a Microsoft Teams Workflows or incoming webhook as an Adaptive Card (or a MessageCard)',
@@ -257,6 +282,7 @@ export const CATALOGUE = {
     timeout: '30s',
     retry: peerRetry,
     output: ['status'],
+    onceReading: perInsight,
   },
   'pagerduty.trigger': {
     summary: 'Triggers a PagerDuty alert (Events API v2) with the Insight summary; the Insight id is the dedup key',
@@ -268,6 +294,7 @@ export const CATALOGUE = {
     timeout: '30s',
     retry: peerRetry,
     output: ['dedupKey', 'status'],
+    onceReading: perInsight,
   },
   'slack.post': {
     summary: 'Posts the Insight summary to a Slack channel with the Web API (chat.postMessage)',
@@ -279,6 +306,7 @@ export const CATALOGUE = {
     timeout: '30s',
     retry: peerRetry,
     output: ['ts', 'channel'],
+    onceReading: perInsight,
   },
   'slack.webhook': {
     summary: 'Posts the Insight JSON to a Slack incoming webhook',
@@ -290,6 +318,7 @@ export const CATALOGUE = {
     timeout: '30s',
     retry: peerRetry,
     output: ['status'],
+    onceReading: perInsight,
   },
   'recordedfuture.enrich': {
     summary: 'Looks up the IPs, domains and hashes of the Records in Recorded Future and attaches the answers to the Insight and/or its Signals',
@@ -301,6 +330,7 @@ export const CATALOGUE = {
     timeout: '2m',
     retry: peerRetry,
     output: ['enrichments', 'lookups', 'cacheHits', 'skipped'],
+    onceReading: perInsight,
   },
 } as const satisfies Record<string, ActionSpec>;
 

@@ -8,6 +8,7 @@ export * from './template';
 export * from './validate';
 export * from './json-schema';
 export * from './prepare';
+export * from './request';
 export * from './secret-refs';
 export * from './insight';
 export * from './attack-tactics';

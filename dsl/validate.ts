@@ -8,6 +8,7 @@ import { checkEventSubscriptions } from './triggers';
 import { destinationPort } from './actions/insight-actions';
 import { DEFAULT_SCRIPT_TIMEOUT } from './actions/script-run';
 import { approvalRequestProblems } from './actions/approval-request';
+import { DOCUMENT_ID_WITHOUT_UPDATE } from './actions/store-writes';
 import { DURATION_PATTERN, durationMs } from './duration';
 import { TOKEN_ROOTS, TemplateError, formatPath, inspectTemplate, isTemplate, unsupportedTemplateFeatures } from './template';
 
@@ -239,6 +240,8 @@ export function validateChain(value: unknown, context: ValidationContext = {}): 
         if (action === 'script.run') problems.push(...scriptTimeoutProblems(step, spec, at));
         if (step.host !== undefined && action !== 'script.run') problems.push({ path: at('host'), message: `${action} runs on the chain's worker; "host" names a script executor and is only for script.run` });
         if (action === 'http.post') problems.push(...checkPostDestination(step, connection, context, at));
+        if (action === 'events.index') problems.push(...indexUpdateProblems(step, at));
+        if (action === 'job.run') problems.push(...jobRunResultsProblems(step, at));
       }
     }
     const checkTemplate = (text: string, path: (string | number)[]) => {
@@ -402,6 +405,32 @@ function scriptTimeoutProblems(step: Record<string, unknown>, spec: ActionSpec, 
   if (typeof script !== 'string' || typeof activity !== 'string' || !DURATION_PATTERN.test(script) || !DURATION_PATTERN.test(activity)) return [];
   if (durationMs(script) < durationMs(activity)) return [];
   return [{ path: at('timeout'), message: `the step times out after ${activity} but its script may run ${script} (with.timeout); make the step's timeout longer than the script's, e.g. "${Math.ceil(durationMs(script) / 1000) + 30}s"` }];
+}
+
+/**
+ * events.index `update` in `each` mode: each result updates the document its `documentId` names,
+ * so the id must be there and come from the result; one id for all would have every result merge
+ * into one document in no set order.
+ */
+function indexUpdateProblems(step: Record<string, unknown>, at: (...rest: (string | number)[]) => string): Problem[] {
+  const w = (step.with ?? {}) as Record<string, unknown>;
+  // The schema says this too, but not for a documentId holding a token, which it checks only once rendered.
+  if (w.documentId !== undefined && w.update !== true) return [{ path: at('with', 'documentId'), message: DOCUMENT_ID_WITHOUT_UPDATE }];
+  if (step.mode !== 'each' || w.update !== true) return [];
+  if (w.documentId === undefined) return [{ path: at('with', 'documentId'), message: 'in each mode every result updates the document documentId names: give one from the result, e.g. "{{result.host}}", or use mode "once" to update one document' }];
+  if (typeof w.documentId === 'string' && !isTemplate(w.documentId)) {
+    return [{ path: at('with', 'documentId'), message: 'this documentId is the same for every result, so all results would update one document in no set order: build it from the result, e.g. "{{result.host}}", or use mode "once"' }];
+  }
+  return [];
+}
+
+/** job.run's allResults hands every result to the job: only in `once` mode, and only with passResults. */
+function jobRunResultsProblems(step: Record<string, unknown>, at: (...rest: (string | number)[]) => string): Problem[] {
+  const w = (step.with ?? {}) as Record<string, unknown>;
+  if (w.allResults !== true) return [];
+  if (step.mode === 'each') return [{ path: at('with', 'allResults'), message: 'in each mode the job gets the current result; allResults is for mode "once", where it hands the job every result instead of the first' }];
+  if (w.passResults !== true) return [{ path: at('with', 'allResults'), message: 'allResults says which results passResults hands the job; set "passResults": true as well' }];
+  return [];
 }
 
 /** Parses and validates chain JSON text. */

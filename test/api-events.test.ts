@@ -109,6 +109,13 @@ describe('intake API events', () => {
     expect((await h.store.listIncidents({ job: 'open-incident' })).map((i) => i.title)).toEqual(['Credential access on 10.1.2.3']);
   });
 
+  it('answers 409 and starts nothing for an on-demand request naming a job that does not subscribe to insight.on_demand', async () => {
+    const id = `ins-${suffix}-demand`;
+    const answer = await call('POST', '/v1/events/insight.on_demand', SIEM, { insight: insight(id), job: 'notify-insight', triggerId: `demand-${suffix}` });
+    expect(answer).toEqual({ status: 409, body: { error: 'job "notify-insight" does not subscribe to insight.on_demand (its "on": insight.created), so nothing was started; add "insight.on_demand" to its "on" to offer it on demand' } });
+    await expect(h.client.workflow.getHandle(eventRunId('insight.on_demand', `demand-${suffix}`, 'notify-insight')).describe()).rejects.toThrow(/not found/i);
+  });
+
   it('takes the Insight as Cloud SIEM posts it, bare or in the API envelope, as the body itself, and fires it once', async () => {
     const published = vendorFixture<{ id: string }>('sumologic/insight-payload-example.json');
     const bare = await call('POST', '/v1/events/insight.created', SIEM, published);

@@ -153,6 +153,17 @@ describe('riposte run, incidents and docs', () => {
     expect(new Set(docs.map((d: { incident_id: string }) => d.incident_id))).toEqual(new Set(report.steps.incident.outputs.map((o: { incident_id: string }) => o.incident_id)));
   });
 
+  it('runs a results file over 512 KiB, keeping the results in the store by reference', async () => {
+    const rows = Array.from({ length: 3_000 }, (_, i) => ({ host: `web-${i}`, note: 'x'.repeat(200) }));
+    const results = file('large-results.json', rows);
+    expect(fs.statSync(results).size).toBeGreaterThan(512 * 1024);
+    const chain = file('large.json', { name: 'large-from-cli', steps: [{ id: 'log', action: 'events.log' }] });
+    const out = await riposte(['run', chain, '--results', results, '--wait', '--json'], env);
+    expect(out.stderr).not.toContain('no store is configured');
+    expect(out.code).toBe(0);
+    expect(JSON.parse(out.stdout).steps.log).toEqual({ status: 'completed', output: expect.objectContaining({ lines: 3_000 }) });
+  });
+
   it('exits 1 and prints the failed step when a run fails', async () => {
     const chain = file('failing.json', { name: 'failing', steps: [{ id: 'hook', action: 'webhook.send', with: { protocol: 'http', host: '127.0.0.1', port: 1 }, retry: { maxAttempts: 1 } }] });
     const out = await riposte(['run', chain, '--wait'], env);

@@ -188,6 +188,7 @@ describe('script.run', () => {
     expect(processesWith(marker)).toEqual([]);
     const history = await handle.fetchHistory();
     expect(history.events!.filter((e) => e.activityTaskCancelRequestedEventAttributes)).toHaveLength(1);
+    // The run itself was cancelled, so it ends cancelled rather than with a failed step.
     await expect(handle.result()).rejects.toMatchObject({ cause: { name: 'CancelledFailure' } });
     expect((await handle.describe()).status.name).toBe('CANCELLED');
   });

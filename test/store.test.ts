@@ -52,6 +52,20 @@ describe.each(backends)('the store on %s', (_name, url) => {
     expect(await store.listDocuments('risk')).toHaveLength(1);
   });
 
+  it('merges fields into a document: given fields replace, others stay, and concurrent merges lose nothing', async () => {
+    await store.mergeDocument('latest', 'web-1', { host: 'web-1', first_seen: 'a', hits: 1 });
+    await store.mergeDocument('latest', 'web-1', { hits: 2, last_seen: 'b', nested: { x: 1 } });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => store.mergeDocument('latest', 'web-1', { [`f${i}`]: i })));
+    const [doc] = await store.listDocuments('latest');
+    expect(doc).toMatchObject({ id: 'web-1', host: 'web-1', first_seen: 'a', hits: 2, last_seen: 'b', nested: { x: 1 } });
+    for (let i = 0; i < 20; i++) expect(doc[`f${i}`]).toBe(i);
+    // Keys and ids that name Object.prototype's own properties are plain data.
+    await store.mergeDocument('latest', '__proto__', JSON.parse('{"constructor":"x","__proto__":{"polluted":true}}') as Record<string, unknown>);
+    await store.mergeDocument('latest', '__proto__', { more: 1 });
+    expect(await store.getDocument('latest', '__proto__')).toMatchObject({ id: '__proto__', constructor: 'x', more: 1 });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it('gives a throttle key to one holder per window, and to the same holder again', async () => {
     const now = 1_000_000;
     expect((await store.acquireThrottle('k', 'run-a', 60_000, now)).acquired).toBe(true);

@@ -335,6 +335,26 @@ describe('riposte fire', () => {
   });
 });
 
+describe('an on-demand request for a job that does not offer it', () => {
+  it('starts nothing, says why and exits 1 on the command line, and fireEvent refuses it', async () => {
+    const file = path.join(h.dataDir, 'insight-unsubscribed.json');
+    fs.writeFileSync(file, JSON.stringify(insight(`ins-${suffix}-unsub`)));
+    const cli = path.join(__dirname, '..', 'dist', 'cli', 'main.js');
+    const env = { ...process.env, RIPOSTE_DATA_DIR: h.dataDir, RIPOSTE_JOBS_DIR: jobsDir, TEMPORAL_ADDRESS: inject('temporalAddress'), RIPOSTE_TASK_QUEUE: h.taskQueue };
+    const failed = await promisify(execFile)(process.execPath, [cli, 'fire', 'insight.on_demand', '--insight', file, '--job', 'notify-created', '--id', `unsub-${suffix}`], { cwd: h.dataDir, env }).then(
+      () => ({ code: 0, stdout: '', stderr: '' }),
+      (err: { code: number; stdout: string; stderr: string }) => err,
+    );
+    const message = 'job "notify-created" does not subscribe to insight.on_demand (its "on": insight.created), so nothing was started; add "insight.on_demand" to its "on" to offer it on demand';
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toBe('');
+    expect(failed.stderr.trim()).toBe(message);
+    await expect(fireEvent(h.client, h.config, { type: 'insight.on_demand', id: `unsub-${suffix}`, insight: insight(`ins-${suffix}-unsub`) }, { taskQueue: h.taskQueue, job: 'notify-created' })).rejects.toThrow(message);
+    // Nothing started under the event's run id.
+    await expect(h.client.workflow.getHandle(eventRunId('insight.on_demand', `unsub-${suffix}`, 'notify-created')).describe()).rejects.toThrow(/not found/i);
+  });
+});
+
 describe('riposte fire with the Insights Sumo Logic publishes', () => {
   const cli = (args: string[]) =>
     promisify(execFile)(process.execPath, [path.join(__dirname, '..', 'dist', 'cli', 'main.js'), ...args], {

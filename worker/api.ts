@@ -9,7 +9,7 @@ import type { Store } from '../activities/store/store';
 import { resolveSecret } from '../activities/secrets';
 import { handleUrl, readRun, type RunReport } from './client';
 import { API_SCOPES, ConfigError, type Config } from './config';
-import { EventValidationError, fireEvent, insightEventBody } from './events';
+import { EventValidationError, JobNotSubscribedError, fireEvent, insightEventBody } from './events';
 import { installationContext, loadJobs } from './jobs';
 import { TRIGGER_ID_PATTERN, startJobRun, type RunStarterDeps } from './job-runs';
 import { queryProgress, type RunProgress } from './progress';
@@ -283,6 +283,7 @@ export async function createApi(deps: ApiDeps): Promise<FastifyInstance> {
     if (err instanceof RuleGuardInputError) return reply.code(400).send({ problems: [{ path: 'ruleId', message: err.message }] });
     if (err instanceof EventValidationError) return reply.code(400).send({ problems: err.message.split('\n').map((line) => ({ path: '', message: line })) });
     if (err instanceof ApiError) return reply.code(err.statusCode).send({ error: err.message });
+    if (err instanceof JobNotSubscribedError) return reply.code(409).send({ error: err.message });
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send({ error: `the request body is larger than ${config.api.bodyLimit} bytes (api.bodyLimit)` });
     if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return reply.code(415).send({ error: 'send the body as application/json' });
     if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return reply.code(400).send({ problems: [{ path: '', message: 'the body is empty; send a JSON object ({} at least)' }] });
@@ -354,7 +355,7 @@ export async function createApi(deps: ApiDeps): Promise<FastifyInstance> {
         params: { type: 'object', properties: { type: { type: 'string', enum: [...API_EVENT_TYPES] } }, required: ['type'] },
         headers: idempotencyHeader,
         body: { oneOf: [jsonSchema(insightEventBodySchema), jsonSchema(heartbeatBodySchema), jsonSchema(signalsBodySchema)] },
-        response: { 202: { oneOf: [fireReportResponse, heartbeatResponse, signalsResponse] }, 400: problemsResponse, 404: errorResponse },
+        response: { 202: { oneOf: [fireReportResponse, heartbeatResponse, signalsResponse] }, 400: problemsResponse, 404: errorResponse, 409: { ...errorResponse, description: 'the job named in "job" does not subscribe to this event' } },
       },
     },
     async (request: FastifyRequest<{ Params: { type: string } }>, reply: FastifyReply) => {

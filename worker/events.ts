@@ -16,6 +16,26 @@ export class EventValidationError extends Error {
   }
 }
 
+/**
+ * The job named for an event (an on-demand action picked for one job) does not subscribe to it:
+ * nothing would start, so the caller is told rather than answered with an empty report.
+ */
+export class JobNotSubscribedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'JobNotSubscribedError';
+  }
+}
+
+/** Throws {@link JobNotSubscribedError} unless the job of the catalogue subscribes to the event type. */
+export function assertSubscribed(catalog: JobCatalog, job: string, type: RiposteEvent['type']): void {
+  const on = catalog.jobs.get(job)?.chain.on ?? [];
+  if (on.includes(type)) return;
+  throw new JobNotSubscribedError(
+    `job "${job}" does not subscribe to ${type} (its "on": ${on.length ? on.join(', ') : 'none'}), so nothing was started; add "${type}" to its "on" to offer it${type === 'insight.on_demand' ? ' on demand' : ''}`,
+  );
+}
+
 /** Options for {@link fireEvent}. */
 export interface FireOptions {
   /** The task queue runs start on (default: the configured one). */
@@ -91,6 +111,7 @@ export async function fireEvent(client: Client, config: Config, input: EventInpu
   if (options.job !== undefined && !catalog.jobs.has(options.job)) {
     throw new EventValidationError(`job "${options.job}" is not in ${catalog.dir}; jobs: ${[...catalog.jobs.keys()].join(', ') || 'none'}`);
   }
+  if (options.job !== undefined) assertSubscribed(catalog, options.job, event.type);
   // An Insight rides as sent (`trigger.insight`), with the view riposte reads beside it (`trigger.insightView`).
   const trigger: Trigger = { ...(event as Record<string, unknown>), type: event.type, id, ...('insight' in event ? { insightView: insightView(event.insight, { cloudSiemUrl: config.cloudSiem.url }) } : {}) };
   const taskQueue = options.taskQueue ?? config.temporal.taskQueue;

@@ -6,7 +6,9 @@ import {
   CATALOGUE,
   ChainValidationError,
   TemplateError,
+  actionRequest,
   durationMs,
+  executionKey,
   hostTaskQueue,
   prepareStep,
   stepContext,
@@ -108,11 +110,11 @@ export async function attempt(scope: Scope, steps: Record<string, StepRecord>, s
     const prepared = prepareStep(scope.chain, step, stepIndex, context, { parse: false });
     missing = prepared.missing;
     if (prepared.skip) return { status: 'skipped', missing };
-    const executionKey = `${scope.keyBase ?? scope.runId}/${step.id}/${index ?? 'once'}`;
+    const key = executionKey(scope.keyBase ?? scope.runId, step.id, index);
     if (step.throttle && prepared.throttleKey !== undefined) {
-      const key = prepared.throttleKey;
-      const claim = await engine.acquireThrottle({ key: `${scope.chain.name}/${step.id}/${key}`, windowMs: durationMs(step.throttle.window), holder: executionKey });
-      if (!claim.acquired) return { status: 'throttled', output: { throttledUntil: claim.until, key }, missing };
+      const throttle = prepared.throttleKey;
+      const claim = await engine.acquireThrottle({ key: `${scope.chain.name}/${step.id}/${throttle}`, windowMs: durationMs(step.throttle.window), holder: key });
+      if (!claim.acquired) return { status: 'throttled', output: { throttledUntil: claim.until, key: throttle }, missing };
     }
     if (action === 'job.run') {
       const job = await runJob(scope, step, prepared.params, index, context.result as ResultRow | undefined);
@@ -124,32 +126,7 @@ export async function attempt(scope: Scope, steps: Record<string, StepRecord>, s
       if ('error' in asked) return { status: 'failed', error: asked.error, missing };
       return { status: 'completed', output: missing.length > 0 ? { ...asked.output, missingTokens: missing } : asked.output, missing };
     }
-    const rows =
-      spec.rows === 'result'
-        ? { result: context.result as ResultRow }
-        : spec.rows === 'results'
-          ? index !== null
-            ? { results: [context.result as ResultRow] }
-            : scope.resultsRef
-              ? { resultsRef: scope.resultsRef }
-              : { results: scope.base.results }
-          : {};
-    const request = {
-      action,
-      stepId: step.id,
-      stepIndex,
-      params: prepared.params,
-      ...(prepared.secretPaths.length > 0 ? { secretPaths: prepared.secretPaths } : {}),
-      ...(prepared.merge ? { merge: prepared.merge } : {}),
-      connection: step.connection,
-      idempotencyKey: executionKey,
-      index,
-      job: scope.base.job,
-      run: { id: scope.runId, startedAt: scope.startedAt, ...(scope.base.run.url ? { url: scope.base.run.url } : {}) },
-      ...rows,
-      ...(spec.inheritsIncident ? { incidentId: inheritedIncident(scope, steps, index) } : {}),
-      ...(spec.receivesTrigger ? { trigger: scope.base.trigger } : {}),
-    } as ActionRequest<ActivityActionName>;
+    const request = actionRequest(scope, step, stepIndex, index, context.result as ResultRow, prepared, spec.inheritsIncident ? inheritedIncident(scope, steps, index) : undefined);
     const output: object = await callAction(activities, action, request);
     return { status: 'completed', output: missing.length > 0 ? { ...output, missingTokens: missing } : output, missing };
   } catch (err) {

@@ -1,6 +1,6 @@
 // The chain interpreter: runs each step of a chain as activities, once or per result, in one durable workflow.
 import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
-import { ActivityFailure, ApplicationFailure, defineQuery, executeChild, metricMeter, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, defineQuery, executeChild, isCancellation, metricMeter, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import {
   SEARCH_ATTRIBUTES,
   durationMs,
@@ -17,7 +17,7 @@ import {
   type StepStatus,
   type Timeframe,
 } from '../dsl';
-import { activityOptions, attempt, countStatuses, eachStatus, engine, runEach, stepFailure, type Scope } from './execute';
+import { activityOptions, attempt, countStatuses, eachStatus, engine, endsCancelled, runEach, stepFailure, type Scope } from './execute';
 import { runSegment, type SegmentInput } from './run-segment';
 import { waitingApprovals } from './approval';
 
@@ -42,7 +42,7 @@ export async function runChain(input: RunInput): Promise<RunOutcome> {
     runs.add(1, { job, outcome: 'completed' });
     return outcome;
   } catch (err) {
-    runs.add(1, { job, outcome: 'failed' });
+    runs.add(1, { job, outcome: isCancellation(err) ? 'cancelled' : 'failed' });
     throw err;
   }
 }
@@ -81,6 +81,7 @@ async function interpret(input: RunInput): Promise<RunOutcome> {
     try {
       found = await engine.runSearch({ job: chain.name, runId: info.workflowId, search: chain.search, timeframe });
     } catch (err) {
+      if (endsCancelled(err)) throw err;
       const message = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
       throw ApplicationFailure.create({ type: 'SearchFailedError', nonRetryable: true, message });
     }
@@ -133,7 +134,7 @@ async function interpret(input: RunInput): Promise<RunOutcome> {
       const severity = (step.with as { severity?: unknown }).severity;
       upsertSearchAttributes([
         { key: SEARCH_ATTRIBUTES.incidentIds, value: [...incidentIds] },
-        ...(typeof severity === 'string' && !severity.includes('{{') ? [{ key: SEARCH_ATTRIBUTES.severity, value: severity }] : []),
+        ...(typeof severity === 'string' && !severity.includes('{{') ? [{ key: SEARCH_ATTRIBUTES.severity, value: severity.trim().toLowerCase() }] : []),
       ]);
     }
   };

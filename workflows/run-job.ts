@@ -18,7 +18,7 @@ function jobRunParamsOf(rendered: unknown, step: Step): { params: ActionParams<'
   if (typeof raw.job !== 'string' || !JOB_NAME_PATTERN.test(raw.job)) {
     return { error: `${at('job')}: name a job of the jobs directory (its chain "name"); rendered value: ${JSON.stringify(raw.job)}` };
   }
-  for (const field of ['wait', 'passResults'] as const) {
+  for (const field of ['wait', 'passResults', 'allResults'] as const) {
     if (raw[field] !== undefined && typeof raw[field] !== 'boolean') return { error: `${at(field)}: write true or false` };
   }
   if (raw.params !== undefined && (typeof raw.params !== 'object' || raw.params === null || Array.isArray(raw.params))) {
@@ -30,6 +30,7 @@ function jobRunParamsOf(rendered: unknown, step: Step): { params: ActionParams<'
       params: (raw.params as Record<string, unknown> | undefined) ?? {},
       wait: (raw.wait as boolean | undefined) ?? true,
       passResults: (raw.passResults as boolean | undefined) ?? false,
+      allResults: (raw.allResults as boolean | undefined) ?? false,
     },
   };
 }
@@ -56,7 +57,15 @@ export async function runJob(scope: Scope, step: Step, rendered: unknown, index:
     throw err;
   }
   const workflowId = `${scope.keyBase ?? scope.runId}/job/${step.id}/${index ?? 'once'}`;
-  const rows = !params.passResults ? { results: [] } : index !== null ? { results: result ? [result] : [] } : scope.resultsRef ? { results: [], resultsRef: scope.resultsRef } : { results: scope.base.results };
+  // Run Once hands the job the first result, as the seed's sentence for this action says; allResults hands it all.
+  const one = index !== null ? result : scope.base.results[0];
+  const rows = !params.passResults
+    ? { results: [] }
+    : index !== null || !params.allResults
+      ? { results: one ? [one] : [] }
+      : scope.resultsRef
+        ? { results: [], resultsRef: scope.resultsRef }
+        : { results: scope.base.results };
   const input: RunInput = {
     chain,
     ...rows,

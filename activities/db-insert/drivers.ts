@@ -41,6 +41,8 @@ export interface DatabaseSession {
   columns(schema: string | undefined, table: string): Promise<{ table: string; columns: TableColumn[] }>;
   /** Some table names of the schema, for the message that says a table does not exist. */
   tables(schema: string | undefined): Promise<string[]>;
+  /** The INSERT text this driver runs for a row (its quoting and placeholders); the values are bound. */
+  statement(schema: string | undefined, table: string, row: InsertRow): string;
   /** Inserts every row in one transaction; a refused row rolls back all and throws {@link RowInsertError}. */
   insertAll(schema: string | undefined, table: string, rows: InsertRow[]): Promise<void>;
   close(): Promise<void>;
@@ -110,6 +112,7 @@ async function postgres(c: DatabaseConnection, login: DatabaseLogin, network: Ne
   // A server that drops the session later emits 'error'; the pending query fails on its own.
   client.on('error', () => undefined);
   await client.connect();
+  const statement: DatabaseSession['statement'] = (schema, table, row) => insertSql(quoteDouble, (j) => `$${j + 1}`, schema, table, row.columns);
   const schemaOf = (schema: string | undefined) => schema ?? null;
   return {
     driver: 'postgres',
@@ -129,11 +132,12 @@ async function postgres(c: DatabaseConnection, login: DatabaseLogin, network: Ne
       );
       return rows.map((r) => r.table_name);
     },
+    statement,
     async insertAll(schema, table, rows) {
       await client.query('BEGIN');
       try {
         for (const [i, row] of rows.entries()) {
-          const sql = insertSql(quoteDouble, (j) => `$${j + 1}`, schema, table, row.columns);
+          const sql = statement(schema, table, row);
           try {
             await client.query(sql, row.values);
           } catch (err) {
@@ -170,6 +174,7 @@ async function mariadb(c: DatabaseConnection, login: DatabaseLogin, network: Net
     ...(ssl ? { ssl } : {}),
   });
   connection.on('error', () => undefined);
+  const statement: DatabaseSession['statement'] = (schema, table, row) => insertSql(quoteBacktick, () => '?', schema, table, row.columns);
   return {
     driver: 'mysql',
     async columns(schema, table) {
@@ -185,11 +190,12 @@ async function mariadb(c: DatabaseConnection, login: DatabaseLogin, network: Net
       const [rows] = await connection.query('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = COALESCE(?, DATABASE()) ORDER BY table_name LIMIT 50', [schema ?? null]);
       return (rows as { name: string }[]).map((r) => r.name);
     },
+    statement,
     async insertAll(schema, table, rows) {
       await connection.beginTransaction();
       try {
         for (const [i, row] of rows.entries()) {
-          const sql = insertSql(quoteBacktick, () => '?', schema, table, row.columns);
+          const sql = statement(schema, table, row);
           try {
             await connection.execute(sql, row.values as mysql.ExecuteValues[]);
           } catch (err) {
@@ -211,6 +217,7 @@ async function mariadb(c: DatabaseConnection, login: DatabaseLogin, network: Net
 function sqlite(c: DatabaseConnection, configDir: string): DatabaseSession {
   // The file must exist: creating an empty database would only hide a wrong path.
   const db = new Database(path.resolve(configDir, c.file ?? ''), { fileMustExist: true, timeout: 5_000 });
+  const statement: DatabaseSession['statement'] = (schema, table, row) => insertSql(quoteDouble, () => '?', schema, table, row.columns);
   return {
     driver: 'sqlite',
     async columns(schema, table) {
@@ -221,11 +228,12 @@ function sqlite(c: DatabaseConnection, configDir: string): DatabaseSession {
       const rows = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name LIMIT 50").all() as { name: string }[];
       return rows.map((r) => r.name);
     },
+    statement,
     async insertAll(schema, table, rows) {
       const write = db.transaction(() => {
         for (const [i, row] of rows.entries()) {
           try {
-            db.prepare(insertSql(quoteDouble, () => '?', schema, table, row.columns)).run(...row.values);
+            db.prepare(statement(schema, table, row)).run(...row.values);
           } catch (err) {
             throw new RowInsertError(i, err);
           }

@@ -203,6 +203,103 @@ async function rowsToWrite(deps: ActivityDeps, request: ActionRequest<'db.insert
   return [{ index: first, fields: results[0] }];
 }
 
+/** What an execution writes: the open session, the table as the database names it, and one statement per row. */
+interface InsertPlan {
+  session: DatabaseSession;
+  schema: string | undefined;
+  table: string;
+  /** The table as the step named it, for the output. */
+  name: string;
+  rows: { index: number; fields: ResultRow }[];
+  statements: InsertRow[];
+}
+
+/**
+ * Opens a session as the step's user and turns the rows into statements checked against the
+ * table's real columns: the step runs them, the dry run shows them. Undefined when there is no row
+ * to write. The caller closes the session.
+ */
+async function planInsert(deps: ActivityDeps, request: ActionRequest<'db.insert'>): Promise<InsertPlan | undefined> {
+  const origin = originOf(request);
+  const p = request.params;
+  const name = request.connection ?? '';
+  const connection = deps.config.connections[name];
+  if (!connection || connection.type !== 'database') throw actionFailure('ConnectionConfigError', `${origin}: connection "${name}" is not a database connection configured on this worker`);
+  const target = targetTable(name, connection, p.table, origin);
+  const [schema, table] = [target.schema, target.table];
+  const rows = await rowsToWrite(deps, request);
+  const secrets: string[] = [];
+  const login = resolveLogin(name, connection, p.user, origin, secrets);
+  const fail = (type: FailureType, text: string) => actionFailure(type, maskSecrets(`${origin}: ${where(connection)}: ${text}`, secrets));
+  if (rows.length === 0) return undefined;
+
+  let session: DatabaseSession;
+  try {
+    session = await openDatabase(connection, login, deps.config.configDir, deps.config.network);
+  } catch (err) {
+    const refusal = refusalIn(err);
+    if (refusal) throw destinationRefused(origin, refusal);
+    throw fail(classifyDatabaseError(err), describeError(err));
+  }
+  try {
+    let found: { table: string; columns: TableColumn[] };
+    try {
+      found = await session.columns(schema, table);
+    } catch (err) {
+      throw fail(classifyDatabaseError(err), describeError(err));
+    }
+    if (found.columns.length === 0) {
+      // A token's table name learns nothing of the tables that exist besides those allowed.
+      const tables = target.fromToken ? [] : await session.tables(schema).catch(() => [] as string[]);
+      throw fail('ActionInputError', `table "${target.name}" does not exist${tables.length ? `; tables: ${tables.join(', ')}` : target.fromToken ? '' : ' (the schema has no tables this user can see)'}`);
+    }
+    if (target.fromToken && !tableAllowed(found.table, connection.tables ?? [])) {
+      throw fail('ActionInputError', `table "${found.table}" (the name "${target.name}" comes from a token) is not one that connection "${name}" allows a token to choose (tables: ${(connection.tables ?? []).join(', ')})`);
+    }
+    const statements: InsertRow[] = [];
+    const missing = new Set<string>();
+    for (const row of rows) {
+      const columns: string[] = [];
+      const values: unknown[] = [];
+      for (const [field, value] of Object.entries(row.fields)) {
+        const column = columnFor(field, found.columns);
+        if (!column) {
+          missing.add(field);
+          continue;
+        }
+        try {
+          values.push(bindable(value, column, session.driver));
+        } catch (err) {
+          if (!(err instanceof TypeMismatch)) throw err;
+          throw fail('ActionInputError', `result ${row.index}, column "${column.name}": ${err.message}`);
+        }
+        columns.push(column.name);
+      }
+      statements.push({ columns, values });
+    }
+    if (missing.size > 0) {
+      throw fail('ActionInputError', `table "${target.name}" has no column ${[...missing].map((m) => `"${m}"`).join(', ')}; its columns: ${found.columns.map((c) => c.name).join(', ')} (write only those fields with "values", or add the columns)`);
+    }
+    const empty = statements.findIndex((s) => s.columns.length === 0);
+    if (empty >= 0) throw fail('ActionInputError', `result ${rows[empty].index} has no field to write`);
+    return { session, schema, table: found.table, name: target.name, rows, statements };
+  } catch (err) {
+    await session.close();
+    throw err;
+  }
+}
+
+/** The statements an execution would run with their bound values, as the driver sends them; nothing is written. */
+export async function previewInsert(deps: ActivityDeps, request: ActionRequest<'db.insert'>): Promise<{ driver: string; statements: { sql: string; values: unknown[] }[] }> {
+  const plan = await planInsert(deps, request);
+  if (!plan) return { driver: (deps.config.connections[request.connection ?? ''] as DatabaseConnection).driver, statements: [] };
+  try {
+    return { driver: plan.session.driver, statements: plan.statements.map((row) => ({ sql: plan.session.statement(plan.schema, plan.table, row), values: row.values })) };
+  } finally {
+    await plan.session.close();
+  }
+}
+
 /**
  * Inserts the rows in one transaction, after checking every column name and value against the
  * table's real columns. A retry after a committed insert finds it in the store's delivery ledger.
@@ -217,77 +314,23 @@ export function insertRowsAction(deps: ActivityDeps) {
     const earlier = await withStore(origin, () => deps.store.findDelivery(request.idempotencyKey));
     if (earlier) return { ...(earlier as Output), alreadyWritten: true };
 
-    const target = targetTable(name, connection, p.table, origin);
-    const [schema, table] = [target.schema, target.table];
-    const rows = await rowsToWrite(deps, request);
-    const secrets: string[] = [];
-    const login = resolveLogin(name, connection, p.user, origin, secrets);
-    const fail = (type: FailureType, text: string) => actionFailure(type, maskSecrets(`${origin}: ${where(connection)}: ${text}`, secrets));
-    if (rows.length === 0) return { table: target.name, rowCount: 0, alreadyWritten: false };
-
-    let session: DatabaseSession;
+    const plan = await planInsert(deps, request);
+    if (!plan) return { table: targetTable(name, connection, p.table, origin).name, rowCount: 0, alreadyWritten: false };
+    // The login's password was remembered when planInsert resolved it, so maskSecrets knows it.
+    const fail = (type: FailureType, text: string) => actionFailure(type, maskSecrets(`${origin}: ${where(connection)}: ${text}`));
     try {
-      session = await openDatabase(connection, login, deps.config.configDir, deps.config.network);
+      await plan.session.insertAll(plan.schema, plan.table, plan.statements);
     } catch (err) {
-      const refusal = refusalIn(err);
-      if (refusal) throw destinationRefused(origin, refusal);
+      if (err instanceof RowInsertError) {
+        const cause = err.refusal as { column?: string };
+        const column = cause?.column ? `, column "${cause.column}"` : '';
+        throw fail(classifyDatabaseError(err.refusal), `refused result ${plan.rows[err.row].index}${column}: ${describeError(err.refusal)}`);
+      }
       throw fail(classifyDatabaseError(err), describeError(err));
-    }
-    try {
-      let found: { table: string; columns: TableColumn[] };
-      try {
-        found = await session.columns(schema, table);
-      } catch (err) {
-        throw fail(classifyDatabaseError(err), describeError(err));
-      }
-      if (found.columns.length === 0) {
-        // A token's table name learns nothing of the tables that exist besides those allowed.
-        const tables = target.fromToken ? [] : await session.tables(schema).catch(() => [] as string[]);
-        throw fail('ActionInputError', `table "${target.name}" does not exist${tables.length ? `; tables: ${tables.join(', ')}` : target.fromToken ? '' : ' (the schema has no tables this user can see)'}`);
-      }
-      if (target.fromToken && !tableAllowed(found.table, connection.tables ?? [])) {
-        throw fail('ActionInputError', `table "${found.table}" (the name "${target.name}" comes from a token) is not one that connection "${name}" allows a token to choose (tables: ${(connection.tables ?? []).join(', ')})`);
-      }
-      const statements: InsertRow[] = [];
-      const missing = new Set<string>();
-      for (const row of rows) {
-        const columns: string[] = [];
-        const values: unknown[] = [];
-        for (const [field, value] of Object.entries(row.fields)) {
-          const column = columnFor(field, found.columns);
-          if (!column) {
-            missing.add(field);
-            continue;
-          }
-          try {
-            values.push(bindable(value, column, session.driver));
-          } catch (err) {
-            if (!(err instanceof TypeMismatch)) throw err;
-            throw fail('ActionInputError', `result ${row.index}, column "${column.name}": ${err.message}`);
-          }
-          columns.push(column.name);
-        }
-        statements.push({ columns, values });
-      }
-      if (missing.size > 0) {
-        throw fail('ActionInputError', `table "${target.name}" has no column ${[...missing].map((m) => `"${m}"`).join(', ')}; its columns: ${found.columns.map((c) => c.name).join(', ')} (write only those fields with "values", or add the columns)`);
-      }
-      const empty = statements.findIndex((s) => s.columns.length === 0);
-      if (empty >= 0) throw fail('ActionInputError', `result ${rows[empty].index} has no field to write`);
-      try {
-        await session.insertAll(schema, found.table, statements);
-      } catch (err) {
-        if (err instanceof RowInsertError) {
-          const cause = err.refusal as { column?: string };
-          const column = cause?.column ? `, column "${cause.column}"` : '';
-          throw fail(classifyDatabaseError(err.refusal), `refused result ${rows[err.row].index}${column}: ${describeError(err.refusal)}`);
-        }
-        throw fail(classifyDatabaseError(err), describeError(err));
-      }
     } finally {
-      await session.close();
+      await plan.session.close();
     }
-    const output: Output = { table: target.name, rowCount: rows.length, alreadyWritten: false };
+    const output: Output = { table: plan.name, rowCount: plan.rows.length, alreadyWritten: false };
     await withStore(origin, () => deps.store.recordDelivery(request.idempotencyKey, output));
     return output;
   };

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { domainToASCII } from 'node:url';
 import nodemailer from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
-import type { Transporter } from 'nodemailer';
+import type { SendMailOptions, Transporter } from 'nodemailer';
 import { z } from 'zod';
 import { TemplateError, applyMerge, toCsv, toHtmlTable, toTextTable, type ActionOutputs, type ActionRequest } from '../../dsl';
 import type { SmtpConnection } from '../../worker/config';
@@ -97,6 +97,45 @@ function smtpFailure(origin: string, err: unknown, secrets: string[]) {
   return actionFailure('PeerUnreachableError', answer);
 }
 
+/** The step's smtp connection. */
+function smtpConnectionOf(deps: ActivityDeps, request: ActionRequest<'email.send'>): SmtpConnection {
+  const name = request.connection ?? '';
+  const connection = deps.config.connections[name];
+  if (!connection || connection.type !== 'smtp') throw actionFailure('ConnectionConfigError', `${originOf(request)}: connection "${name}" is not an smtp connection configured on this worker`);
+  return connection;
+}
+
+/** The checked sender and recipients of a message, the envelope made of exactly them, and the Message-ID on the sender's domain. */
+export interface EmailAddresses {
+  from: Mailbox;
+  to: Mailbox[];
+  cc: Mailbox[];
+  bcc: Mailbox[];
+  envelope: { from: string; to: string[] };
+  messageId: string;
+}
+
+/**
+ * Checks sender and recipients again, whatever the schema let through: each entry is one mailbox.
+ * The envelope is exactly the checked recipients, so nothing in a header can add one.
+ */
+export function emailAddresses(deps: ActivityDeps, request: ActionRequest<'email.send'>): EmailAddresses {
+  const origin = originOf(request);
+  const name = request.connection ?? '';
+  const connection = smtpConnectionOf(deps, request);
+  const given = request.params;
+  const mailbox = (text: string, field: string, type: 'ActionInputError' | 'ConnectionConfigError' = 'ActionInputError'): Mailbox => {
+    const found = oneMailbox(text);
+    if ('error' in found) throw actionFailure(type, `${origin}: ${field}: ${JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text)} ${found.error}`);
+    return found;
+  };
+  const list = (field: 'to' | 'cc' | 'bcc') => (given[field] ?? []).map((a, i) => mailbox(a, `with.${field}[${i}]`));
+  const [to, cc, bcc] = [list('to'), list('cc'), list('bcc')];
+  const from = given.from !== undefined ? mailbox(given.from, 'with.from') : mailbox(connection.from, `connections.${name}.from`, 'ConnectionConfigError');
+  const envelope = { from: from.address, to: [...to, ...cc, ...bcc].map((m) => m.address) };
+  return { from, to, cc, bcc, envelope, messageId: messageIdFor(request.idempotencyKey, from.address) };
+}
+
 /** The parameters with "merge" fields rendered over every result; a template error fails the step as bad input. */
 function mergedParams(request: ActionRequest<'email.send'>, rows: Record<string, unknown>[]): ActionRequest<'email.send'>['params'] {
   try {
@@ -107,47 +146,60 @@ function mergedParams(request: ActionRequest<'email.send'>, rows: Record<string,
   }
 }
 
+/**
+ * The message as nodemailer takes it, sent at `sentAt`: the step hands it to the SMTP transport,
+ * the dry run to nodemailer's stream transport, so both show the same bytes. The envelope is the
+ * checked recipients (Bcc rides in it, never in a header), "merge" fields are rendered over every
+ * result, and the multipart boundary derives from run, step and result, so the same message is
+ * the same bytes wherever it is built.
+ */
+export async function composeEmail(deps: ActivityDeps, request: ActionRequest<'email.send'>, sentAt: Date, addresses: EmailAddresses = emailAddresses(deps, request)): Promise<SendMailOptions> {
+  const rows = request.resultsRef ? await loadAllResults(deps, request.resultsRef) : request.results ?? (request.result ? [request.result] : []);
+  const p = request.merge ? mergedParams(request, rows) : request.params;
+  // The summary format needs the Insight; it goes before the body the chain wrote, if any.
+  const summary = p.format === 'summary' ? insightSummary(insightOf(request)) : undefined;
+  // A line break in the subject (a log field rendered into it) is folded: the subject is one header line.
+  const subject = (p.subject ?? (summary ? `[${summary.severity}] ${summary.title}` : '')).replace(/[\r\n\u0000]+/g, ' ');
+  const parts: string[] = summary ? [p.html ? summary.html : summary.text, ...(p.body ? [p.body] : [])] : [p.body];
+  if (p.addTime) parts.push(p.html ? `<p>Server time: ${sentAt.toISOString()}</p>` : `Server time: ${sentAt.toISOString()}`);
+  if (p.table && rows.length > 0) parts.push(p.html ? toHtmlTable(rows) : toTextTable(rows));
+  if (p.signature) parts.push(p.html ? `<p>-- <br>${p.signature}</p>` : `-- \n${p.signature}`);
+  const content = p.html ? parts.join('\n') : parts.join('\n\n');
+  const attachments = p.attachCsv && rows.length > 0
+    ? [{ filename: typeof p.attachCsv === 'object' ? p.attachCsv.filename : `${request.job.name}-results.csv`, content: toCsv(rows), contentType: 'text/csv; charset=utf-8' }]
+    : [];
+  const { from, to, cc, envelope, messageId } = addresses;
+  // Bcc recipients are in the envelope only: given as a field, nodemailer's stream transport (the dry run) would write a Bcc header.
+  return {
+    from,
+    to,
+    ...(cc.length ? { cc } : {}),
+    envelope,
+    subject,
+    ...(p.html ? { html: content } : { text: content }),
+    headers: p.headers,
+    messageId,
+    date: sentAt,
+    attachments,
+    baseBoundary: crypto.createHash('sha256').update(`boundary\u0000${request.idempotencyKey}`).digest('hex').slice(0, 16),
+  } as SendMailOptions;
+}
+
 /** Sends the message once: a retry after a successful send finds it in the store and does not send again. */
 export function sendEmailAction(deps: ActivityDeps) {
   const transports = new Map<string, Transporter>();
   return async function sendEmail(request: ActionRequest<'email.send'>): Promise<Output> {
     const origin = originOf(request);
     const name = request.connection ?? '';
-    const connection = deps.config.connections[name];
-    if (!connection || connection.type !== 'smtp') throw actionFailure('ConnectionConfigError', `${origin}: connection "${name}" is not an smtp connection configured on this worker`);
-    const given = request.params;
-    // Recipients and sender are checked again here, whatever the schema let through: each entry is one mailbox.
-    const mailbox = (text: string, field: string, type: 'ActionInputError' | 'ConnectionConfigError' = 'ActionInputError'): Mailbox => {
-      const found = oneMailbox(text);
-      if ('error' in found) throw actionFailure(type, `${origin}: ${field}: ${JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text)} ${found.error}`);
-      return found;
-    };
-    const list = (field: 'to' | 'cc' | 'bcc') => (given[field] ?? []).map((a, i) => mailbox(a, `with.${field}[${i}]`));
-    const [to, cc, bcc] = [list('to'), list('cc'), list('bcc')];
-    const from = given.from !== undefined ? mailbox(given.from, 'with.from') : mailbox(connection.from, `connections.${name}.from`, 'ConnectionConfigError');
-    // The envelope is exactly the checked recipients: nothing in a header can add one.
-    const envelope = { from: from.address, to: [...to, ...cc, ...bcc].map((m) => m.address) };
-    const messageId = messageIdFor(request.idempotencyKey, from.address);
+    const connection = smtpConnectionOf(deps, request);
+    // Sender and recipients are checked before anything else happens.
+    const addresses = emailAddresses(deps, request);
+    const { messageId } = addresses;
     return deliverOnce(
       deps,
       request,
       async (): Promise<Output> => {
-        const rows = request.resultsRef ? await loadAllResults(deps, request.resultsRef) : request.results ?? (request.result ? [request.result] : []);
-        const p = request.merge ? mergedParams(request, rows) : request.params;
-        const sentAt = new Date();
-        // The summary format needs the Insight; it goes before the body the chain wrote, if any.
-        const summary = p.format === 'summary' ? insightSummary(insightOf(request)) : undefined;
-        // A line break in the subject (a log field rendered into it) is folded: the subject is one header line.
-        const subject = (p.subject ?? (summary ? `[${summary.severity}] ${summary.title}` : '')).replace(/[\r\n\u0000]+/g, ' ');
-        const parts: string[] = summary ? [p.html ? summary.html : summary.text, ...(p.body ? [p.body] : [])] : [p.body];
-        if (p.addTime) parts.push(p.html ? `<p>Server time: ${sentAt.toISOString()}</p>` : `Server time: ${sentAt.toISOString()}`);
-        if (p.table && rows.length > 0) parts.push(p.html ? toHtmlTable(rows) : toTextTable(rows));
-        if (p.signature) parts.push(p.html ? `<p>-- <br>${p.signature}</p>` : `-- \n${p.signature}`);
-        const content = p.html ? parts.join('\n') : parts.join('\n\n');
-        const attachments = p.attachCsv && rows.length > 0
-          ? [{ filename: typeof p.attachCsv === 'object' ? p.attachCsv.filename : `${request.job.name}-results.csv`, content: toCsv(rows), contentType: 'text/csv; charset=utf-8' }]
-          : [];
-
+        const message = await composeEmail(deps, request, new Date(), addresses);
         const secrets: string[] = [];
         let transport = transports.get(name);
         if (!transport) {
@@ -156,19 +208,7 @@ export function sendEmailAction(deps: ActivityDeps) {
         }
         let info: { accepted?: (string | { address: string })[]; rejected?: (string | { address: string })[] };
         try {
-          info = await transport.sendMail({
-            from,
-            to,
-            ...(cc.length ? { cc } : {}),
-            ...(bcc.length ? { bcc } : {}),
-            envelope,
-            subject,
-            ...(p.html ? { html: content } : { text: content }),
-            headers: p.headers,
-            messageId,
-            date: sentAt,
-            attachments,
-          });
+          info = await transport.sendMail(message);
         } catch (err) {
           const refusal = refusalIn(err);
           if (refusal) throw destinationRefused(origin, refusal);
@@ -182,3 +222,9 @@ export function sendEmailAction(deps: ActivityDeps) {
   };
 }
 
+/** The message exactly as the SMTP server would receive it, built by nodemailer's stream transport; nothing is sent. */
+export async function previewEmail(deps: ActivityDeps, request: ActionRequest<'email.send'>, sentAt = new Date()): Promise<{ envelope: { from: string; to: string[] }; message: string }> {
+  const stream = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
+  const info = (await stream.sendMail(await composeEmail(deps, request, sentAt))) as unknown as { envelope: { from: string; to: string[] }; message: Buffer };
+  return { envelope: { from: info.envelope.from, to: info.envelope.to }, message: info.message.toString('utf8') };
+}

@@ -14,30 +14,35 @@ export const SCHEDULER_LOG = 'job_scheduler.log';
  */
 export function logEventsAction(deps: ActivityDeps) {
   return async function logEvents(request: ActionRequest<'events.log'>): Promise<ActionOutputs['events.log']> {
-    const file = path.join(deps.config.dataDir, SCHEDULER_LOG);
-    const rows = request.resultsRef ? await loadAllResults(deps, request.resultsRef) : request.results ?? [];
-    const timestamp = new Date().toISOString();
-    const lines = rows
-      .map((result, i) =>
-        JSON.stringify({
-          timestamp,
-          level: 'INFO',
-          job: request.job.name,
-          run_id: request.run.id,
-          step_id: request.stepId,
-          result_index: request.index ?? i,
-          ...(request.params.message ? { message: request.params.message } : {}),
-          result,
-        }),
-      )
-      .join('\n');
+    const { file, lines, count } = await logLines(deps, request, new Date());
     try {
       await fs.mkdir(path.dirname(file), { recursive: true });
-      if (rows.length > 0) await fs.appendFile(file, `${lines}\n`, { flag: 'a' });
+      if (count > 0) await fs.appendFile(file, `${lines.join('\n')}\n`, { flag: 'a' });
     } catch (err) {
       throw actionFailure('StoreUnavailableError', `${originOf(request)}: cannot append to ${file}: ${(err as Error).message}`);
     }
-    return { file, lines: rows.length };
+    return { file, lines: count };
   };
+}
+
+/** The lines an execution appends, one per result, and the file they go to. */
+export async function logLines(deps: ActivityDeps, request: ActionRequest<'events.log'>, now: Date): Promise<{ file: string; lines: string[]; count: number }> {
+  const file = path.join(deps.config.dataDir, SCHEDULER_LOG);
+  const rows = request.resultsRef ? await loadAllResults(deps, request.resultsRef) : request.results ?? [];
+  const timestamp = now.toISOString();
+  const lines = rows
+    .map((result, i) =>
+      JSON.stringify({
+        timestamp,
+        level: 'INFO',
+        job: request.job.name,
+        run_id: request.run.id,
+        step_id: request.stepId,
+        result_index: request.index ?? i,
+        ...(request.params.message ? { message: request.params.message } : {}),
+        result,
+      }),
+    );
+  return { file, lines, count: rows.length };
 }
 

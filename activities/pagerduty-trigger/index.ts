@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import type { ActionOutputs, ActionRequest, InsightView } from '../../dsl';
 import { actionFailure } from '../errors';
 import { originOf, type ActivityDeps } from '../deps';
-import { callPeer } from '../http';
+import { callPeer, type PeerRequest } from '../http';
 import { apiKeyAccess, insightOf, joinUrl } from '../insight/insight';
 import { insightSummary } from '../insight/summary';
 import { utcTimestamp } from '../insight/time';
@@ -73,23 +73,28 @@ export function pagerdutyEvent(insight: InsightView, context: PagerdutyEventCont
 }
 
 /**
- * Sends `POST /v2/enqueue` with the connection's key as routing (service) key. The Insight id is
- * the dedup key, so a retried or repeated trigger for one Insight adds to the open alert instead
- * of opening a second incident.
+ * `POST /v2/enqueue` with the connection's key as routing (service) key, as the step sends it and
+ * the dry run shows it. The Insight id is the dedup key, so a retried or repeated trigger for one
+ * Insight adds to the open alert instead of opening a second incident.
  */
+export function buildPagerdutyRequest(deps: ActivityDeps, request: ActionRequest<'pagerduty.trigger'>): PeerRequest {
+  const origin = originOf(request);
+  const insight = insightOf(request);
+  const access = apiKeyAccess(deps, request, 'https://events.pagerduty.com');
+  const fields = pagerdutyEvent(insight, { severity: request.params.severity, job: request.job.name, runId: request.run.id, runUrl: request.run.url });
+  const body = JSON.stringify({ routing_key: access.key, ...fields });
+  if (Buffer.byteLength(body) > PAGERDUTY_LIMITS.eventBytes) {
+    throw actionFailure('ActionInputError', `${origin}: the PagerDuty event is ${Buffer.byteLength(body)} bytes, above the Events API's 512 KB limit`);
+  }
+  const headers = { ...access.headers, 'content-type': 'application/json' };
+  return { origin, network: deps.config.network, url: joinUrl(access.base, '/v2/enqueue'), method: 'POST', headers, body, tls: access.tls, secrets: access.secrets };
+}
+
+/** Sends the event {@link buildPagerdutyRequest} builds. */
 export function triggerPagerdutyAction(deps: ActivityDeps) {
   return async function triggerPagerduty(request: ActionRequest<'pagerduty.trigger'>): Promise<ActionOutputs['pagerduty.trigger']> {
-    const origin = originOf(request);
-    const insight = insightOf(request);
-    const access = apiKeyAccess(deps, request, 'https://events.pagerduty.com');
-    const fields = pagerdutyEvent(insight, { severity: request.params.severity, job: request.job.name, runId: request.run.id, runUrl: request.run.url });
-    const body = JSON.stringify({ routing_key: access.key, ...fields });
-    if (Buffer.byteLength(body) > PAGERDUTY_LIMITS.eventBytes) {
-      throw actionFailure('ActionInputError', `${origin}: the PagerDuty event is ${Buffer.byteLength(body)} bytes, above the Events API's 512 KB limit`);
-    }
-    const headers = { ...access.headers, 'content-type': 'application/json' };
-    const response = await callPeer({ origin, network: deps.config.network, url: joinUrl(access.base, '/v2/enqueue'), method: 'POST', headers, body, tls: access.tls, secrets: access.secrets });
+    const response = await callPeer(buildPagerdutyRequest(deps, request));
     const answered = (response.json as { dedup_key?: unknown } | undefined)?.dedup_key;
-    return { dedupKey: typeof answered === 'string' ? answered : String(fields.dedup_key), status: response.status };
+    return { dedupKey: typeof answered === 'string' ? answered : dedupKeyOf(insightOf(request)), status: response.status };
   };
 }

@@ -2,7 +2,7 @@
 import net from 'node:net';
 import { durationMs, insightRecords, type ActionOutputs, type ActionRequest, type Enrichment, type Insight } from '../../dsl';
 import { documentId, originOf, withStore, type ActivityDeps } from '../deps';
-import { callPeer } from '../http';
+import { callPeer, type PeerRequest } from '../http';
 import type { NetworkPolicy } from '../network';
 import { apiKeyAccess, joinUrl, vendorInsightOf, type ApiKeyAccess } from '../insight/insight';
 import { ENRICHMENTS_INDEX, enrichmentDocumentId, type EnrichmentDocument } from '../insight/enrichments';
@@ -64,11 +64,16 @@ interface RiskAnswer {
   data?: { risk?: { score?: number; criticalityLabel?: string; riskSummary?: string; riskString?: string; evidenceDetails?: { rule?: string }[] } };
 }
 
-async function lookUp(network: NetworkPolicy, access: ApiKeyAccess, origin: string, type: IndicatorType, value: string): Promise<Lookup> {
+/** One indicator's lookup as it goes out (the step sends it, the dry run shows it). */
+export function lookupRequest(network: NetworkPolicy, access: ApiKeyAccess, origin: string, type: IndicatorType, value: string): PeerRequest {
   const url = joinUrl(access.base, `/v2/${type}/${encodeURIComponent(value)}`);
   url.searchParams.set('fields', 'risk');
   const headers = { ...access.headers, 'x-rftoken': access.key, accept: 'application/json' };
-  const response = await callPeer({ origin, network, url, method: 'GET', headers, tls: access.tls, secrets: access.secrets, accept: [404] });
+  return { origin, network, url, method: 'GET', headers, tls: access.tls, secrets: access.secrets, accept: [404] };
+}
+
+async function lookUp(network: NetworkPolicy, access: ApiKeyAccess, origin: string, type: IndicatorType, value: string): Promise<Lookup> {
+  const response = await callPeer(lookupRequest(network, access, origin, type, value));
   if (response.status === 404) return { found: false, riskScore: null, criticality: null, riskSummary: null, rules: [] };
   const risk = (response.json as RiskAnswer | undefined)?.data?.risk ?? {};
   return {

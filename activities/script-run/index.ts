@@ -1,12 +1,13 @@
 // script.run: a registered or inline script, or a command, run in a jail with its arguments as argv.
 import fs from 'node:fs';
+import path from 'node:path';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { durationMs, type ActionOutputs, type ActionRequest } from '../../dsl';
 import { splitCommand } from '../../dsl/actions/script-run';
 import type { Config } from '../../worker/config';
 import { actionFailure } from '../errors';
 import { originOf } from '../deps';
-import { limitReached, probeSandbox, runInSandbox, type JailFile, type SandboxLimits } from './sandbox';
+import { SCRIPT_ENV, findPrlimit, jailArgs, limitReached, prlimitArgs, probeSandbox, runInSandbox, type JailFile, type SandboxLimits } from './sandbox';
 import { registeredScriptPath, stripCarriageReturns } from './registry';
 
 export { registerScript, registeredScriptPath, stripCarriageReturns } from './registry';
@@ -66,25 +67,22 @@ export interface ScriptExecution {
   what: string;
 }
 
+/** What one execution runs, before anything is started: argv, the files placed in the jail, and the secrets to mask. */
+export interface ScriptPlan {
+  argv: string[];
+  /** Files placed read-only in the jail (the script), each with where its content comes from. */
+  files: (JailFile & { from: string })[];
+  secrets: string[];
+}
+
 /**
- * Resolves the arguments, finds the interpreter and script, and runs it in a fresh jail. Only
- * decrypted arguments are secret; they are masked in what the script printed. Throws for bad
- * input and a missing sandbox, not for a non-zero exit. Aborting `signal` kills the script with
- * its process group.
+ * Resolves the arguments and finds the interpreter and script: the step runs the plan, the dry
+ * run shows it. Only decrypted arguments are secret. Throws for bad input.
  */
-export async function executeScript(
-  deps: ScriptDeps,
-  request: Pick<ActionRequest<'script.run'>, 'params' | 'result' | 'stepId' | 'action' | 'secretPaths'>,
-  signal?: AbortSignal,
-): Promise<ScriptExecution & { aborted: boolean }> {
+export function planScript(deps: ScriptDeps, request: Pick<ActionRequest<'script.run'>, 'params' | 'result' | 'stepId' | 'action' | 'secretPaths'>): ScriptPlan {
   const origin = originOf(request);
   const p = request.params;
   const cfg = deps.config.scripts;
-
-  const probe = probeSandbox(cfg.bwrap);
-  if (!probe.ok && !cfg.allowUnsandboxed) {
-    throw scriptFailure('SandboxUnavailableError', `${origin}: refusing to run a script without a sandbox: ${probe.reason}. To run unsandboxed anyway, set scripts.allowUnsandboxed: true in riposte.config.json`, false);
-  }
 
   // Secret arguments were resolved by the trust rule (only where the chain wrote them literally); they are masked in what the script prints.
   const secrets: string[] = [];
@@ -118,38 +116,53 @@ export async function executeScript(
     return data(value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value), `with.args[${i}].property`);
   });
 
-  const files: JailFile[] = [];
-  let argv: string[];
+  const nulCheck = (argv: string[]): string[] => {
+    const nul = argv.findIndex((a) => a.includes('\u0000'));
+    if (nul >= 0) throw actionFailure('ActionInputError', `${origin}: argument ${nul} of the program holds a NUL character, which no program argument can carry`);
+    return argv;
+  };
   if (p.command !== undefined) {
     if (typeof p.command === 'string') {
       // Only literal text arrives as a string: a command with tokens was split into words before rendering.
       const split = splitCommand(p.command);
       if ('error' in split) throw actionFailure('ActionInputError', `${origin}: with.command: ${split.error}`);
-      argv = [...split.argv, ...args];
-    } else {
-      const words = p.command.map((w, i) => (typeof w === 'string' ? w : i === 0 ? '' : data(w.fromToken, `with.command[${i}]`)));
-      if (words[0] === '') throw actionFailure('ActionInputError', `${origin}: with.command[0]: the program (the first word) chooses what runs, so it must be written out`);
-      argv = [...words, ...args];
+      return { argv: nulCheck([...split.argv, ...args]), files: [], secrets };
     }
-  } else {
-    const interpreter = cfg.interpreters[p.interpreter ?? ''];
-    if (!interpreter) {
-      throw actionFailure('ActionInputError', `${origin}: with.interpreter: "${p.interpreter}" is not configured; configured: ${Object.keys(cfg.interpreters).join(', ')} (scripts.interpreters in riposte.config.json)`);
-    }
-    let content: Buffer;
-    if (p.script !== undefined) {
-      const source = registeredScriptPath(cfg.dir, p.script);
-      if (!fs.existsSync(source)) throw actionFailure('ActionInputError', `${origin}: with.script: no script "${p.script}" is registered on this worker (register it with \`riposte script add ${p.script} FILE\`)`);
-      content = fs.readFileSync(source);
-    } else content = Buffer.from(stripCarriageReturns(p.inline ?? ''), 'utf8');
-    const inside = `/.riposte/${p.script ?? 'inline'}`;
-    files.push({ inside, content });
-    argv = [interpreter, inside, ...args];
+    const words = p.command.map((w, i) => (typeof w === 'string' ? w : i === 0 ? '' : data(w.fromToken, `with.command[${i}]`)));
+    if (words[0] === '') throw actionFailure('ActionInputError', `${origin}: with.command[0]: the program (the first word) chooses what runs, so it must be written out`);
+    return { argv: nulCheck([...words, ...args]), files: [], secrets };
+  }
+  const interpreter = cfg.interpreters[p.interpreter ?? ''];
+  if (!interpreter) {
+    throw actionFailure('ActionInputError', `${origin}: with.interpreter: "${p.interpreter}" is not configured; configured: ${Object.keys(cfg.interpreters).join(', ')} (scripts.interpreters in riposte.config.json)`);
+  }
+  const inside = `/.riposte/${p.script ?? 'inline'}`;
+  const argv = nulCheck([interpreter, inside, ...args]);
+  if (p.script === undefined) return { argv, files: [{ inside, content: Buffer.from(stripCarriageReturns(p.inline ?? ''), 'utf8'), from: 'the inline script' }], secrets };
+  const source = registeredScriptPath(cfg.dir, p.script);
+  if (!fs.existsSync(source)) throw actionFailure('ActionInputError', `${origin}: with.script: no script "${p.script}" is registered on this worker (register it with \`riposte script add ${p.script} FILE\`)`);
+  return { argv, files: [{ inside, content: fs.readFileSync(source), from: source }], secrets };
+}
+
+/**
+ * Runs the {@link planScript} plan in a fresh jail. Throws for bad input and a missing sandbox,
+ * not for a non-zero exit. Aborting `signal` kills the script with its process group.
+ */
+export async function executeScript(
+  deps: ScriptDeps,
+  request: Pick<ActionRequest<'script.run'>, 'params' | 'result' | 'stepId' | 'action' | 'secretPaths'>,
+  signal?: AbortSignal,
+): Promise<ScriptExecution & { aborted: boolean }> {
+  const origin = originOf(request);
+  const p = request.params;
+  const cfg = deps.config.scripts;
+
+  const probe = probeSandbox(cfg.bwrap);
+  if (!probe.ok && !cfg.allowUnsandboxed) {
+    throw scriptFailure('SandboxUnavailableError', `${origin}: refusing to run a script without a sandbox: ${probe.reason}. To run unsandboxed anyway, set scripts.allowUnsandboxed: true in riposte.config.json`, false);
   }
 
-  const nul = argv.findIndex((a) => a.includes('\u0000'));
-  if (nul >= 0) throw actionFailure('ActionInputError', `${origin}: argument ${nul} of the program holds a NUL character, which no program argument can carry`);
-
+  const { argv, files, secrets } = planScript(deps, request);
   const timeoutMs = durationMs(p.timeout);
   let result;
   try {
@@ -175,6 +188,59 @@ export async function executeScript(
   }
   const what = p.script ? `script "${p.script}"` : p.inline !== undefined ? 'the inline script' : `command "${argv[0]}"`;
   return { ...result, exitCode: result.exitCode ?? 128, sandboxed: probe.ok, what };
+}
+
+/** What an execution would run, and in which jail; nothing is written or started. */
+export interface ScriptPreview {
+  /** The program and its arguments as the script sees them (paths inside the jail). */
+  argv: string[];
+  /** The whole command the worker starts: bubblewrap with the jail's arguments and prlimit, then argv; without a sandbox, prlimit (when installed) and argv. */
+  command: string[];
+  sandboxed: boolean;
+  /** The fresh jail each execution gets: an in-memory root with a sandbox, a directory made and removed per run without one. */
+  jail: string;
+  network: boolean;
+  /** What is visible read-only inside: [host path or source, path in the jail]. */
+  readOnly: [string, string][];
+  /** The process, memory and CPU-time limits the script runs under. */
+  limits: SandboxLimits;
+  env: Record<string, string>;
+  timeout: string;
+  host?: string;
+}
+
+/** The argv and jail of an execution, built by {@link planScript} and the sandbox's own jail and limit arguments. */
+export function previewScript(deps: ScriptDeps, request: ActionRequest<'script.run'>, host?: string): ScriptPreview {
+  const cfg = deps.config.scripts;
+  const plan = planScript(deps, request);
+  const env = { RIPOSTE_ATTEMPT: '1' };
+  const limits = limitsOf(cfg);
+  const probe = probeSandbox(cfg.bwrap);
+  const jailMb = probe.ok && probe.sizedTmpfs ? limits.jailMb : null;
+  const jail = probe.ok
+    ? `an in-memory root (tmpfs${jailMb === null ? '' : ` of ${jailMb} MiB`}) holding /, /tmp and /home`
+    : path.join(cfg.jailDir, 'run-<fresh>');
+  let command: string[];
+  if (probe.ok) {
+    command = [probe.bwrap, ...jailArgs({ network: cfg.network, readOnlyPaths: cfg.readOnlyPaths, jailMb, files: plan.files.map((f) => f.inside), env }), '--', ...prlimitArgs(probe.prlimit, limits, true), ...plan.argv];
+  } else {
+    // Without a sandbox the script is a file in the run's directory, and prlimit sets no process limit.
+    const hostPath = new Map(plan.files.map((f) => [f.inside, path.join(jail, '.riposte', path.basename(f.inside))]));
+    const prlimit = findPrlimit();
+    command = [...(prlimit ? prlimitArgs(prlimit, limits, false) : []), ...plan.argv.map((a) => hostPath.get(a) ?? a)];
+  }
+  return {
+    argv: plan.argv,
+    command,
+    sandboxed: probe.ok,
+    jail,
+    network: cfg.network,
+    readOnly: [['/usr', '/usr'], ...cfg.readOnlyPaths.map((p): [string, string] => [p, p]), ...plan.files.map((f): [string, string] => [f.from, f.inside])],
+    limits,
+    env: { ...SCRIPT_ENV, ...env },
+    timeout: request.params.timeout,
+    ...(host ? { host } : {}),
+  };
 }
 
 /** Runs the script; a non-zero exit or a timeout fails the step, retried only with `retryOnExit`. */

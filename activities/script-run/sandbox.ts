@@ -55,7 +55,7 @@ export interface SandboxLimits {
 export const DEFAULT_LIMITS: SandboxLimits = { maxProcesses: 64, memoryMb: 1024, cpuSeconds: 60, jailMb: 256 };
 
 /** prlimit arguments that set soft and hard limits for the program and everything it starts. */
-function prlimitArgs(prlimit: string, limits: SandboxLimits, processes: boolean): string[] {
+export function prlimitArgs(prlimit: string, limits: SandboxLimits, processes: boolean): string[] {
   return [
     prlimit,
     ...(processes ? [`--nproc=${limits.maxProcesses}`] : []),
@@ -106,7 +106,8 @@ export function probeSandbox(configured?: string): SandboxProbe {
   return probe;
 }
 
-function findPrlimit(): string | undefined {
+/** prlimit as installed (its real path), or undefined. */
+export function findPrlimit(): string | undefined {
   const found = onPath('prlimit');
   return found ? fs.realpathSync(found) : undefined;
 }
@@ -119,7 +120,7 @@ export interface JailFile {
 }
 
 /** What is visible in the jail besides /usr. */
-interface JailOptions {
+export interface JailOptions {
   network: boolean;
   readOnlyPaths: readonly string[];
   /** Size of the jail's tmpfs, or null where bubblewrap cannot size it. */
@@ -136,7 +137,7 @@ interface JailOptions {
  * every namespace is new (no network unless asked), the user is nobody with no capabilities, and
  * the program dies with the worker. No host directory is mounted writable, so nothing is left behind.
  */
-function jailArgs(options: JailOptions): string[] {
+export function jailArgs(options: JailOptions): string[] {
   const args = [
     '--unshare-all', '--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--uid', '65534', '--gid', '65534',
     ...(options.jailMb === null ? [] : ['--size', String(options.jailMb * 1_048_576)]),

@@ -2,7 +2,7 @@
 import type { ActionOutputs, ActionRequest } from '../../dsl';
 import { actionFailure } from '../errors';
 import { deliverOnce, originOf, type ActivityDeps } from '../deps';
-import { callPeer, retryAfterMs } from '../http';
+import { callPeer, retryAfterMs, type PeerRequest } from '../http';
 import { apiKeyAccess, insightOf, joinUrl } from '../insight/insight';
 import { clipSlack, escapeSlack, SLACK_LIMITS, slackLink } from '../insight/slack';
 import { insightSummary, type InsightSummary } from '../insight/summary';
@@ -41,6 +41,18 @@ export function slackPostBody(s: InsightSummary, channel: string): Record<string
   };
 }
 
+/** The chat.postMessage call with the escaped summary, as it goes out (the step sends it, the dry run shows it). */
+export function buildSlackPostRequest(deps: ActivityDeps, request: ActionRequest<'slack.post'>): PeerRequest {
+  return slackMessageRequest(deps, request, slackPostBody(insightSummary(insightOf(request)), request.params.channel) as SlackMessage);
+}
+
+/** The chat.postMessage call for a body, with the step's apikey connection. */
+function slackMessageRequest(deps: ActivityDeps, request: ActionRequest, body: SlackMessage): PeerRequest {
+  const access = apiKeyAccess(deps, request, 'https://slack.com/api');
+  const headers = { ...access.headers, authorization: `Bearer ${access.key}`, 'content-type': 'application/json; charset=utf-8' };
+  return { origin: originOf(request), network: deps.config.network, url: joinUrl(access.base, '/chat.postMessage'), method: 'POST', headers, body: JSON.stringify(body), tls: access.tls, secrets: access.secrets };
+}
+
 /**
  * Slack answers 200 with `ok:false` on most errors, so the answer is classified twice: the HTTP
  * status by `callPeer`, then Slack's error code here.
@@ -58,10 +70,9 @@ export type SlackMessage = Record<string, unknown> & { channel: string };
 /** Posts a chat.postMessage body with the step's apikey connection, once per idempotency key (approval.request's channels use it too). */
 export async function sendSlackMessage(deps: ActivityDeps, request: ActionRequest, body: SlackMessage): Promise<ActionOutputs['slack.post']> {
   const origin = originOf(request);
-  const access = apiKeyAccess(deps, request, 'https://slack.com/api');
-  const headers = { ...access.headers, authorization: `Bearer ${access.key}`, 'content-type': 'application/json; charset=utf-8' };
+  const peerRequest = slackMessageRequest(deps, request, body);
   return deliverOnce(deps, request, async () => {
-    const response = await callPeer({ origin, network: deps.config.network, url: joinUrl(access.base, '/chat.postMessage'), method: 'POST', headers, body: JSON.stringify(body), tls: access.tls, secrets: access.secrets });
+    const response = await callPeer(peerRequest);
     const answer = (response.json ?? {}) as { ok?: boolean; error?: string; ts?: string; channel?: string };
     if (answer.ok === true && answer.ts) return { ts: answer.ts, channel: answer.channel ?? body.channel };
     const error = answer.error ?? 'no ok field in the answer';

@@ -2,7 +2,7 @@
 import type { ActionOutputs, ActionRequest } from '../../dsl';
 import { withStoredEnrichments } from '../insight/enrichments';
 import { deliverOnce, originOf, type ActivityDeps } from '../deps';
-import { callPeer } from '../http';
+import { callPeer, type PeerRequest } from '../http';
 import { insightJson, insightOf, vendorInsightOf, webhookAccess } from '../insight/insight';
 import { clipSlack, escapeSlack, SLACK_LIMITS } from '../insight/slack';
 
@@ -23,17 +23,23 @@ export function slackWebhookText(heading: string, json: unknown): string {
  * code block) and refuse a payload without it; `insight` keeps the JSON whole for Workflow
  * Builder webhooks, which read named fields.
  */
+export async function buildSlackWebhookRequest(deps: ActivityDeps, request: ActionRequest<'slack.webhook'>): Promise<PeerRequest> {
+  const origin = originOf(request);
+  const insight = await withStoredEnrichments(deps, origin, vendorInsightOf(request));
+  const view = insightOf(request);
+  const access = webhookAccess(deps, request);
+  // "The complete Insight": Signals and their Records (allRecords) as Cloud SIEM sends them.
+  const json = insightJson(insight, { signals: true, records: true });
+  const text = slackWebhookText(`${view.readableId}: ${view.name}`, json);
+  const headers = { ...access.headers, 'content-type': 'application/json' };
+  const body = JSON.stringify({ text, insight: json });
+  return { origin, network: deps.config.network, url: access.url, method: 'POST', headers, body, tls: access.tls, secrets: access.secrets };
+}
+
+/** Posts what {@link buildSlackWebhookRequest} builds, once per run and step. */
 export function postSlackWebhookAction(deps: ActivityDeps) {
   return async function postSlackWebhook(request: ActionRequest<'slack.webhook'>): Promise<ActionOutputs['slack.webhook']> {
-    const origin = originOf(request);
-    const insight = await withStoredEnrichments(deps, origin, vendorInsightOf(request));
-    const view = insightOf(request);
-    const access = webhookAccess(deps, request);
-    // "The complete Insight": Signals and their Records (allRecords) as Cloud SIEM sends them.
-    const json = insightJson(insight, { signals: true, records: true });
-    const text = slackWebhookText(`${view.readableId}: ${view.name}`, json);
-    const headers = { ...access.headers, 'content-type': 'application/json' };
-    const body = JSON.stringify({ text, insight: json });
-    return deliverOnce(deps, request, async () => ({ status: (await callPeer({ origin, network: deps.config.network, url: access.url, method: 'POST', headers, body, tls: access.tls, secrets: access.secrets })).status }));
+    const peerRequest = await buildSlackWebhookRequest(deps, request);
+    return deliverOnce(deps, request, async () => ({ status: (await callPeer(peerRequest)).status }));
   };
 }

@@ -1,6 +1,6 @@
 // sns.publish: the Insight JSON published to an SNS topic through the AWS SDK, with access keys or an assumed role.
 import crypto from 'node:crypto';
-import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { PublishCommand, SNSClient, type PublishCommandInput, type SNSClientConfig } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { ActionOutputs, ActionRequest } from '../../dsl';
 import { actionFailure } from '../errors';
@@ -82,39 +82,94 @@ async function credentialsFor(request: ActionRequest<'sns.publish'>, c: AwsConne
   }
 }
 
+/** The Publish call for the step: what the SDK serializes, the topic's region and the client's settings besides credentials. */
+export async function snsPublishCall(deps: ActivityDeps, request: ActionRequest<'sns.publish'>): Promise<{ input: PublishCommandInput; region: string; client: SNSClientConfig; connection: AwsConnection }> {
+  const origin = originOf(request);
+  const insight = await withStoredEnrichments(deps, origin, vendorInsightOf(request));
+  const view = insightOf(request);
+  const c = connectionOf(deps, request, 'aws');
+  const p = request.params;
+  const region = p.region ?? c.region ?? p.topicArn.split(':')[3];
+  const message = JSON.stringify(insightJson(insight, { signals: true, records: true }));
+  if (Buffer.byteLength(message) > MAX_MESSAGE_BYTES) {
+    throw actionFailure('ActionInputError', `${origin}: the Insight JSON is ${Buffer.byteLength(message)} bytes, above SNS's 256 KiB limit; use http.post with selected Record fields instead`);
+  }
+  const fifo = p.topicArn.endsWith('.fifo');
+  const input: PublishCommandInput = {
+    TopicArn: p.topicArn,
+    Message: message,
+    ...(p.subject ? { Subject: p.subject } : {}),
+    MessageAttributes: {
+      insightId: { DataType: 'String', StringValue: insight.id },
+      severity: { DataType: 'String', StringValue: view.severity },
+    },
+    ...(fifo ? { MessageGroupId: insight.id, MessageDeduplicationId: crypto.createHash('sha256').update(request.idempotencyKey).digest('hex').slice(0, 64) } : {}),
+  };
+  return { input, region, client: { region, maxAttempts: 1, ...(c.endpoint ? { endpoint: c.endpoint } : {}) }, connection: c };
+}
+
+/** What the SDK would put on the wire for the Publish call, signed, captured instead of sent. */
+export interface CapturedAwsRequest {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  /** Set when the step assumes a role: the dry run signs with stand-in credentials instead of calling STS. */
+  note?: string;
+}
+
+/**
+ * The Publish request as the SDK builds and signs it, taken from the SDK's request handler, so
+ * the dry run shows the SDK's own bytes. A role is not assumed (that would call STS): the request
+ * is then signed with stand-in credentials, and says so.
+ */
+export async function captureSnsPublish(deps: ActivityDeps, request: ActionRequest<'sns.publish'>): Promise<CapturedAwsRequest> {
+  const call = await snsPublishCall(deps, request);
+  const c = call.connection;
+  const where = `connections.${request.connection}`;
+  const roleArn = request.params.roleArn ?? c.roleArn;
+  const keys =
+    !roleArn && c.accessKeyId && c.secretAccessKey
+      ? { accessKeyId: resolveSecret(c.accessKeyId, `${where}.accessKeyId`), secretAccessKey: resolveSecret(c.secretAccessKey, `${where}.secretAccessKey`), ...(c.sessionToken ? { sessionToken: resolveSecret(c.sessionToken, `${where}.sessionToken`) } : {}) }
+      : { accessKeyId: 'ASSUMED-ROLE-KEY', secretAccessKey: 'dry-run-stand-in', sessionToken: 'dry-run-stand-in' };
+  let captured: CapturedAwsRequest | undefined;
+  const sentinel = new Error('captured');
+  const sns = new SNSClient({
+    ...call.client,
+    credentials: keys,
+    requestHandler: {
+      handle: async (http: { method: string; protocol: string; hostname: string; port?: number; path: string; query?: Record<string, string | string[] | null>; headers: Record<string, string>; body?: unknown }) => {
+        const query = new URLSearchParams();
+        for (const [k, v] of Object.entries(http.query ?? {})) for (const one of Array.isArray(v) ? v : [v]) query.append(k, one ?? '');
+        const q = query.toString();
+        captured = { method: http.method, url: `${http.protocol}//${http.hostname}${http.port ? `:${http.port}` : ''}${http.path}${q ? `?${q}` : ''}`, headers: { ...http.headers }, body: typeof http.body === 'string' ? http.body : String(http.body ?? '') };
+        throw sentinel;
+      },
+    } as unknown as SNSClientConfig['requestHandler'],
+  });
+  try {
+    await sns.send(new PublishCommand(call.input));
+  } catch (err) {
+    if (err !== sentinel && !captured) throw err;
+  } finally {
+    sns.destroy();
+  }
+  if (!captured) throw new Error('the SDK built no request');
+  return roleArn ? { ...captured, note: `the role ${roleArn} is assumed at run time (STS AssumeRole); this request is signed with stand-in credentials` } : captured;
+}
+
 /** Publishes the Insight; on a FIFO topic the deduplication id makes a retried publish a no-op. */
 export function publishSnsAction(deps: ActivityDeps) {
   return async function publishSns(request: ActionRequest<'sns.publish'>): Promise<ActionOutputs['sns.publish']> {
     const origin = originOf(request);
-    const insight = await withStoredEnrichments(deps, origin, vendorInsightOf(request));
-    const view = insightOf(request);
-    const c = connectionOf(deps, request, 'aws');
-    const p = request.params;
-    const region = p.region ?? c.region ?? p.topicArn.split(':')[3];
+    const call = await snsPublishCall(deps, request);
     const secrets: string[] = [];
-    const credentials = await credentialsFor(request, c, region, secrets, deps.config.network);
-    const message = JSON.stringify(insightJson(insight, { signals: true, records: true }));
-    if (Buffer.byteLength(message) > MAX_MESSAGE_BYTES) {
-      throw actionFailure('ActionInputError', `${origin}: the Insight JSON is ${Buffer.byteLength(message)} bytes, above SNS's 256 KiB limit; use http.post with selected Record fields instead`);
-    }
-    const fifo = p.topicArn.endsWith('.fifo');
+    const credentials = await credentialsFor(request, call.connection, call.region, secrets, deps.config.network);
     // Every connection the SDK opens goes through agents that apply the network policy.
-    const sns = new SNSClient({ region, maxAttempts: 1, requestHandler: policyAgents(deps.config.network), ...(c.endpoint ? { endpoint: c.endpoint } : {}), ...(credentials ? { credentials } : {}) });
+    const sns = new SNSClient({ ...call.client, requestHandler: policyAgents(deps.config.network), ...(credentials ? { credentials } : {}) });
+
     try {
-      const answer = await sns.send(
-        new PublishCommand({
-          TopicArn: p.topicArn,
-          Message: message,
-          ...(p.subject ? { Subject: p.subject } : {}),
-          MessageAttributes: {
-            insightId: { DataType: 'String', StringValue: insight.id },
-            severity: { DataType: 'String', StringValue: view.severity },
-          },
-          ...(fifo
-            ? { MessageGroupId: insight.id, MessageDeduplicationId: crypto.createHash('sha256').update(request.idempotencyKey).digest('hex').slice(0, 64) }
-            : {}),
-        }),
-      );
+      const answer = await sns.send(new PublishCommand(call.input));
       if (!answer.MessageId) throw actionFailure('PeerRejectedError', `${origin}: SNS Publish answered without a MessageId`);
       return { messageId: answer.MessageId };
     } catch (err) {

@@ -21,6 +21,10 @@ class SqliteDriver implements SqlDriver {
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('busy_timeout = 5000');
+    // The store's document merge (see Store.mergeDocument): PostgreSQL has jsonb `||`, SQLite gets the same shallow merge here.
+    this.db.function('riposte_merge_json', { deterministic: true }, (stored: unknown, fields: unknown) =>
+      JSON.stringify({ ...(JSON.parse(String(stored)) as object), ...(JSON.parse(String(fields)) as object) }),
+    );
   }
   async all<T>(sql: string, params: unknown[] = []): Promise<T[]> {
     return this.db.prepare(sql).all(...params) as T[];

@@ -152,6 +152,22 @@ export class Store {
     return documents.map((d) => d.id);
   }
 
+  /**
+   * Merges fields into a document: each top-level field given replaces the stored one, the fields
+   * not given stay; an id not seen yet adds the document. One statement, so merges into the same
+   * document from concurrent executions never lose each other's fields.
+   */
+  async mergeDocument(index: string, id: string, fields: Record<string, unknown>): Promise<string> {
+    const now = new Date().toISOString();
+    const merged = this.sql.kind === 'postgres' ? '(documents.body::jsonb || excluded.body::jsonb)::text' : 'riposte_merge_json(documents.body, excluded.body)';
+    await this.sql.run(
+      `INSERT INTO documents (index_name, doc_id, body, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (index_name, doc_id) DO UPDATE SET body = ${merged}, updated_at = excluded.updated_at`,
+      [index, id, JSON.stringify(fields), now, now],
+    );
+    return id;
+  }
+
   /** Documents of an index, newest first. */
   async listDocuments(index: string, options: { limit?: number } = {}): Promise<StoredDocument[]> {
     const rows = await this.sql.all<DocumentRow>('SELECT * FROM documents WHERE index_name = ? ORDER BY seq DESC LIMIT ?', [index, options.limit ?? 100]);

@@ -2,7 +2,7 @@
 import type { ActionOutputs, ActionRequest } from '../../dsl';
 import { actionFailure, type FailureType } from '../errors';
 import { deliverOnce, originOf, type ActivityDeps } from '../deps';
-import { callPeer, type PeerResponse } from '../http';
+import { callPeer, type PeerRequest, type PeerResponse } from '../http';
 import { insightOf, webhookAccess } from '../insight/insight';
 import { insightSummary, type InsightSummary } from '../insight/summary';
 import { maskSecrets } from '../secrets';
@@ -95,7 +95,20 @@ export function teamsFailure(response: Pick<PeerResponse, 'status' | 'text'>): {
   return { type, ...(status !== undefined ? { status } : {}), detail };
 }
 
-/** Posts the card to the webhook URL of the step's http connection. */
+/** The card's POST to the webhook URL of the step's http connection: an Adaptive Card unless the step asks for `card: "messagecard"`. */
+export function buildTeamsRequest(deps: ActivityDeps, request: ActionRequest<'teams.notify'>): PeerRequest {
+  const summary = insightSummary(insightOf(request));
+  return teamsCardRequest(deps, request, request.params.card === 'messagecard' ? messageCard(summary) : adaptiveCard(summary));
+}
+
+/** The webhook call that posts a card, with the step's http connection. */
+function teamsCardRequest(deps: ActivityDeps, request: ActionRequest, card: object): PeerRequest {
+  const access = webhookAccess(deps, request);
+  const headers = { ...access.headers, 'content-type': 'application/json' };
+  return { origin: originOf(request), network: deps.config.network, url: access.url, method: 'POST', headers, body: JSON.stringify(card), tls: access.tls, secrets: access.secrets };
+}
+
+/** Posts the card {@link buildTeamsRequest} builds, once per run and step, and reads Teams' answer. */
 export function notifyTeamsAction(deps: ActivityDeps) {
   return async function notifyTeams(request: ActionRequest<'teams.notify'>): Promise<ActionOutputs['teams.notify']> {
     const summary = insightSummary(insightOf(request));
@@ -107,15 +120,14 @@ export function notifyTeamsAction(deps: ActivityDeps) {
 /** Posts a card to the webhook URL of the step's http connection, once per idempotency key (approval.request's channels use it too). */
 export async function sendTeamsCard(deps: ActivityDeps, request: ActionRequest, card: object, legacy: boolean): Promise<ActionOutputs['teams.notify']> {
   const origin = originOf(request);
-  const access = webhookAccess(deps, request);
-  const headers = { ...access.headers, 'content-type': 'application/json' };
+  const peerRequest = teamsCardRequest(deps, request, card);
   // The failure is thrown inside the delivery, so a 200 that did not deliver is never recorded as sent.
   return deliverOnce(deps, request, async () => {
-    const response = await callPeer({ origin, network: deps.config.network, url: access.url, method: 'POST', headers, body: JSON.stringify(card), tls: access.tls, secrets: access.secrets });
+    const response = await callPeer(peerRequest);
     const failed = teamsFailure(response);
     if (failed) {
       const hint = failed.status === 413 ? ' (the card is too large for Teams)' : failed.status === 400 && legacy ? ' (a Workflows webhook takes Adaptive Cards only: remove card: "messagecard")' : '';
-      throw actionFailure(failed.type, maskSecrets(`${origin}: Teams answered ${response.status} but did not deliver the message: ${failed.detail}${hint}`, access.secrets));
+      throw actionFailure(failed.type, maskSecrets(`${origin}: Teams answered ${response.status} but did not deliver the message: ${failed.detail}${hint}`, peerRequest.secrets ?? []));
     }
     return { status: response.status };
   });

@@ -4,7 +4,7 @@ import type { ActionOutputs, ActionRequest } from '../../dsl';
 import type { HttpConnection } from '../../worker/config';
 import { actionFailure } from '../errors';
 import { originOf, type ActivityDeps } from '../deps';
-import { callPeer, type PeerTls } from '../http';
+import { callPeer, type PeerRequest, type PeerTls } from '../http';
 import { isSecretRef, rememberSecretUrl, resolveSecret } from '../secrets';
 
 type Auth = NonNullable<ActionRequest<'webhook.send'>['params']['auth']> | NonNullable<HttpConnection['auth']>;
@@ -59,69 +59,77 @@ function requestUrl(p: ActionRequest<'webhook.send'>['params'], connectionUrl: U
   return url;
 }
 
-/** Sends the request; the Idempotency-Key header lets the peer drop a retried delivery. */
-export function sendWebhookAction(deps: ActivityDeps) {
-  return async function sendWebhook(request: ActionRequest<'webhook.send'>): Promise<ActionOutputs['webhook.send']> {
-    const origin = originOf(request);
-    const p = request.params;
-    let connection: HttpConnection | undefined;
-    if (request.connection) {
-      const found = deps.config.connections[request.connection];
-      if (!found) throw actionFailure('ConnectionConfigError', `${origin}: connection "${request.connection}" is not configured on this worker`);
-      if (found.type !== 'http') throw actionFailure('ConnectionConfigError', `${origin}: connection "${request.connection}" is of type ${found.type}, not http`);
-      connection = found;
-    }
-    const secrets: string[] = [];
-    let connectionUrl: URL | undefined;
-    if (connection) {
-      try {
-        connectionUrl = new URL(resolveSecret(connection.url, `connections.${request.connection}.url`));
-      } catch (err) {
-        if (err instanceof ApplicationFailure) throw err;
-        throw actionFailure('ConnectionConfigError', `${origin}: connections.${request.connection}.url is not a URL`);
-      }
-      if (isSecretRef(connection.url)) rememberSecretUrl(connectionUrl);
-    }
-    let url: URL;
+/**
+ * The request exactly as it goes out: the step sends it, and the dry run shows it. The
+ * Idempotency-Key header lets the peer drop a retried delivery.
+ */
+export function buildWebhookRequest(deps: ActivityDeps, request: ActionRequest<'webhook.send'>): PeerRequest {
+  const origin = originOf(request);
+  const p = request.params;
+  let connection: HttpConnection | undefined;
+  if (request.connection) {
+    const found = deps.config.connections[request.connection];
+    if (!found) throw actionFailure('ConnectionConfigError', `${origin}: connection "${request.connection}" is not configured on this worker`);
+    if (found.type !== 'http') throw actionFailure('ConnectionConfigError', `${origin}: connection "${request.connection}" is of type ${found.type}, not http`);
+    connection = found;
+  }
+  const secrets: string[] = [];
+  let connectionUrl: URL | undefined;
+  if (connection) {
     try {
-      url = requestUrl(p, connectionUrl, Boolean(connection?.auth || Object.keys(connection?.headers ?? {}).length > 0 || connectionUrl?.username || connectionUrl?.search || (connection && isSecretRef(connection.url))), origin);
+      connectionUrl = new URL(resolveSecret(connection.url, `connections.${request.connection}.url`));
     } catch (err) {
       if (err instanceof ApplicationFailure) throw err;
-      throw actionFailure('ActionInputError', `${origin}: cannot build the URL: ${(err as Error).message}`);
+      throw actionFailure('ConnectionConfigError', `${origin}: connections.${request.connection}.url is not a URL`);
     }
+    if (isSecretRef(connection.url)) rememberSecretUrl(connectionUrl);
+  }
+  let url: URL;
+  try {
+    url = requestUrl(p, connectionUrl, Boolean(connection?.auth || Object.keys(connection?.headers ?? {}).length > 0 || connectionUrl?.username || connectionUrl?.search || (connection && isSecretRef(connection.url))), origin);
+  } catch (err) {
+    if (err instanceof ApplicationFailure) throw err;
+    throw actionFailure('ActionInputError', `${origin}: cannot build the URL: ${(err as Error).message}`);
+  }
 
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(connection?.headers ?? {})) headers[k.toLowerCase()] = resolveSecret(v, `connections.${request.connection}.headers.${k}`);
-    for (const [k, v] of Object.entries(p.headers ?? {})) headers[k.toLowerCase()] = v;
-    const auth = p.auth ?? connection?.auth;
-    if (auth) {
-      const [name, value] = authHeader(auth, p.auth ? undefined : request.connection, secrets);
-      headers[name] = value;
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(connection?.headers ?? {})) headers[k.toLowerCase()] = resolveSecret(v, `connections.${request.connection}.headers.${k}`);
+  for (const [k, v] of Object.entries(p.headers ?? {})) headers[k.toLowerCase()] = v;
+  const auth = p.auth ?? connection?.auth;
+  if (auth) {
+    const [name, value] = authHeader(auth, p.auth ? undefined : request.connection, secrets);
+    headers[name] = value;
+  }
+  headers['idempotency-key'] = request.idempotencyKey;
+  headers['user-agent'] ??= 'riposte';
+
+  let body: string | undefined;
+  // Any method may carry a body, GET included: Elasticsearch and OpenSearch take their search queries as a GET with a body.
+  if (p.body !== undefined) {
+    if (typeof p.body === 'string') {
+      body = p.body;
+      headers['content-type'] ??= p.contentType ?? 'text/plain; charset=utf-8';
+    } else {
+      body = JSON.stringify(p.body);
+      headers['content-type'] ??= p.contentType ?? 'application/json';
     }
-    headers['idempotency-key'] = request.idempotencyKey;
-    headers['user-agent'] ??= 'riposte';
+  }
 
-    let body: string | undefined;
-    if (p.body !== undefined) {
-      if (p.method === 'GET') throw actionFailure('ActionInputError', `${origin}: a GET request carries no body; use POST or PUT, or move the values into with.query`);
-      if (typeof p.body === 'string') {
-        body = p.body;
-        headers['content-type'] ??= p.contentType ?? 'text/plain; charset=utf-8';
-      } else {
-        body = JSON.stringify(p.body);
-        headers['content-type'] ??= p.contentType ?? 'application/json';
-      }
-    }
+  const connTls = connection?.tls;
+  const tls: PeerTls = {
+    verify: p.tls?.verify ?? connTls?.verify ?? true,
+    ca: p.tls?.caFile ?? connTls?.caFile,
+    cert: connTls?.certFile,
+    key: connTls?.keyFile,
+    servername: p.tls?.servername ?? connTls?.servername,
+  };
+  return { origin, network: deps.config.network, url, method: p.method, headers, body, tls, secrets: secrets.filter(Boolean) };
+}
 
-    const connTls = connection?.tls;
-    const tls: PeerTls = {
-      verify: p.tls?.verify ?? connTls?.verify ?? true,
-      ca: p.tls?.caFile ?? connTls?.caFile,
-      cert: connTls?.certFile,
-      key: connTls?.keyFile,
-      servername: p.tls?.servername ?? connTls?.servername,
-    };
-    const response = await callPeer({ origin, network: deps.config.network, url, method: p.method, headers, body, tls, secrets: secrets.filter(Boolean) });
+/** Sends the request {@link buildWebhookRequest} builds. */
+export function sendWebhookAction(deps: ActivityDeps) {
+  return async function sendWebhook(request: ActionRequest<'webhook.send'>): Promise<ActionOutputs['webhook.send']> {
+    const response = await callPeer(buildWebhookRequest(deps, request));
     const text = response.text.length > 65_536 ? `${response.text.slice(0, 65_536)}…` : response.text;
     return { status: response.status, body: response.json ?? text };
   };

@@ -11,11 +11,60 @@ export const secretRef = z
 /** Key-value fields copied into the document or incident; values may hold tokens. */
 export const additionalFields = z.record(z.string().min(1), z.unknown());
 
+/**
+ * One of a fixed list of levels, written in any case: a token that reads `High` from a result is
+ * the level `high` (Smart Monitor lets tokens fill Severity). Stored lower-case.
+ */
+function levels<const T extends readonly [string, ...string[]]>(values: T) {
+  const message = `write one of ${values.join(', ')} (in any case)`;
+  return z
+    .string({ message })
+    .trim()
+    .toLowerCase()
+    .meta({ description: `one of ${values.join(', ')}, in any case`, examples: [...values] })
+    .pipe(z.enum(values, { message }));
+}
+
 /** The three-level severity the MITRE actions use. */
-export const mitreSeverity = z.enum(['low', 'medium', 'high']);
+export const mitreSeverity = levels(['low', 'medium', 'high']);
 
 /** The severity of an incident. */
-export const incidentSeverity = z.enum(['info', 'low', 'medium', 'high', 'critical']);
+export const incidentSeverity = levels(['info', 'low', 'medium', 'high', 'critical']);
+
+const DECIMAL = /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
+
+/**
+ * A number, written as one or as text a token rendered. Text that is empty (a token naming a field
+ * the result lacks) or not a decimal number is refused with the field's path, never read as 0.
+ */
+export function numberFromText(what: string) {
+  return z.union([z.number(), z.string()]).transform((value, ctx) => {
+    if (typeof value === 'number') return value;
+    const text = value.trim();
+    if (text === '') {
+      ctx.addIssue({ code: 'custom', message: `${what} rendered empty: the result has no value for it (a token naming a missing field?); give a number` });
+      return z.NEVER;
+    }
+    if (!DECIMAL.test(text) || !Number.isFinite(Number(text))) {
+      ctx.addIssue({ code: 'custom', message: `${what} must be a number` });
+      return z.NEVER;
+    }
+    return Number(text);
+  });
+}
+
+/**
+ * Key-value fields added to a document beside the fields the action computes. A key that names a
+ * computed field is refused: the stored document and the step's output must say the same thing.
+ */
+export function additionalFieldsBeside(action: string, computed: readonly string[]) {
+  const taken = new Set(computed);
+  return additionalFields.superRefine((fields, ctx) => {
+    for (const key of Object.keys(fields)) {
+      if (taken.has(key)) ctx.addIssue({ code: 'custom', path: [key], message: `"${key}" is a field ${action} writes itself (${computed.join(', ')}); give the additional field another name` });
+    }
+  });
+}
 
 /** An index name as the store accepts it. */
 export const indexName = z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,99}$/, {

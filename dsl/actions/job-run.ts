@@ -11,8 +11,13 @@ export const jobRunParams = z
     params: z.record(z.string(), z.unknown()).default({}),
     /** Wait for the job's outcome (true), or start it and go on (false). */
     wait: z.boolean().default(true),
-    /** Hand the job this step's results: the current result in each mode, all results in once mode. */
+    /**
+     * Hand the job this step's results: the current result in each mode; in once mode the first
+     * result, as the seed's Run Once ("performed only for the first search result").
+     */
     passResults: z.boolean().default(false),
+    /** In once mode with passResults, hand the job every result instead of the first. */
+    allResults: z.boolean().default(false),
   })
   .strict();
 

@@ -1,6 +1,9 @@
 // Parameters of mitre.tag (Smart Monitor "MITRE ATT&CK techniques").
 import { z } from 'zod';
-import { additionalFields, attackTechnique, mitreSeverity } from './common';
+import { additionalFieldsBeside, attackTechnique, mitreSeverity } from './common';
+
+/** The fields of a mitre document that mitre.tag computes; additionalFields may not name them. */
+export const MITRE_TAG_FIELDS = ['technique', 'parent_technique', 'name', 'rule', 'layer', 'severity', 'incident_id', 'event', 'job', 'run_id', 'step_id', 'result_index', 'timestamp', 'id', 'index', 'created_at', 'updated_at'] as const;
 
 /** mitre.tag parameters. `incident_id` is filled from an earlier incident.create unless given. */
 export const mitreTagParams = z
@@ -10,7 +13,7 @@ export const mitreTagParams = z
     layer: z.string().min(1).optional(),
     techniques: z.array(attackTechnique).min(1, { message: 'list at least one technique' }),
     severity: mitreSeverity.default('medium'),
-    additionalFields: additionalFields.optional(),
+    additionalFields: additionalFieldsBeside('mitre.tag', MITRE_TAG_FIELDS).optional(),
     incident_id: z.string().min(1).optional(),
   })
   .strict();

@@ -1,6 +1,6 @@
 // Parameters of webhook.send (Smart Monitor "Webhook").
 import { z } from 'zod';
-import { secretRef } from './common';
+import { numberFromText, secretRef } from './common';
 
 /** Headers that carry credentials: their values must be secret references, never literals. */
 const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set(['authorization', 'proxy-authorization', 'cookie', 'x-api-key', 'x-auth-token']);
@@ -21,7 +21,7 @@ export const webhookSendParams = z
       .string()
       .regex(/^[A-Za-z0-9.-]+$|^\[[0-9A-Fa-f:.]+\]$/, { message: 'give a host name or IP address only (no scheme, port or path)' })
       .optional(),
-    port: z.coerce.number().int().min(1).max(65_535).optional(),
+    port: numberFromText('the port').pipe(z.number().int().min(1).max(65_535)).optional(),
     /**
      * Lets tokens fill protocol, host or port (e.g. one firewall per result). Off by default: a
      * result must not choose where riposte connects. A connection's credentials still go only to

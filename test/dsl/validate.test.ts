@@ -71,7 +71,7 @@ describe('validateChain', () => {
     expect(found).toEqual(
       expect.arrayContaining([
         { path: 'steps[0].with.techniques[1]', message: 'not a MITRE ATT&CK technique id; write T1234 or T1234.001' },
-        { path: 'steps[0].with.severity', message: expect.stringContaining('"low"|"medium"|"high"') },
+        { path: 'steps[0].with.severity', message: 'write one of low, medium, high (in any case)' },
         { path: 'steps[1].with.method', message: expect.stringContaining('"GET"|"POST"|"PUT"|"DELETE"') },
         { path: 'steps[1].with.host', message: 'give the host, or name an http connection that holds the URL' },
       ]),
