@@ -8,6 +8,7 @@ import { parseEvent } from '../worker/events';
 import { Store } from '../activities';
 import { encryptSecret, masterKey } from '../activities/secrets';
 import { ConfigError, loadConfig, type Config } from '../worker/config';
+import { configJsonSchema } from '../worker/config-schema';
 import { installationContext, loadJobs } from '../worker/jobs';
 import { databaseTableProblems } from '../activities/db-insert/tables';
 import { connectClient, readRun, runUrl, startRun, type RunReport } from '../worker/client';
@@ -338,9 +339,10 @@ async function syncAndPrint(client: Awaited<ReturnType<typeof connectClient>>, c
 
 program
   .command('schema')
-  .description('print the chain JSON Schema')
-  .action(() => {
-    console.log(JSON.stringify(chainJsonSchema(), null, 2));
+  .description('print the chain JSON Schema (schema/chain.schema.json), or with --config the riposte.config.json one')
+  .option('--config', 'the JSON Schema of riposte.config.json (schema/config.schema.json)')
+  .action((opts: { config?: boolean }) => {
+    console.log(JSON.stringify(opts.config ? configJsonSchema() : chainJsonSchema(), null, 2));
   });
 
 const secret = program.command('secret').description('manage encrypted values');

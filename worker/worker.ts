@@ -4,9 +4,8 @@ import path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, Store } from '../activities';
 import type { Config } from './config';
-import { readTls } from './tls';
+import { temporalConnectionOptions } from './tls';
 import { dataConverter } from './codec';
-import { resolveSecret } from '../activities/secrets';
 import { workflowBundlerOptions } from './bundle';
 
 /** The workflows module, from sources under test and from dist/ when built. */
@@ -36,9 +35,7 @@ export function quietRuntime(options: { metricsAddress?: string } = {}): void {
 
 /** Connects a worker to the configured Temporal server. */
 export async function connectWorker(config: Config, address: string): Promise<NativeConnection> {
-  const tls = readTls(config.temporal.tls);
-  const apiKey = config.temporal.apiKey ? resolveSecret(config.temporal.apiKey, 'temporal.apiKey') : undefined;
-  return NativeConnection.connect({ address, ...(tls ? { tls } : {}), ...(apiKey ? { apiKey } : {}) });
+  return NativeConnection.connect(temporalConnectionOptions(config, address));
 }
 
 /** A given bundle, else the one the build wrote next to dist/workflows, else the sources (bundled at start). */
