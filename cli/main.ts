@@ -203,7 +203,7 @@ program
     const cfg = config();
     const logger = serviceLogger(cfg, 'dev', opts.logFormat);
     const say = (line: string) => logger.info(line);
-    if (cfg.temporal.address) throw new CliError('riposte dev runs its own server; unset TEMPORAL_ADDRESS, or use `riposte worker` against your cluster');
+    if (cfg.temporal.address) throw new CliError(`riposte dev runs its own server, and a Temporal address is configured (${cfg.temporal.address}: TEMPORAL_ADDRESS, temporal.address or a Temporal profile); unset it, or use \`riposte worker\` against your cluster`);
     const env = await temporalEnvironment(cfg, { log: say, announce: true });
     if (!env.embedded) throw new CliError(`\`riposte dev\` already runs for this data directory (Temporal at ${env.address}); stop it first or use \`riposte worker\``);
     logger.info({ event: 'temporal.started', address: env.address, uiUrl: env.uiUrl }, `Temporal server ${env.address}, UI ${env.uiUrl}`);
@@ -233,7 +233,7 @@ program
   .action(async (opts: { taskQueue?: string; host?: string; logFormat?: LogFormat }) => {
     const cfg = config();
     const logger = serviceLogger(cfg, 'worker', opts.logFormat);
-    if (!cfg.temporal.address) throw new CliError('set TEMPORAL_ADDRESS (or temporal.address in riposte.config.json) to the cluster to poll; `riposte dev` runs an embedded one');
+    if (!cfg.temporal.address) throw new CliError('set TEMPORAL_ADDRESS (or temporal.address in riposte.config.json, or TEMPORAL_PROFILE for a Temporal profile) to the cluster to poll; `riposte dev` runs an embedded one');
     quietRuntime({ metricsAddress: cfg.metricsAddress, logLevel: cfg.logLevel });
     if (opts.host) {
       if (opts.taskQueue) throw new CliError('give --host or --task-queue, not both');
