@@ -8,6 +8,7 @@ import { ApplicationFailure } from '@temporalio/activity';
  * - ActionInputError: the rendered parameters cannot be sent as they are. Not retried.
  * - ConnectionConfigError: a connection is missing or wrong (unknown name, unset secret, bad TLS). Not retried.
  * - StoreUnavailableError: the store could not be reached. Retried.
+ * - DestinationRefusedError: the network policy refuses the destination (network in riposte.config.json). Not retried.
  */
 export type FailureType =
   | 'PeerRejectedError'
@@ -15,9 +16,10 @@ export type FailureType =
   | 'PeerUnreachableError'
   | 'ActionInputError'
   | 'ConnectionConfigError'
-  | 'StoreUnavailableError';
+  | 'StoreUnavailableError'
+  | 'DestinationRefusedError';
 
-const NOT_RETRIED: ReadonlySet<FailureType> = new Set(['PeerRejectedError', 'ActionInputError', 'ConnectionConfigError']);
+const NOT_RETRIED: ReadonlySet<FailureType> = new Set(['PeerRejectedError', 'ActionInputError', 'ConnectionConfigError', 'DestinationRefusedError']);
 
 /** Builds the failure an activity throws; `nextRetryDelay` in milliseconds overrides the backoff. */
 export function actionFailure(type: FailureType, message: string, options: { nextRetryDelayMs?: number } = {}): ApplicationFailure {

@@ -1,7 +1,9 @@
-// The one HTTP client every connector uses: undici, TLS options, and the failure table of DESIGN 4.5.
+// The one HTTP client every connector uses: undici, TLS options, the network policy, and the failure table of DESIGN 4.5.
 import fs from 'node:fs';
-import { Agent, request, type Dispatcher } from 'undici';
+import net from 'node:net';
+import { Agent, buildConnector, EnvHttpProxyAgent, Pool, request, type Dispatcher } from 'undici';
 import { actionFailure } from './errors';
+import { checkDestination, checkProxiedTarget, destinationRefused, NetworkPolicyRefusal, policyLookup, refusalIn, type NetworkPolicy } from './network';
 import { maskSecrets, rememberSecret } from './secrets';
 
 /** TLS settings for one peer. Verification stays on unless `verify` is false. */
@@ -23,6 +25,8 @@ export interface PeerRequest {
   body?: string | Buffer;
   timeoutMs?: number;
   tls?: PeerTls;
+  /** The worker's outbound network policy (`deps.config.network`): every connection is checked against it. */
+  network: NetworkPolicy;
   /** Values to mask in anything the failure says (resolved secrets). */
   secrets?: readonly string[];
   /** Non-2xx statuses that are an answer rather than a failure (a lookup's 404). */
@@ -38,27 +42,71 @@ export interface PeerResponse {
   json?: unknown;
 }
 
-const agents = new Map<string, Agent>();
+const agents = new Map<string, Dispatcher>();
 
 function readPem(value: string | undefined): string | undefined {
   if (!value) return undefined;
   return value.includes('-----BEGIN') ? value : fs.readFileSync(value, 'utf8');
 }
 
-function dispatcherFor(tls: PeerTls | undefined): Dispatcher {
-  const key = JSON.stringify(tls ?? {});
+/**
+ * An undici connector that opens only connections the policy allows: an address is checked before
+ * connecting (Node does not look addresses up), a host name through the socket's `lookup`, which
+ * checks every address it resolves and connects to those, so the checked address is the connected one.
+ */
+function policyConnector(policy: NetworkPolicy, options: buildConnector.BuildOptions, role: { proxy?: boolean } = {}): buildConnector.connector {
+  const byPort = new Map<number, buildConnector.connector>();
+  return (opts, callback) => {
+    const port = Number(opts.port) || (opts.protocol === 'https:' ? 443 : 80);
+    if (net.isIP(opts.hostname)) {
+      const decision = checkDestination(policy, { host: opts.hostname, port, ...role });
+      if (!decision.allowed) {
+        process.nextTick(() => callback(new NetworkPolicyRefusal(decision.refusal), null));
+        return;
+      }
+    }
+    let connector = byPort.get(port);
+    if (!connector) {
+      connector = buildConnector({ ...options, lookup: policyLookup(policy, port, role) } as buildConnector.BuildOptions);
+      byPort.set(port, connector);
+    }
+    connector(opts, callback);
+  };
+}
+
+/**
+ * One dispatcher per TLS setting and policy. Redirects are never followed (undici's request does not
+ * unless asked): a 3xx is the peer's answer, so a peer cannot send riposte on to another destination.
+ * With a proxy, undici's EnvHttpProxyAgent tunnels through it (NO_PROXY honoured); the connection to
+ * the proxy is checked like any other, except against `hosts`, and the target by callPeer.
+ */
+function dispatcherFor(tls: PeerTls | undefined, network: NetworkPolicy): Dispatcher {
+  const key = JSON.stringify([tls ?? {}, network]);
   let agent = agents.get(key);
   if (!agent) {
-    agent = new Agent({
-      keepAliveTimeout: 10_000,
-      connect: {
-        rejectUnauthorized: tls?.verify !== false,
-        ca: readPem(tls?.ca),
-        cert: readPem(tls?.cert),
-        key: readPem(tls?.key),
-        servername: tls?.servername,
-      },
-    });
+    const tlsOptions = {
+      rejectUnauthorized: tls?.verify !== false,
+      ca: readPem(tls?.ca),
+      cert: readPem(tls?.cert),
+      key: readPem(tls?.key),
+      servername: tls?.servername,
+    };
+    const connect = policyConnector(network, tlsOptions);
+    const proxy = network.proxy;
+    agent = proxy
+      ? new EnvHttpProxyAgent({
+          keepAliveTimeout: 10_000,
+          connect,
+          // Explicit values, never undefined: undici would read the process environment instead.
+          httpProxy: proxy.http ?? '',
+          httpsProxy: proxy.https ?? '',
+          noProxy: proxy.noProxy ?? '',
+          // ProxyAgent's own options, which EnvHttpProxyAgent hands on: TLS to the target inside the
+          // tunnel, and the connection to the proxy through the policy.
+          requestTls: tlsOptions,
+          clientFactory: (origin: URL, options: Pool.Options) => new Pool(origin, { ...options, connect: policyConnector(network, {}, { proxy: true }) }),
+        } as EnvHttpProxyAgent.Options)
+      : new Agent({ keepAliveTimeout: 10_000, connect });
     agents.set(key, agent);
   }
   return agent;
@@ -112,15 +160,22 @@ export async function callPeer(req: PeerRequest): Promise<PeerResponse> {
   }
   let response: Dispatcher.ResponseData;
   try {
+    // Through a proxy the worker never connects to the target: check it here, by name and by what
+    // the name resolves to on this side. Checked again at connect time when NO_PROXY sends it direct.
+    if (req.url.protocol === 'https:' ? req.network.proxy?.https : req.network.proxy?.http) {
+      await checkProxiedTarget(req.network, req.url.hostname, Number(req.url.port) || (req.url.protocol === 'https:' ? 443 : 80));
+    }
     response = await request(req.url, {
       method: req.method,
       headers: req.headers,
       body: req.body,
-      dispatcher: dispatcherFor(req.tls),
+      dispatcher: dispatcherFor(req.tls, req.network),
       headersTimeout: req.timeoutMs ?? 30_000,
       bodyTimeout: req.timeoutMs ?? 30_000,
     });
   } catch (err) {
+    const refusal = refusalIn(err);
+    if (refusal) throw destinationRefused(req.origin, refusal);
     const e = err as { code?: string; cause?: { code?: string }; message?: string };
     const code = e.code ?? e.cause?.code ?? '';
     if (code === 'UND_ERR_INVALID_ARG') throw actionFailure('ActionInputError', say(`${req.origin}: ${target(req)}: the request cannot be sent as it is: ${e.message ?? ''}`));

@@ -47,7 +47,7 @@ export function dryRun(chain: Chain, results: ResultRow[], params: Record<string
     const indexes = step.mode === 'each' ? results.map((_, i) => i) : [null];
     const executions = indexes.map((index): DryExecution => {
       try {
-        const prepared = prepareStep(chain, step, stepIndex, stepContext(base, records, index));
+        const prepared = prepareStep(chain, step, stepIndex, stepContext(base, records, index), { mergeHere: true });
         if (prepared.skip) return { status: 'skipped', ...(prepared.missing.length ? { missingTokens: prepared.missing } : {}) };
         let sends = prepared.params as Record<string, unknown>;
         if ('inheritsIncident' in spec && spec.inheritsIncident && sends.incident_id === undefined) {

@@ -29,6 +29,9 @@ export async function runExample(config: Config, examplesDir: string, io: { log:
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   const hookPort = (receiver.address() as { port: number }).port;
 
+  // The receiver is on loopback, which the network policy refuses unless allowed: this run's embedded
+  // worker allows exactly that address, nothing wider.
+  if (!config.network.allow.includes('127.0.0.1')) config.network = { ...config.network, allow: [...config.network.allow, '127.0.0.1'] };
   const env = await temporalEnvironment(config, { log: io.log });
   try {
     const client = await connectClient(config, env.address);

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { chainJsonSchema, validateChainText, type Chain, type ResultRow } from '../dsl';
+import { chainJsonSchema, insightView, validateChainText, type Chain, type ResultRow } from '../dsl';
 import { parseEvent } from '../worker/events';
 import { Store } from '../activities';
 import { encryptSecret, masterKey } from '../activities/secrets';
@@ -174,8 +174,10 @@ program
       } catch (err) {
         throw new CliError(`${opts.insight}: ${(err as Error).message.replace(/\n/g, `\n${opts.insight}: `)}`);
       }
-      trigger = { ...event, id: '<event id>' };
-      if (!opts.results) results = [(event as { insight: ResultRow }).insight];
+      // The trigger an Insight event's run gets: the Insight as sent, and its view beside it.
+      const insight = (event as { insight: Parameters<typeof insightView>[0] }).insight;
+      trigger = { ...event, id: '<event id>', insightView: insightView(insight, { cloudSiemUrl: cfg.cloudSiem.url }) };
+      if (!opts.results) results = [insight];
     }
     const steps = dryRun(chain, results, parseParams(opts.param), cfg.globals, trigger);
     const invalid = Object.values(steps).some((s) => s.executions.some((e) => e.status === 'invalid'));

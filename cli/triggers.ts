@@ -72,7 +72,7 @@ function eventFromFlags(type: string, flags: FireFlags): Record<string, unknown>
   if (!(EVENT_TYPES as readonly string[]).includes(type)) throw new TriggerInputError(`unknown event "${type}"; events: ${EVENT_TYPES.join(', ')}`);
   const id = flags.id ? { id: flags.id } : {};
   if (type.startsWith('insight.')) {
-    if (!flags.insight) throw new TriggerInputError(`${type} needs the Insight: --insight FILE (a JSON object, or - for stdin)`);
+    if (!flags.insight) throw new TriggerInputError(`${type} needs the Insight: --insight FILE (the Insight JSON, bare or in its { data, errors } envelope, or - for stdin)`);
     return { type, ...id, insight: parseJsonObject(readFile(flags.insight), flags.insight) };
   }
   if (type === 'sensor.offline') {
@@ -106,7 +106,7 @@ export function addTriggerCommands(program: Command): void {
     .command('fire')
     .description(`fire an event (${EVENT_TYPES.join(', ')}): starts every active job subscribed to it, once per event`)
     .argument('<event>')
-    .option('--insight <file>', 'the Insight JSON (insight.* events), or - for stdin')
+    .option('--insight <file>', 'the Insight JSON as Cloud SIEM sends it, bare or as the API\'s { "data": <Insight>, "errors": [] } (insight.* events), or - for stdin')
     .option('--sensor <id>', 'the sensor (sensor.offline)')
     .option('--rule <id>', 'the rule (rule.disabled)')
     .option('--name <name>', 'the sensor or rule name')

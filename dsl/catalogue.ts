@@ -1,16 +1,17 @@
 // The action catalogue: each action's parameter schema and the defaults the engine applies to it.
 import type { z } from 'zod';
-import { emailSendParams, type EmailSendOutput } from './actions/email-send';
+import { emailSendBeforeRender, emailSendParams, type EmailSendOutput } from './actions/email-send';
 import { eventsLogParams, type EventsLogOutput } from './actions/events-log';
 import { incidentCreateParams, type IncidentCreateOutput } from './actions/incident-create';
 import { mitreTagParams, type MitreTagOutput } from './actions/mitre-tag';
 import { eventsIndexParams, mitreRiskParams, riskAssignParams, type DocumentsOutput } from './actions/store-writes';
 import { webhookSendParams, type WebhookSendOutput } from './actions/webhook-send';
-import { dbInsertParams, type DbInsertOutput } from './actions/db-insert';
+import { dbInsertBeforeRender, dbInsertParams, type DbInsertOutput } from './actions/db-insert';
 import { jobRunParams, type JobRunOutput } from './actions/job-run';
 
 export { MAX_JOB_DEPTH, type JobRunOutput } from './actions/job-run';
-import { scriptRunParams, type ScriptRunOutput } from './actions/script-run';
+import { scriptRunBeforeRender, scriptRunParams, type ScriptRunOutput } from './actions/script-run';
+import type { LiteralParams } from './segments';
 import {
   hipchatNotifyParams, httpPostParams, pagerdutyTriggerParams, recordedFutureEnrichParams, slackPostParams, slackWebhookParams, snsPublishParams, teamsNotifyParams, xsoarIncidentParams,
   type PagerdutyTriggerOutput, type RecordedFutureEnrichOutput, type SlackPostOutput, type SnsPublishOutput, type StatusOutput, type XsoarIncidentOutput,
@@ -44,6 +45,13 @@ export interface ActionSpec<S extends z.ZodType = z.ZodType> {
    * so a value can fill a path segment or query value but never change the origin or leave the base path.
    */
   uriFields?: readonly string[];
+  /**
+   * Reads the step's literal parameters before anything is rendered (at validation and before each
+   * execution): where structure must come from the chain text and never from a rendered value
+   * (argv word boundaries, recipient lists, a table or user chosen by a token), it splits or marks
+   * the literal text here and reports what the chain may not do.
+   */
+  beforeRender?: (params: Record<string, unknown>) => LiteralParams;
   /** With `merge: true` in `once` mode, these fields are rendered for every result and joined into one message. */
   mergeFields?: readonly string[];
   timeout: string;
@@ -135,6 +143,7 @@ export const CATALOGUE = {
     connectionTypes: ['smtp'],
     rows: 'results',
     receivesTrigger: true,
+    beforeRender: emailSendBeforeRender,
     htmlFields: (params) => (params.html === true ? ['body', 'signature'] : []),
     mergeFields: ['body'],
     timeout: '1m',
@@ -144,6 +153,7 @@ export const CATALOGUE = {
   'db.insert': {
     summary: 'Writes results to a table through a database connection (PostgreSQL, MySQL/MariaDB, SQLite) as one of its users',
     params: dbInsertParams,
+    beforeRender: dbInsertBeforeRender,
     connection: 'required',
     connectionTypes: ['database'],
     rows: 'results',
@@ -164,6 +174,7 @@ export const CATALOGUE = {
   'script.run': {
     summary: 'Runs a registered or inline script with an interpreter, or a command, in a sandbox; arguments as argv in the order given',
     params: scriptRunParams,
+    beforeRender: scriptRunBeforeRender,
     connection: 'none',
     rows: 'result',
     // Outlives the script's own with.timeout (30s by default), so the sandbox reports the timeout itself.
@@ -220,7 +231,7 @@ export const CATALOGUE = {
     output: ['status'],
   },
   'teams.notify': {
-    summary: 'Sends the Insight summary to a Microsoft Teams incoming webhook as a MessageCard or an Adaptive Card',
+    summary: 'Sends the Insight summary to a Microsoft Teams Workflows or incoming webhook as an Adaptive Card (or a MessageCard)',
     params: teamsNotifyParams,
     connection: 'required',
     connectionTypes: ['http'],

@@ -10,6 +10,7 @@ export * from './json-schema';
 export * from './prepare';
 export * from './secret-refs';
 export * from './insight';
+export * from './attack-tactics';
 export * from './job-graph';
 export * from './triggers';
 export * from './actions/insight-actions';

@@ -66,7 +66,7 @@ function swapCase(c: string): string {
 }
 
 interface ZodInternals {
-  _zod: { def: { type?: string; coerce?: boolean; checks?: { _zod: { def: { format?: string; pattern?: RegExp } } }[] } };
+  _zod: { def: { type?: string; coerce?: boolean; out?: ZodInternals; checks?: { _zod: { def: { format?: string; pattern?: RegExp } } }[] } };
 }
 
 /**
@@ -85,6 +85,13 @@ function adjust(zodSchema: unknown, json: JsonSchema): void {
     };
     replace(json);
     if (Array.isArray(json.allOf)) (json.allOf as JsonSchema[]).forEach(replace);
+  }
+  // A pipe into another check (`z.string().refine(...).pipe(z.email())`) takes what both sides take;
+  // zod describes only the input side. A pipe into a transform has nothing more to say.
+  if (def.type === 'pipe' && def.out && def.out._zod.def.type !== 'transform') {
+    const { $schema: _drop, ...out } = toJsonSchema(def.out as unknown as z.ZodType);
+    void _drop;
+    if (Object.keys(out).length > 0) json.allOf = [...(Array.isArray(json.allOf) ? (json.allOf as JsonSchema[]) : []), out];
   }
   if (typeof json.format === 'string') {
     if (json.format === 'uri' && json.pattern === undefined) json.pattern = URL_SCHEME;
@@ -189,18 +196,44 @@ const HEADER_LINES = (() => {
   return `^(?:${line}\\n)*${line}$`;
 })();
 
+/** The zod e-mail pattern without its anchors, for lists of addresses. */
+const EMAIL_SOURCE = (toJsonSchema(z.email()).pattern as string).replace(/^\^|\$$/g, '');
+
 /**
- * What the actions' zod refinements check, in JSON Schema. `field` rules hold whatever the other
- * fields hold; `object` rules apply, as zod's object refinements do, only when every field has the
- * right shape. Refinements a schema cannot express (reserved header names whose value is a token,
- * token sources of a destination) are left to `riposte validate`.
+ * A chain's literal list of addresses (`"a@x.org, b@y.org"`): validation splits the chain's own
+ * text at its commas (`emailSendBeforeRender`), so such a string is a list of addresses.
  */
-const REFINEMENTS: Partial<Record<ActionName, { field?: JsonSchema[]; object?: JsonSchema[] }>> = {
+const ADDRESS_LIST: JsonSchema = { type: 'string', pattern: `^[\\s,]*(?:${EMAIL_SOURCE})(?:\\s*,[\\s,]*(?:${EMAIL_SOURCE}))+[\\s,]*$`, description: 'addresses separated by commas' };
+
+/** A string a token may not be in: no alternative for a template, and no `{{` in it. */
+const NO_TOKEN: JsonSchema = { not: { pattern: '\\{\\{' } };
+
+/** Line breaks and NUL, which validation refuses in one-line fields. */
+const LINE_BREAK = '[\\r\\n\\u0000]';
+
+/**
+ * What the actions' zod refinements and `beforeRender` hooks check, in JSON Schema. `field` rules
+ * hold whatever the other fields hold; `object` rules apply, as zod's object refinements do, only
+ * when every field has the right shape; `literal` fields must be written out (a token cannot fill
+ * them); `alternatives` are further forms a field takes. Refinements a schema cannot express
+ * (reserved header names whose value is a token, token sources of a destination) are left to
+ * `riposte validate`.
+ */
+const REFINEMENTS: Partial<Record<ActionName, { field?: JsonSchema[]; object?: JsonSchema[]; literal?: string[]; alternatives?: Record<string, JsonSchema[]> }>> = {
   'email.send': {
-    field: [{ properties: { to: { not: { type: 'array', maxItems: 0 } } } }],
+    field: [
+      { properties: { to: { not: { type: 'array', maxItems: 0 } } } },
+      { properties: { from: { anyOf: [{ type: 'string', not: { pattern: LINE_BREAK } }, TEMPLATE_REF] } } },
+    ],
+    alternatives: { to: [ADDRESS_LIST], cc: [ADDRESS_LIST], bcc: [ADDRESS_LIST] },
     object: [{ anyOf: [{ required: ['subject'] }, { properties: { format: { const: 'summary' } }, required: ['format'] }] }],
   },
+  'sns.publish': { field: [{ properties: { subject: { anyOf: [{ type: 'string', not: { pattern: '[\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]' } }, TEMPLATE_REF] } } }] },
   'script.run': {
+    literal: ['interpreter', 'script', 'inline'],
+    // The program (the first word of a command line) is written out; later words may hold tokens.
+    // (The first entry of a command array too, which a schema could say only with a tuple of fixed length.)
+    field: [{ properties: { command: { anyOf: [{ type: 'string', not: { pattern: '^\\s*[^\\s]*\\{\\{' } }, { type: 'array' }] } } }],
     object: [
       { oneOf: [{ required: ['script'] }, { required: ['inline'] }, { required: ['command'] }] },
       { if: { required: ['command'] }, then: { not: { required: ['interpreter'] } }, else: { required: ['interpreter'] } },
@@ -209,7 +242,7 @@ const REFINEMENTS: Partial<Record<ActionName, { field?: JsonSchema[]; object?: J
   'xsoar.incident': { field: [{ properties: { extraHeaders: { anyOf: [{ type: 'string', pattern: HEADER_LINES }, TEMPLATE_REF] } } }] },
   'http.post': { object: [{ dependentRequired: { password: ['username'] } }] },
   'recordedfuture.enrich': { object: [{ not: { properties: { enrichInsight: { const: false }, enrichSignals: { const: false } }, required: ['enrichInsight'] } }] },
-  'db.insert': { object: [{ not: { properties: { allResults: { const: true } }, required: ['allResults', 'values'] } }] },
+  'db.insert': { literal: ['user'], object: [{ not: { properties: { allResults: { const: true } }, required: ['allResults', 'values'] } }] },
 };
 
 /** One action's parameter schema: template-aware, with the refinements a schema can express. */
@@ -218,8 +251,16 @@ export function paramsJsonSchema(name: ActionName): JsonSchema {
   const { $schema: _drop, ...base } = toJsonSchema(spec.params);
   void _drop;
   const rules = REFINEMENTS[name] ?? {};
+  const aware = templateAwareChildren(base);
+  const properties = { ...(aware.properties as Record<string, JsonSchema>) };
+  const written = (base.properties ?? {}) as Record<string, JsonSchema>;
+  for (const field of rules.literal ?? []) properties[field] = { ...written[field], ...NO_TOKEN };
+  for (const [field, more] of Object.entries(rules.alternatives ?? {})) {
+    const node = properties[field];
+    properties[field] = Array.isArray(node.anyOf) ? { ...node, anyOf: [...(node.anyOf as JsonSchema[]), ...more] } : { anyOf: [node, ...more] };
+  }
   const allOf = [...(rules.field ?? []), ...(rules.object ?? []).map((rule) => ({ if: shapeOf(base), then: rule }))];
-  return { description: spec.summary, ...templateAwareChildren(base), ...(allOf.length ? { allOf } : {}) };
+  return { description: spec.summary, ...aware, properties, ...(allOf.length ? { allOf } : {}) };
 }
 
 /** The step rules of one action: its parameters, whether it takes a connection or a host, what it needs without a connection. */

@@ -2,9 +2,9 @@
 import { CATALOGUE, type ActionName, type ActionSpec } from './catalogue';
 import type { Chain, Step } from './chain';
 import type { ResultRow, StepRecord } from './run';
-import { isTruthy, renderString, renderTree, withRenderBudget, type Escaping } from './template';
+import { formatPath, isTruthy, renderString, renderTree, withRenderBudget, type Escaping } from './template';
 import { literalSecretPaths } from './secret-refs';
-import { parseRenderedParams } from './validate';
+import { ChainValidationError, parseRenderedParams } from './validate';
 
 /** The tokens every step of a run sees, before `result`, `index` and `steps` are added. */
 export interface BaseContext {
@@ -40,7 +40,40 @@ export function stepContext(base: BaseContext, steps: Record<string, StepRecord>
 /** A step ready to send, or skipped by its `when`. */
 export type PreparedStep =
   | { skip: true; missing: string[] }
-  | { skip: false; params: unknown; missing: string[]; throttleKey?: string; secretPaths: (string | number)[][] };
+  | { skip: false; params: unknown; missing: string[]; throttleKey?: string; secretPaths: (string | number)[][]; merge?: MergeRequest };
+
+/**
+ * "Merge" left to the activity, which holds every result (a set kept by reference included): the
+ * raw templates of the merge fields and the tokens they see besides `result`, `results` and `index`.
+ */
+export interface MergeRequest {
+  fields: Record<string, string>;
+  escaping: Record<string, Escaping>;
+  strict: boolean;
+  context: Record<string, unknown>;
+}
+
+/**
+ * Renders each merge field once per result and joins the parts (`<hr>` between HTML parts, a blank
+ * line between text parts) into the rendered parameters. Used by the activity and the dry run alike,
+ * so both merge every result, not a preview.
+ */
+export function applyMerge(params: Record<string, unknown>, merge: MergeRequest, results: readonly unknown[]): { params: Record<string, unknown>; missing: string[] } {
+  const missing = new Set<string>();
+  const out = { ...params };
+  withRenderBudget(() => {
+    for (const [field, template] of Object.entries(merge.fields)) {
+      const escaping = merge.escaping[field] ?? 'text';
+      const parts = results.map((result, index) => {
+        const part = renderTree(template, { ...merge.context, results, result, index }, { strict: merge.strict, escaping }, ['with', field]);
+        part.missing.forEach((m) => missing.add(m));
+        return part.value as string;
+      });
+      out[field] = parts.join(escaping === 'html' ? '<hr>' : '\n\n');
+    }
+  });
+  return { params: out, missing: [...missing] };
+}
 
 const secretPathsOf = new WeakMap<object, (string | number)[][]>();
 
@@ -62,6 +95,8 @@ export interface PrepareOptions {
    * this off and leaves the check to the activity, so the workflow sandbox never evaluates zod.
    */
   parse?: boolean;
+  /** Render "merge" fields over `context.results` here (the dry run, which has every result) instead of leaving them to the activity. */
+  mergeHere?: boolean;
 }
 
 /**
@@ -81,7 +116,10 @@ function prepareWithinBudget(chain: Pick<Chain, 'strict'>, step: Step, stepIndex
     when.missing.forEach((m) => missing.add(m));
     if (!isTruthy(when.text)) return { skip: true, missing: [...missing] };
   }
-  const raw = step.with as Record<string, unknown>;
+  // Structure (argv words, recipient lists, marks on token-written fields) is read from the literal text first.
+  const literal = spec.beforeRender?.(step.with as Record<string, unknown>);
+  if (literal && literal.problems.length > 0) throw new ChainValidationError(literal.problems.map((p) => ({ path: formatPath(['steps', stepIndex, 'with', ...p.path]), message: p.message })));
+  const raw = (literal?.params ?? step.with) as Record<string, unknown>;
   let scope = context;
   if (raw.localParams && typeof raw.localParams === 'object') {
     const local = renderTree(raw.localParams, context, { strict }, ['with', 'localParams']);
@@ -96,21 +134,21 @@ function prepareWithinBudget(chain: Pick<Chain, 'strict'>, step: Step, stepIndex
   };
   const rendered = renderTree(raw, scope, { strict, escapingFor }, ['with']);
   rendered.missing.forEach((m) => missing.add(m));
+  let merge: MergeRequest | undefined;
   if (raw.merge === true && step.mode === 'once' && spec.mergeFields) {
-    // "Merge": one message for all results, each result's part rendered with that result.
-    const results = (context.results as unknown[]) ?? [];
-    const value = rendered.value as Record<string, unknown>;
-    for (const field of spec.mergeFields) {
-      if (typeof raw[field] !== 'string') continue;
-      const parts = results.map((result, index) => {
-        const part = renderTree(raw[field], { ...scope, result, index }, { strict, escapingFor }, ['with', field]);
-        part.missing.forEach((m) => missing.add(m));
-        return part.value as string;
-      });
-      value[field] = parts.join(escapingFor(['with', field]) === 'html' ? '<hr>' : '\n\n');
+    // "Merge": one message for all results, each result's part rendered with that result. The parts
+    // are rendered where every result is at hand: by the activity, or here when told to.
+    const fields = Object.fromEntries(spec.mergeFields.filter((f) => typeof raw[f] === 'string').map((f) => [f, raw[f] as string]));
+    const rest = Object.fromEntries(Object.entries(scope).filter(([k]) => k !== 'results' && k !== 'result' && k !== 'index'));
+    merge = { fields, escaping: Object.fromEntries(Object.keys(fields).map((f) => [f, escapingFor(['with', f])])), strict: strict === true, context: rest };
+    if (options.mergeHere) {
+      const merged = applyMerge(rendered.value as Record<string, unknown>, merge, (context.results as unknown[]) ?? []);
+      merged.missing.forEach((m) => missing.add(m));
+      rendered.value = merged.params;
+      merge = undefined;
     }
   }
   const params = options.parse === false ? rendered.value : parseRenderedParams(step.action as ActionName, rendered.value, ['steps', stepIndex, 'with']);
   const throttleKey = step.throttle ? renderString(step.throttle.key, scope, { strict }).text : undefined;
-  return { skip: false, params, missing: [...missing], throttleKey, secretPaths: stepSecretPaths(step) };
+  return { skip: false, params, missing: [...missing], throttleKey, secretPaths: stepSecretPaths(step), ...(merge ? { merge } : {}) };
 }

@@ -8,7 +8,7 @@ export type ResultRow = Record<string, unknown>;
 
 /** What started a run. */
 export interface Trigger {
-  type: 'manual' | 'schedule' | 'job' | 'api' | 'insight.created' | 'insight.closed' | 'insight.on_demand' | 'sensor.offline' | 'rule.disabled';
+  type: 'manual' | 'schedule' | 'job' | 'api' | 'hook' | 'insight.created' | 'insight.closed' | 'insight.on_demand' | 'sensor.offline' | 'rule.disabled';
   /** A caller-chosen id that makes starts idempotent. */
   id?: string;
   [key: string]: unknown;
@@ -93,6 +93,8 @@ export interface ActionRequest<A extends ActionName = ActionName> {
    * resolves as secrets. Anything else, whatever it reads, is data (DESIGN 7.1).
    */
   secretPaths?: (string | number)[][];
+  /** "Merge" fields for the activity to render once per result, over every result (see dsl/prepare.ts). */
+  merge?: import('./prepare').MergeRequest;
   connection?: string;
   /** Derived from workflow id, step id and result index; peers deduplicate on it. */
   idempotencyKey: string;
@@ -103,7 +105,8 @@ export interface ActionRequest<A extends ActionName = ActionName> {
   /** Instead of `results`, when they ride by reference. */
   resultsRef?: ResultsRef;
   job: { name: string; timeframe?: Timeframe };
-  run: { id: string; startedAt: string };
+  /** `url` is the run's page in the Temporal UI, when the worker knows the UI's address. */
+  run: { id: string; startedAt: string; url?: string };
   incidentId?: string;
   /** The run's trigger, for actions whose spec sets `receivesTrigger` (e.g. the Insight of an Insight event). */
   trigger?: Trigger;

@@ -1,6 +1,6 @@
 // Event triggers: the events a job subscribes to, what each carries, and the state of sensor and rule watchers.
 import { z } from 'zod';
-import { insightSchema, type Insight } from './insight';
+import { insightInputSchema, type Insight } from './insight';
 import type { Problem } from './validate';
 
 /**
@@ -76,9 +76,12 @@ export const ruleSchema = z
 /** A rule in an event. */
 export type RuleInfo = z.output<typeof ruleSchema>;
 
-/** An event to fire, as the CLI and the intake API hand it over; `id` makes the starts idempotent. */
+/**
+ * An event to fire, as the CLI and the intake API hand it over; `id` makes the starts idempotent.
+ * An Insight may come bare or in the Cloud SIEM API's `{ data, errors }` envelope.
+ */
 export const eventSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.enum(['insight.created', 'insight.closed', 'insight.on_demand']), id: z.string().min(1).optional(), insight: insightSchema }).strict(),
+  z.object({ type: z.enum(['insight.created', 'insight.closed', 'insight.on_demand']), id: z.string().min(1).optional(), insight: insightInputSchema }).strict(),
   z.object({ type: z.literal('sensor.offline'), id: z.string().min(1).optional(), sensor: sensorSchema }).strict(),
   z.object({ type: z.literal('rule.disabled'), id: z.string().min(1).optional(), rule: ruleSchema }).strict(),
 ]);

@@ -107,8 +107,11 @@ function notTemplated(root: unknown) {
 
 /** Checks an action's parameters before rendering: fields holding tokens are checked after rendering. */
 export function checkParamsBeforeRendering(action: ActionName, params: unknown, prefix: (string | number)[]): Problem[] {
-  const parsed = CATALOGUE[action].params.safeParse(params);
-  return parsed.success ? [] : zodProblems(parsed.error.issues, prefix, notTemplated(params));
+  const literal = (CATALOGUE[action] as ActionSpec).beforeRender?.(params as Record<string, unknown>);
+  const prepared = literal?.params ?? params;
+  const problems = (literal?.problems ?? []).map((p) => ({ path: formatPath([...prefix, ...p.path]), message: p.message }));
+  const parsed = CATALOGUE[action].params.safeParse(prepared);
+  return parsed.success ? problems : [...problems, ...zodProblems(parsed.error.issues, prefix, notTemplated(prepared))];
 }
 
 /** Checks rendered parameters and applies defaults; throws {@link ChainValidationError}. */
@@ -228,6 +231,9 @@ export function validateChain(value: unknown, context: ValidationContext = {}): 
         }
         if (action === 'job.run') problems.push(...jobRunProblems(raw.name, step.with, context, at));
         if (action === 'webhook.send') problems.push(...webhookDestinationProblems(step, connection, at));
+        if (spec.mergeFields && step.mode === 'each' && (step.with as Record<string, unknown> | undefined)?.merge === true) {
+          problems.push({ path: at('with', 'merge'), message: 'merge sends one message for all results, but mode "each" sends one per result; set "mode": "once" (Run Once) to merge, or drop merge' });
+        }
         if (action === 'script.run') problems.push(...scriptTimeoutProblems(step, spec, at));
         if (step.host !== undefined && action !== 'script.run') problems.push({ path: at('host'), message: `${action} runs on the chain's worker; "host" names a script executor and is only for script.run` });
         if (action === 'http.post') problems.push(...checkPostDestination(step, connection, context, at));

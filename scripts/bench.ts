@@ -97,7 +97,8 @@ async function main() {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'riposte-bench-'));
   const storeUrl = `sqlite:${path.join(dataDir, 'store.db')}`;
-  const config = loadConfig({ RIPOSTE_DATA_DIR: dataDir, RIPOSTE_STORE_URL: storeUrl }, dataDir);
+  // The peer is on 127.0.0.1: the network policy allows exactly that address.
+  const config = loadConfig({ RIPOSTE_DATA_DIR: dataDir, RIPOSTE_STORE_URL: storeUrl, RIPOSTE_NETWORK_ALLOW: '127.0.0.1' }, dataDir);
   log('bench: starting the Temporal dev server (in memory, headless, --sqlite-pragma journal_mode=WAL --sqlite-pragma synchronous=OFF)');
   const server = await startDevServer({ uiPort: null, log });
   const store = await Store.open(storeUrl);

@@ -70,7 +70,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const peerPort = (peer.address() as { port: number }).port;
 
   const smtp = await startSmtpPeer();
-  const config = { connections: { 'chaos-smtp': { type: 'smtp', host: '127.0.0.1', port: smtp.port, starttls: 'never', from: 'riposte@example.org' } } };
+  // Both peers are on 127.0.0.1: the network policy allows exactly that address.
+  const config = { connections: { 'chaos-smtp': { type: 'smtp', host: '127.0.0.1', port: smtp.port, starttls: 'never', from: 'riposte@example.org' } }, network: { allow: ['127.0.0.1'] } };
   fs.writeFileSync(path.join(dir, 'riposte.config.json'), JSON.stringify(config));
   const taskQueue = 'chaos';
   const built = path.join(__dirname, '..', 'cli', 'main.js');

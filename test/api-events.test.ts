@@ -12,6 +12,7 @@ import { loadJobs } from '../worker/jobs';
 import { changeRule } from '../worker/rule-guard';
 import { scheduleId, syncSchedules } from '../worker/schedules';
 import { startHarness, startPeer, type Harness } from './helpers';
+import { vendorFixture } from './insight-fixtures';
 import { recordTestSecret } from './secrets-ledger';
 
 const SIEM = 'siem-events-s3cr3t-token-0123456789abcdef';
@@ -45,7 +46,7 @@ async function call(method: string, url: string, token: string, body?: unknown) 
 }
 
 function insight(id: string) {
-  return { id, readableId: 'INSIGHT-77', name: 'Credential access', entity: { entityType: '_ip', value: '10.1.2.3' }, severity: 'HIGH', created: '2026-11-23T03:00:00Z' };
+  return { id, readableId: 'INSIGHT-77', name: 'Credential access', entity: { entityType: '_ip', value: '10.1.2.3', hostname: null }, severity: 'HIGH', status: { name: 'new', displayName: 'New' }, assignee: null, confidence: null, closed: null, created: '2026-11-23T03:00:00.000000' };
 }
 
 beforeAll(async () => {
@@ -106,6 +107,21 @@ describe('intake API events', () => {
     expect(bodies('/insight')).toEqual([{ insight: 'INSIGHT-77', trigger: 'insight.created' }]);
     expect(bodies('/guarded')).toEqual([{ insight: id }]);
     expect((await h.store.listIncidents({ job: 'open-incident' })).map((i) => i.title)).toEqual(['Credential access on 10.1.2.3']);
+  });
+
+  it('takes the Insight as Cloud SIEM posts it, bare or in the API envelope, as the body itself, and fires it once', async () => {
+    const published = vendorFixture<{ id: string }>('sumologic/insight-payload-example.json');
+    const bare = await call('POST', '/v1/events/insight.created', SIEM, published);
+    expect(bare.status).toBe(202);
+    expect(bare.body.eventId).toBe(published.id);
+    expect(bare.body.runs.map((r: { job: string; started: boolean }) => [r.job, r.started]).sort()).toEqual([['guarded', true], ['notify-insight', true], ['open-incident', true]]);
+    await Promise.all(bare.body.runs.map((r: { runId: string }) => readRun(h.client.workflow.getHandle(r.runId), true)));
+    const enveloped = await call('POST', '/v1/events/insight.created', SIEM, { data: published, errors: [] });
+    expect(enveloped.body.runs.every((r: { started: boolean }) => !r.started)).toBe(true);
+    expect(bodies('/insight')).toContainEqual({ insight: 'INSIGHT-637', trigger: 'insight.created' });
+
+    const wrapped = await call('POST', '/v1/events/insight.created', SIEM, { insight: { data: { ...published, severity: 'SEVERE' }, errors: [] } });
+    expect(wrapped).toEqual({ status: 400, body: { problems: [{ path: 'insight.data.severity', message: 'use one of LOW, MEDIUM, HIGH, CRITICAL' }] } });
   });
 
   it('watches a sensor from its API heartbeat and fires sensor.offline once when it falls silent past its window', async () => {

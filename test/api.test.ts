@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi, listenApi } from '../worker/api';
 import { watchProgress } from '../worker/progress';
 import { startHarness, startPeer, type Harness } from './helpers';
-import { recordTestSecret } from './secrets-ledger';
+import { expectNoTestSecrets, recordTestSecret } from './secrets-ledger';
 import { createLogger } from '../worker/log';
 
 const curl = promisify(execFile);
@@ -37,6 +37,7 @@ async function call(method: string, url: string, options: { token?: string; body
     body: options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
   });
   const text = await response.text();
+  expectNoTestSecrets(`the API answer to ${method} ${url}`, text);
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }
 
@@ -265,7 +266,7 @@ describe('intake API', () => {
     const doc = await call('GET', '/openapi.json');
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.body.paths).sort()).toEqual(['/healthz', '/readyz', '/v1/events/{type}', '/v1/incidents', '/v1/jobs/{name}/runs', '/v1/rules/{id}', '/v1/runs', '/v1/runs/{id}', '/v1/sensors', '/v1/sensors/{id}']);
+    expect(Object.keys(doc.body.paths).sort()).toEqual(['/healthz', '/readyz', '/v1/events/{type}', '/v1/hooks/{hook}', '/v1/hooks/{hook}/{secret}', '/v1/incidents', '/v1/jobs/{name}/runs', '/v1/rules/{id}', '/v1/runs', '/v1/runs/{id}', '/v1/sensors', '/v1/sensors/{id}']);
     expect(doc.body.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(doc.body.paths['/v1/jobs/{name}/runs'].post.requestBody.content['application/json'].schema.properties).toHaveProperty('results');
   });

@@ -90,16 +90,17 @@ describe('riposte test (dry run)', () => {
     const chain = file('insight-dry.json', {
       name: 'insight-dry',
       on: ['insight.on_demand'],
-      steps: [{ id: 'hook', action: 'webhook.send', with: { host: 'soar.example.org', body: { insight: '{{trigger.insight.readableId}}', entity: '{{result.entity.value}}', kind: '{{trigger.type}}' } } }],
+      steps: [{ id: 'hook', action: 'webhook.send', with: { host: 'soar.example.org', body: { insight: '{{trigger.insight.readableId}}', entity: '{{result.entity.value}}', kind: '{{trigger.type}}', tactic: '{{trigger.insightView.tactics.[0].label}}' } } }],
     });
     const insight = path.join(ROOT, 'examples', 'events', 'insight-phishing.json');
     const expected = JSON.parse(fs.readFileSync(insight, 'utf8')) as { readableId: string; entity: { value: string } };
     const out = await riposte(['test', chain, '--insight', insight, '--json']);
     expect(out.code).toBe(0);
-    expect(JSON.parse(out.stdout).steps.hook.executions[0].sends.body).toEqual({ insight: expected.readableId, entity: expected.entity.value, kind: 'insight.on_demand' });
+    expect(JSON.parse(out.stdout).steps.hook.executions[0].sends.body).toEqual({ insight: expected.readableId, entity: expected.entity.value, kind: 'insight.on_demand', tactic: 'Initial Access (TA0001)' });
     const bad = await riposte(['test', chain, '--insight', file('bad-insight.json', { id: 'x' })]);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('bad-insight.json: insight.readableId: missing; give a string');
+    expect(bad.stderr).toContain('bad-insight.json: insight.entity: missing; give an object');
+    expect(bad.stderr).toContain('bad-insight.json: insight.severity: missing; give a string');
   });
 });
 

@@ -12,13 +12,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateChain } from '../dsl';
 import { createActivities } from '../activities';
 import { connectionTypes } from '../worker/config';
+import { databaseTableProblems } from '../activities/db-insert/tables';
+import hostile from './fixtures/hostile-values.json';
 import { startHarness, type Harness } from './helpers';
+import { preparedRequest } from './prepared-request';
 import { recordTestSecret } from './secrets-ledger';
 
 const suffix = crypto.randomBytes(4).toString('hex');
 const pgTable = `riposte_alerts_${suffix}`;
 const myTable = `riposte_alerts_${suffix}`;
 const liteTable = 'alerts';
+/** Places a token-chosen table name must never reach: another schema, another database, an unlisted table. */
+const otherSchema = `riposte_other_${suffix}`;
+const otherDatabase = `riposte_other_${suffix}`;
+const secretTable = `riposte_secret_${suffix}`;
 
 let h: Harness;
 let pgClient: pg.Client;
@@ -43,6 +50,13 @@ beforeAll(async () => {
   await pgClient.query(`CREATE TABLE ${pgTable} (id serial PRIMARY KEY, host varchar(40) NOT NULL UNIQUE, src_ip text, bytes integer, seen timestamptz, blocked boolean, extra jsonb)`);
   my = await mysql.createConnection({ host: '127.0.0.1', port: 3306, user: 'root', database: 'test', timezone: 'Z' });
   await my.query(`CREATE TABLE ${myTable} (id int AUTO_INCREMENT PRIMARY KEY, host varchar(40) NOT NULL, src_ip varchar(15), bytes int, seen datetime(3), blocked tinyint(1)) ENGINE=InnoDB`);
+  await pgClient.query(`CREATE SCHEMA ${otherSchema}`);
+  await pgClient.query(`CREATE TABLE ${otherSchema}.victims (host text)`);
+  await pgClient.query(`CREATE TABLE ${otherSchema}.${pgTable} (host text)`);
+  await pgClient.query(`CREATE TABLE ${secretTable} (host text)`);
+  await my.query(`CREATE DATABASE ${otherDatabase}`);
+  await my.query(`CREATE TABLE ${otherDatabase}.${myTable} (host varchar(200))`);
+  await my.query(`CREATE TABLE ${secretTable} (host varchar(200))`);
   dead = net.createServer((socket) => {
     deadConnections++;
     socket.destroy();
@@ -54,6 +68,8 @@ beforeAll(async () => {
     config.connections['alerts-my'] = { type: 'database', driver: 'mysql', host: '127.0.0.1', port: 3306, database: 'test', users: { root: { user: 'root' } } };
     config.connections['alerts-lite'] = { type: 'database', driver: 'sqlite', file: path.join(config.dataDir, 'alerts.db'), users: {} };
     config.connections['alerts-my-badpw'] = { type: 'database', driver: 'mysql', host: '127.0.0.1', port: 3306, database: 'test', users: { root: { user: 'root', password: 'env:RIPOSTE_TEST_DB_WRONG_PASSWORD' } } };
+    config.connections['alerts-pg-tokens'] = { ...(config.connections['alerts-pg'] as object), tables: [pgTable, 'riposte_audit_*'] } as never;
+    config.connections['alerts-my-tokens'] = { ...(config.connections['alerts-my'] as object), tables: [myTable] } as never;
     config.connections['alerts-down'] = { type: 'database', driver: 'postgres', host: '127.0.0.1', port: deadPort, database: 'test', users: { writer: { user: 'postgres' } } };
   });
   lite = new Database(path.join(h.dataDir, 'alerts.db'));
@@ -61,6 +77,10 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await pgClient?.query(`DROP TABLE IF EXISTS ${pgTable}`);
+  await pgClient?.query(`DROP SCHEMA IF EXISTS ${otherSchema} CASCADE`);
+  await pgClient?.query(`DROP TABLE IF EXISTS ${secretTable}`);
+  await my?.query(`DROP DATABASE IF EXISTS ${otherDatabase}`);
+  await my?.query(`DROP TABLE IF EXISTS ${secretTable}`);
   await pgClient?.end();
   await my?.query(`DROP TABLE IF EXISTS ${myTable}`);
   await my?.end();
@@ -217,7 +237,7 @@ describe('db.insert', () => {
 
   it('riposte validate refuses a table that does not exist and values naming missing columns, and passes a chain whose table fits', async () => {
     const dir = h.dataDir;
-    fs.writeFileSync(path.join(dir, 'riposte.config.json'), JSON.stringify({ connections: { 'alerts-pg': h.config.connections['alerts-pg'], 'alerts-down': h.config.connections['alerts-down'] } }));
+    fs.writeFileSync(path.join(dir, 'riposte.config.json'), JSON.stringify({ connections: { 'alerts-pg': h.config.connections['alerts-pg'], 'alerts-down': h.config.connections['alerts-down'] }, network: { allow: ['127.0.0.1'] } }));
     const write = (name: string, chain: object) => {
       fs.writeFileSync(path.join(dir, name), JSON.stringify(chain));
       return path.join(dir, name);
@@ -246,3 +266,95 @@ describe('db.insert', () => {
     expect(passed.stderr).toContain('1 chain valid');
   });
 });
+
+const corpus = Object.entries(hostile).filter(([k]) => k !== '$comment') as [string, string][];
+
+describe('db.insert with a table name from a token', () => {
+  const insertRows = () => createActivities({ config: h.config, store: h.store })['db.insert'];
+  /** Rows in every table a hostile name could have reached. */
+  async function rowsEverywhere() {
+    const pgCount = async (table: string) => (await pgClient.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n as number;
+    const myCount = async (table: string) => ((await my.query(`SELECT count(*) AS n FROM ${table}`))[0] as { n: number }[])[0].n;
+    return {
+      pg: await pgCount(pgTable),
+      pgOtherSchema: (await pgCount(`${otherSchema}.victims`)) + (await pgCount(`${otherSchema}.${pgTable}`)),
+      pgSecret: await pgCount(secretTable),
+      my: await myCount(myTable),
+      myOtherDatabase: await myCount(`${otherDatabase}.${myTable}`),
+      mySecret: await myCount(secretTable),
+    };
+  }
+  const none = { pg: 0, pgOtherSchema: 0, pgSecret: 0, my: 0, myOtherDatabase: 0, mySecret: 0 };
+
+  it('refuses every corpus value and every qualified or unlisted name, and writes nowhere', async () => {
+    await pgClient.query(`DELETE FROM ${pgTable}`);
+    await my.query(`DELETE FROM ${myTable}`);
+    const names = [
+      ...corpus.map(([, v]) => v),
+      `${otherSchema}.victims`, `${otherSchema}.${pgTable}`, `${otherDatabase}.${myTable}`, `test.${myTable}`, `public.${pgTable}`,
+      secretTable, 'information_schema.tables', 'mysql.user', 'pg_catalog.pg_user', `"public"."${pgTable}"`, `${pgTable} `, `${pgTable};`,
+    ];
+    for (const connection of ['alerts-pg-tokens', 'alerts-my-tokens']) {
+      for (const name of names) {
+        const request = preparedRequest<'db.insert'>(insert(connection, { table: '{{result.t}}', values: { host: 'hostile' } }), [{ t: name }], 0);
+        await expect(insertRows()(request), `${connection}: ${JSON.stringify(name)}`).rejects.toMatchObject({ type: 'ActionInputError', nonRetryable: true, message: expect.stringContaining('with.table') });
+      }
+    }
+    expect(await rowsEverywhere()).toEqual(none);
+  });
+
+  it('writes to a table the connection allows a token to choose, and says no more than "does not exist" for a listed name that is not there', async () => {
+    await pgClient.query(`DELETE FROM ${pgTable}`);
+    await my.query(`DELETE FROM ${myTable}`);
+    let report = await h.run(insert('alerts-pg-tokens', { table: '{{result.t}}', values: { host: '{{result.h}}' } }), [{ t: pgTable.toUpperCase(), h: 'via-token' }]);
+    expect(report.status).toBe('completed');
+    expect(report.steps.db.output).toEqual({ table: pgTable.toUpperCase(), rowCount: 1, alreadyWritten: false });
+    report = await h.run(insert('alerts-my-tokens', { table: '{{result.t}}', values: { host: '{{result.h}}' } }), [{ t: myTable, h: 'via-token' }]);
+    expect(report.status).toBe('completed');
+    expect(await rowsEverywhere()).toEqual({ ...none, pg: 1, my: 1 });
+    report = await h.run(insert('alerts-pg-tokens', { table: '{{result.t}}', values: { host: 'x' } }), [{ t: 'riposte_audit_missing' }]);
+    expect(report.status).toBe('failed');
+    expect(report.steps.db.error).toBe('step "db" (db.insert): postgres 127.0.0.1:5432/test: table "riposte_audit_missing" does not exist');
+  });
+
+  it('fails a run whose token names another database or an unlisted table, with the reason, not retried', async () => {
+    let report = await h.run(insert('alerts-my-tokens', { table: '{{result.t}}', values: { host: 'x' } }), [{ t: hostile.otherDatabase }]);
+    expect(report.status).toBe('failed');
+    expect(report.steps.db.error).toContain('steps[0].with.table.fromToken: a table name from a token must be one bare table name');
+    expect(await attempts(report.runId)).toBe(1);
+    report = await h.run(insert('alerts-pg-tokens', { table: '{{result.t}}', values: { host: 'x' } }), [{ t: secretTable }]);
+    expect(report.steps.db.error).toBe(`step "db" (db.insert): with.table: the table name "${secretTable}" comes from a token and is not one connection "alerts-pg-tokens" allows (tables: ${pgTable}, riposte_audit_*)`);
+    report = await h.run(insert('alerts-pg', { table: '{{result.t}}', values: { host: 'x' } }), [{ t: pgTable }]);
+    expect(report.steps.db.error).toContain('with.table: the table name "' + pgTable + '" comes from a token, and connection "alerts-pg" lists no tables a token may choose');
+    expect(await rowsEverywhere()).toMatchObject({ pgSecret: 0, myOtherDatabase: 0 });
+  });
+
+  it('writes a literal schema-qualified table on PostgreSQL, and refuses a literal other database on MariaDB', async () => {
+    let report = await h.run(insert('alerts-pg', { table: `${otherSchema}.victims`, values: { host: 'literal' } }), [{}]);
+    expect(report.status).toBe('completed');
+    expect((await pgClient.query(`SELECT host FROM ${otherSchema}.victims`)).rows).toEqual([{ host: 'literal' }]);
+    await pgClient.query(`DELETE FROM ${otherSchema}.victims`);
+    report = await h.run(insert('alerts-my', { table: `${otherDatabase}.${myTable}`, values: { host: 'literal' } }), [{}]);
+    expect(report.status).toBe('failed');
+    expect(report.steps.db.error).toBe(`step "db" (db.insert): with.table: "${otherDatabase}.${myTable}" names the database "${otherDatabase}"; connection "alerts-my" writes only to its own database "test" (write "${myTable}", or use a connection to that database)`);
+    expect(await rowsEverywhere()).toMatchObject({ myOtherDatabase: 0 });
+  });
+
+  it('validation refuses a token table on a connection without tables, another MariaDB database, and a token in the user', async () => {
+    const chain = (connection: string, params: Record<string, unknown>) => assertValidChainOr(insert(connection, params));
+    expect(await databaseTableProblems(chain('alerts-pg', { table: 'audit_{{result.t}}' }), h.config)).toEqual([
+      { path: 'steps[0].with.table', message: 'the table name comes from a token, and connection "alerts-pg" lists no tables a token may choose; write the table name, or list the allowed ones as "tables": ["alerts", "audit_*"] in connections.alerts-pg' },
+    ]);
+    expect(await databaseTableProblems(chain('alerts-pg-tokens', { table: 'audit_{{result.t}}' }), h.config)).toEqual([]);
+    expect(await databaseTableProblems(chain('alerts-my', { table: `mysql.user` }), h.config)).toEqual([expect.objectContaining({ path: 'steps[0].with.table', message: expect.stringContaining('names the database "mysql"') })]);
+    const v = validateChain(insert('alerts-pg', { table: 't', user: '{{result.user}}' }));
+    expect(v.ok ? [] : v.problems).toEqual([{ path: 'steps[0].with.user', message: 'the user picks the credentials that write, so it must be written out; a token cannot choose it' }]);
+  });
+});
+
+function assertValidChainOr(chain: object) {
+  const v = validateChain(chain);
+  if (!v.ok) throw new Error(JSON.stringify(v.problems));
+  return v.chain;
+}
+

@@ -1,7 +1,14 @@
 // email.send against a real SMTP server on 127.0.0.1: headers, body, table, CSV attachment, exactly-once sending.
+import fs from 'node:fs';
+import path from 'node:path';
+import libmime from 'libmime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateChain } from '../dsl';
+import { messageIdFor } from '../activities/email-send';
+import { toCsv, validateChain } from '../dsl';
+import { createActivities } from '../activities';
+import hostile from './fixtures/hostile-values.json';
 import { startHarness, type Harness } from './helpers';
+import { preparedRequest } from './prepared-request';
 import { recordTestSecret } from './secrets-ledger';
 import { startSmtpPeer } from '../scripts/smtp-peer';
 
@@ -112,6 +119,29 @@ describe('email.send', () => {
     }
   });
 
+  it('puts the Message-ID on the From address\'s domain, the same for the same run and step, as RFC 5322 appendix A.1.1 does', async () => {
+    const example = fs.readFileSync(path.join(__dirname, 'fixtures', 'vendor', 'smtp', 'rfc5322-a.1.1.eml'), 'utf8');
+    expect(example).toMatch(/^Message-ID: <[^@>]+@local\.machine\.example>\r$/m);
+    smtp.received.length = 0;
+    const workflowId = `mail-msgid-${Date.now()}`;
+    const report = await h.run(mail({ body: 'x' }), [], { workflowId });
+    const other = await h.run(mail({ body: 'x', from: 'alerts@soc.example.net' }));
+    expect(report.status).toBe('completed');
+    const id = (report.steps.mail.output as { messageId: string }).messageId;
+    expect(id).toMatch(/^<[0-9a-f]{32}@example\.org>$/);
+    expect(id).toBe(messageIdFor(`${workflowId}/mail/once`, 'Riposte SOC <riposte@example.org>'));
+    expect(smtp.received[0].raw).toMatch(new RegExp(`^Message-ID: ${id}\r$`, 'm'));
+    expect((other.steps.mail.output as { messageId: string }).messageId).toMatch(/^<[0-9a-f]{32}@soc\.example\.net>$/);
+  });
+
+  it('writes an internationalised From domain in its ASCII form, and falls back to riposte.invalid without a domain', () => {
+    expect(messageIdFor('k', 'SOC <soc@bücher.example>')).toMatch(/^<[0-9a-f]{32}@xn--bcher-kva\.example>$/);
+    expect(messageIdFor('k', 'SOC@Example.ORG')).toMatch(/@example\.org>$/);
+    expect(messageIdFor('k', 'nobody')).toMatch(/^<[0-9a-f]{32}@riposte\.invalid>$/);
+    expect(messageIdFor('k', hostile.crlfSmtp)).toMatch(/^<[0-9a-f]{32}@[a-z0-9.-]+>$/);
+    expect(messageIdFor('k', 'a@example.org')).toBe(messageIdFor('k', 'b@example.org'));
+  });
+
   it('refuses reserved headers, bad addresses and a missing connection before anything runs', () => {
     const result = validateChain({ name: 'x', steps: [{ id: 'm', action: 'email.send', with: { to: ['not-an-address'], subject: 's', headers: { 'Reply-To': 'a@b.c', 'x-ok': 'y', 'content-type': 'text/plain' } } }] }, { connections: {} });
     expect(result.ok).toBe(false);
@@ -125,3 +155,108 @@ describe('email.send', () => {
     );
   });
 });
+
+const corpus = Object.entries(hostile).filter(([k]) => k !== '$comment') as [string, string][];
+const LINE_BREAK = /[\r\n\u0000]/;
+
+describe('email.send with hostile result values', () => {
+  const send = () => createActivities({ config: h.config, store: h.store })['email.send'];
+
+  it('delivers every corpus value in subject, body, a custom header and the CSV attachment as data, to the step\'s recipients only', async () => {
+    for (const [name, value] of corpus) {
+      smtp.received.length = 0;
+      const request = preparedRequest<'email.send'>(mail({ subject: 'Alert {{result.v}}', body: 'Value: {{result.v}}', headers: { 'X-Alert': '{{result.v}}' }, attachCsv: true }), [{ v: value }]);
+      if (LINE_BREAK.test(value)) {
+        // A header value is one line: a value with a line break is refused, not retried, and nothing is sent.
+        await expect(send()(request), name).rejects.toMatchObject({ type: 'ActionInputError', nonRetryable: true, message: expect.stringContaining('steps[0].with.headers.X-Alert: holds a line break') });
+        expect(smtp.received, name).toEqual([]);
+        continue;
+      }
+      const output = await send()(request);
+      expect(output.accepted, name).toEqual(['soc@example.org']);
+      expect(smtp.received, name).toHaveLength(1);
+      const [got] = smtp.received;
+      expect(got.to, name).toEqual(['soc@example.org']);
+      expect(got.from, name).toBe('riposte@example.org');
+      // mailparser leaves custom headers MIME-encoded; libmime (its own decoder) reads them back.
+      const alert = got.parsed.headerLines.filter((l) => l.key === 'x-alert');
+      expect(alert, name).toHaveLength(1);
+      expect(libmime.decodeWords(alert[0].line.replace(/^X-Alert:\s*/i, '').replace(/\r?\n[ \t]/g, ' ')), name).toBe(value.trim());
+      expect(got.parsed.subject, name).toBe(`Alert ${value}`.trim());
+      expect(got.parsed.text, name).toContain(`Value: ${value}`);
+      expect(got.parsed.attachments[0].content.toString('utf8'), name).toBe(toCsv([{ v: value }]));
+      for (const header of ['cc', 'bcc', 'x-injected', 'reply-to']) expect(got.parsed.headers.get(header), `${name} ${header}`).toBeUndefined();
+    }
+  });
+
+  it('folds a line break in the subject into a space, so no header can be injected through it', async () => {
+    smtp.received.length = 0;
+    const report = await h.run(mail({ subject: 'Alert {{result.v}}' }), [{ v: hostile.crlfHeader }]);
+    expect(report.status).toBe('completed');
+    expect(smtp.received[0].parsed.subject).toBe('Alert ok X-Injected: 1');
+    expect(smtp.received[0].parsed.headers.get('x-injected')).toBeUndefined();
+    expect(smtp.received[0].to).toEqual(['soc@example.org']);
+  });
+
+  it('refuses every corpus value as a recipient or sender, naming the field, and sends nothing', async () => {
+    smtp.received.length = 0;
+    for (const [name, value] of corpus) {
+      const cases: [Record<string, unknown>, string][] = [
+        [{ to: ['{{result.v}}'] }, 'with.to[0]'],
+        [{ to: 'soc@example.org, {{result.v}}' }, 'with.to[1]'],
+        [{ cc: '{{result.v}}' }, 'with.cc'],
+        [{ bcc: ['lead@example.org', '{{result.v}}'] }, 'with.bcc[1]'],
+        [{ from: '{{result.v}}' }, 'with.from'],
+      ];
+      for (const [params, field] of cases) {
+        const request = preparedRequest<'email.send'>(mail(params), [{ v: value }]);
+        await expect(send()(request), `${name} in ${field}`).rejects.toMatchObject({ type: 'ActionInputError', nonRetryable: true, message: expect.stringContaining(field) });
+      }
+    }
+    expect(smtp.received).toEqual([]);
+  });
+
+  it('sends to a literal comma-separated list plus one address from a token, the envelope exactly those', async () => {
+    smtp.received.length = 0;
+    const report = await h.run(mail({ to: 'soc@example.org, {{result.owner}}', cc: 'cc@example.org', from: 'Alerts <{{result.sender}}>' }), [{ owner: 'lead@example.org', sender: 'alerts@example.org' }]);
+    expect(report.status).toBe('completed');
+    expect(smtp.received).toHaveLength(1);
+    expect(smtp.received[0].to).toEqual(['soc@example.org', 'lead@example.org', 'cc@example.org']);
+    expect(smtp.received[0].from).toBe('alerts@example.org');
+    expect(smtp.received[0].parsed.from?.value).toEqual([{ name: 'Alerts', address: 'alerts@example.org' }]);
+  });
+
+  it('does not let a result add recipients through a recipient token, a custom header or the sender', async () => {
+    smtp.received.length = 0;
+    const list = await h.run(mail({ to: ['{{result.owner}}'] }), [{ owner: hostile.addressList }]);
+    expect(list.status).toBe('failed');
+    expect(list.steps.mail.error).toContain('steps[0].with.to[0]: holds several addresses; each entry is exactly one address');
+    const header = await h.run(mail({ headers: { 'X-Owner': '{{result.owner}}' } }), [{ owner: hostile.addressList }]);
+    expect(header.status).toBe('completed');
+    const sender = await h.run(mail({ from: '{{result.from}}' }), [{ from: hostile.crlfSmtp }]);
+    expect(sender.status).toBe('failed');
+    expect(sender.steps.mail.error).toContain('steps[0].with.from: holds a line break');
+    expect(smtp.received).toHaveLength(1);
+    expect(smtp.received[0].to).toEqual(['soc@example.org']);
+    expect(smtp.received[0].parsed.headers.get('x-owner')).toBe(hostile.addressList);
+  });
+
+  it('neutralises formula cells in the CSV attachment the server receives', async () => {
+    smtp.received.length = 0;
+    const rows = [{ name: hostile.formula, cmd: hostile.formulaPlus, at: hostile.formulaAt, tab: hostile.formulaTab, n: -3 }];
+    const report = await h.run(mail({ attachCsv: true }), rows);
+    expect(report.status).toBe('completed');
+    expect(smtp.received[0].parsed.attachments[0].content.toString('utf8')).toBe(
+      'name,cmd,at,tab,n\r\n"\'=HYPERLINK(""http://evil.example/"",""click"")","\'+cmd|\' /C calc\'!A0","\'@SUM(1+1)","\'\tleading tab",-3\r\n',
+    );
+  });
+
+  it('refuses Cc, Bcc and every address-bearing header before the chain runs', () => {
+    for (const name of ['Cc', 'BCC', 'Resent-To', 'Resent-Sender', 'Delivered-To', 'Disposition-Notification-To', 'Return-Receipt-To', 'Mail-Followup-To', 'X-Original-To', 'Sender', 'Reply-To', 'Return-Path']) {
+      const v = validateChain(mail({ headers: { [name]: 'evil@example.net' } }));
+      expect(v.ok, name).toBe(false);
+      expect(v.ok ? [] : v.problems.map((p) => p.path), name).toEqual([`steps[0].with.headers.${name}`]);
+    }
+  });
+});
+

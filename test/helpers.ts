@@ -12,6 +12,7 @@ import { Store } from '../activities';
 import { loadConfig, type Config } from '../worker/config';
 import { createWorker, quietRuntime } from '../worker/worker';
 import { readRun, startRun, type RunReport } from '../worker/client';
+import { expectNoTestSecrets } from './secrets-ledger';
 
 /** A worker on its own task queue with a fresh SQLite store. */
 export interface Harness {
@@ -31,7 +32,8 @@ export async function startHarness(configure: (config: Config) => void = () => u
   quietRuntime();
   const address = inject('temporalAddress');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'riposte-test-'));
-  const config = loadConfig({ RIPOSTE_DATA_DIR: dataDir, RIPOSTE_CONFIG: '' }, dataDir);
+  // Test peers listen on 127.0.0.1 only: exactly that loopback address is allowed, nothing else.
+  const config = loadConfig({ RIPOSTE_DATA_DIR: dataDir, RIPOSTE_CONFIG: '', RIPOSTE_NETWORK_ALLOW: '127.0.0.1' }, dataDir);
   configure(config);
   const store = await Store.open(storeUrl ?? `sqlite:${path.join(dataDir, 'store.db')}`);
   const taskQueue = `test-${crypto.randomUUID()}`;
@@ -50,7 +52,9 @@ export async function startHarness(configure: (config: Config) => void = () => u
     async run(chain, results = [], options = {}) {
       const valid = assertValidChain(chain);
       const handle = await startRun(client, { chain: valid, results, params: options.params, taskQueue, workflowId: options.workflowId, store });
-      return readRun(handle, true, store);
+      const report = await readRun(handle, true, store);
+      expectNoTestSecrets(`the report of run ${handle.workflowId}`, report);
+      return report;
     },
     async close() {
       worker.shutdown();

@@ -8,7 +8,7 @@ import { validateChain } from '../dsl';
 import { encryptSecret } from '../activities/secrets';
 import { createApi, listenApi } from '../worker/api';
 import { startHarness, startPeer, type Harness } from './helpers';
-import { recordTestSecret } from './secrets-ledger';
+import { expectNoTestSecrets, recordTestSecret } from './secrets-ledger';
 
 const corpus = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'hostile-values.json'), 'utf8')) as Record<string, string>;
 const values = Object.entries(corpus).filter(([k]) => k !== '$comment');
@@ -222,10 +222,19 @@ describe('bounded work', () => {
   });
 });
 
+describe('the secret scan of answers', () => {
+  it('names the secret of a leaking answer by its label', () => {
+    expect(() => expectNoTestSecrets('a made-up answer', { echo: `x${CANARY}y` })).toThrow('secret leak: hostile canary in a made-up answer');
+    expect(() => expectNoTestSecrets('a clean answer', { echo: 'env:RIPOSTE_HOSTILE_CANARY' })).not.toThrow();
+  });
+});
+
 describe('inline chains through the API', () => {
   const post = async (body: unknown) => {
     const response = await fetch(`${base}/v1/runs`, { method: 'POST', headers: { authorization: `Bearer ${API_TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    const text = await response.text();
+    expectNoTestSecrets('the API answer to POST /v1/runs', text);
+    return { status: response.status, body: JSON.parse(text) as Record<string, unknown> };
   };
 
   it('cannot name secrets', async () => {

@@ -1,51 +1,98 @@
-// An Insight as the SIEM sends it, and running a chain for an Insight event on a test harness.
-import { assertValidChain, type Insight } from '../dsl';
+// Insights as Sumo Logic Cloud SIEM sends them (its published examples, and one shaped like them with Records), and running a chain for an Insight event.
+import fs from 'node:fs';
+import path from 'node:path';
+import { assertValidChain, insightView, type Insight } from '../dsl';
 import { readRun, startRun, type RunReport } from '../worker/client';
 import type { Harness } from './helpers';
 
-/** A two-Signal Insight about one IP, with Records holding IPs, a domain, a URL and a hash. */
-export function sampleInsight(overrides: Partial<Insight> = {}): Insight {
+/** The Cloud SIEM base URL tests configure (`cloudSiem.url`). */
+export const CLOUD_SIEM_URL = 'https://service.us2.sumologic.com';
+
+/** A vendor fixture under test/fixtures/vendor/ (see its SOURCES.md), parsed. */
+export function vendorFixture<T = Record<string, unknown>>(file: string): T {
+  return JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'vendor', file), 'utf8')) as T;
+}
+
+/** Sumo Logic's published "Insight payload example" (playbook payloads), verbatim. */
+export function publishedInsight(): Insight {
+  return vendorFixture<Insight>('sumologic/insight-payload-example.json');
+}
+
+const entity = { id: '_ip-10.0.4.20', name: '10.0.4.20', value: '10.0.4.20', hostname: 'ws-042', entityType: '_ip', macAddress: null, sensorZone: '' };
+
+/**
+ * A two-Signal Insight about one IP, shaped field for field like Sumo Logic's published example,
+ * with tactics in each Signal's `stage` and MITRE tags, and Records in `allRecords` (the vendor's
+ * own examples carry none, or redact them to `{}`). Record field names are Cloud SIEM's schema
+ * names (`srcDevice_ip`, `dstDevice_ip`, `file_hash_sha256`, ...); the values are ours.
+ */
+export function sampleInsight(overrides: Record<string, unknown> = {}): Insight {
   return {
     id: '9bd0a2f4-3c3e-4c5a-9c55-1f0f5d7f3a10',
-    readableId: 'INSIGHT-1042',
     name: 'Initial Access with Execution',
-    description: 'Phishing link followed by a dropper',
-    entity: { entityType: '_ip', value: '10.0.4.20', hostname: 'ws-042' },
-    severity: 'HIGH',
-    confidence: 0.8,
-    status: 'new',
-    tactics: ['Initial Access', 'Execution'],
-    techniques: ['T1566.002', 'T1204.002'],
     tags: ['phishing'],
-    created: '2026-11-23T01:00:00.000Z',
-    link: 'https://siem.example.org/sec/insight/INSIGHT-1042',
+    orgId: '0000000006ACDE44',
+    closed: null,
+    entity,
+    source: 'ALGORITHM',
+    status: { name: 'new', displayName: 'New' },
+    created: '2026-11-23T01:00:00.000000',
     signals: [
       {
         id: 'sig-1',
         name: 'Phishing link clicked',
+        tags: ['_mitreAttackTactic:TA0001', '_mitreAttackTechnique:T1566.002'],
+        stage: 'Initial Access',
+        entity,
         ruleId: 'MATCH-S00101',
+        created: '2026-11-23T00:55:00.000000',
         severity: 5,
-        tactics: ['Initial Access'],
-        techniques: ['T1566.002'],
-        records: [{ uid: 'r1', srcDevice_ip: '10.0.4.20', dstDevice_ip: '203.0.113.77', http_url: 'https://evil-login.example.net/owa', user_username: 'alice' }],
+        artifacts: [],
+        timestamp: '2026-11-23T00:55:00.000000',
+        contentType: 'RULE',
+        description: 'A user opened a link to a credential phishing page',
+        recordCount: 1,
+        recordTypes: [],
+        allRecords: [{ uid: 'r1', srcDevice_ip: '10.0.4.20', dstDevice_ip: '203.0.113.77', http_url: 'https://evil-login.example.net/owa', user_username: 'alice' }],
       },
       {
         id: 'sig-2',
         name: 'Dropper executed',
+        tags: ['_mitreAttackTactic:TA0002', '_mitreAttackTechnique:T1204.002'],
+        stage: 'Execution',
+        entity,
         ruleId: 'MATCH-S00202',
+        created: '2026-11-23T00:58:10.000000',
         severity: 7,
-        tactics: ['Execution'],
-        techniques: ['T1204.002'],
-        records: [{ uid: 'r2', file_hash_sha256: 'E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855', dstDevice_ip: '203.0.113.77', commandLine: 'invoice.exe' }],
+        artifacts: [],
+        timestamp: '2026-11-23T00:58:10.000000',
+        contentType: 'RULE',
+        description: 'A downloaded executable ran',
+        recordCount: 1,
+        recordTypes: [],
+        allRecords: [{ uid: 'r2', file_hash_sha256: 'E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855', dstDevice_ip: '203.0.113.77', commandLine: 'invoice.exe' }],
       },
     ],
-    records: [],
-    enrichments: [],
+    assignee: null,
+    closedBy: null,
+    severity: 'HIGH',
+    timestamp: '2026-11-23T00:58:10.000000',
+    assignedTo: null,
+    confidence: null,
+    readableId: 'INSIGHT-1042',
+    resolution: null,
+    description: 'Initial Access, Execution',
+    lastUpdated: '2026-11-23T01:00:00.000000',
     ...overrides,
-  };
+  } as Insight;
 }
 
-/** Validates the chain and runs it for an Insight event on the harness's worker. */
+/** The link the sample Insight's summaries carry. */
+export const SAMPLE_LINK = `${CLOUD_SIEM_URL}/sec/insight/9bd0a2f4-3c3e-4c5a-9c55-1f0f5d7f3a10`;
+/** The tactics the sample Insight's summaries name. */
+export const SAMPLE_TACTICS = 'Initial Access (TA0001), Execution (TA0002)';
+
+/** Validates the chain and runs it for an Insight event on the harness's worker, with the trigger the intake builds. */
 export async function runForInsight(
   h: Harness,
   chain: object,
@@ -54,7 +101,8 @@ export async function runForInsight(
   workflowId?: string,
 ): Promise<RunReport> {
   const valid = assertValidChain(chain);
-  const handle = await startRun(h.client, { chain: valid, results: [], trigger: { type, insight }, taskQueue: h.taskQueue, store: h.store, workflowId });
+  const view = insightView(insight, { cloudSiemUrl: h.config.cloudSiem.url ?? CLOUD_SIEM_URL });
+  const handle = await startRun(h.client, { chain: valid, results: [], trigger: { type, insight, insightView: view }, taskQueue: h.taskQueue, store: h.store, workflowId });
   return readRun(handle, true, h.store);
 }
 

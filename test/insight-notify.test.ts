@@ -9,7 +9,7 @@ import { validationContext } from '../worker/jobs';
 import { startSmtpPeer } from '../scripts/smtp-peer';
 import { startHarness, startPeer, type Harness, type Received } from './helpers';
 import { recordTestSecret } from './secrets-ledger';
-import { quickRetry, runForInsight, sampleInsight } from './insight-fixtures';
+import { SAMPLE_LINK, SAMPLE_TACTICS, quickRetry, runForInsight, sampleInsight } from './insight-fixtures';
 
 type Answer = { status: number; headers?: Record<string, string>; body?: unknown };
 
@@ -77,22 +77,22 @@ describe('summary actions', () => {
     expect(body).toMatchObject({ message_format: 'html', color: 'red', notify: true });
     expect(body.message).toContain('INSIGHT-1042: Initial Access with Execution');
     expect(body.message).toContain('_ip 10.0.4.20 (ws-042)');
-    expect(body.message).toContain('<b>MITRE tactics:</b> Initial Access, Execution');
-    expect(body.message).toContain('href="https://siem.example.org/sec/insight/INSIGHT-1042"');
+    expect(body.message).toContain(`<b>MITRE tactics:</b> ${SAMPLE_TACTICS}`);
+    expect(body.message).toContain(`href="${SAMPLE_LINK}"`);
   });
 
-  it('teams.notify posts a MessageCard by default and an Adaptive Card on request', async () => {
+  it('teams.notify posts a MessageCard on request and an Adaptive Card by default', async () => {
     const report = await exchange(() => ({ status: 200, body: '1' }), async () => {
-      await runForInsight(h, one('teams', 'teams.notify', 'teams'));
-      return runForInsight(h, one('teams', 'teams.notify', 'teams', { card: 'adaptive' }));
+      await runForInsight(h, one('teams', 'teams.notify', 'teams', { card: 'messagecard' }));
+      return runForInsight(h, one('teams', 'teams.notify', 'teams'));
     });
     expect(report.status).toBe('completed');
     expect(peer.received.map((r) => r.url)).toEqual(['/teams/webhookb2/team-s3cr3t-path', '/teams/webhookb2/team-s3cr3t-path']);
     expect(JSON.parse(peer.received[0].body)).toMatchObject({
       '@type': 'MessageCard',
       title: 'INSIGHT-1042: Initial Access with Execution',
-      sections: [{ facts: expect.arrayContaining([{ name: 'Entity', value: '_ip 10.0.4.20 (ws-042)' }, { name: 'MITRE tactics', value: 'Initial Access, Execution' }]) }],
-      potentialAction: [{ '@type': 'OpenUri', targets: [{ os: 'default', uri: 'https://siem.example.org/sec/insight/INSIGHT-1042' }] }],
+      sections: [{ facts: expect.arrayContaining([{ name: 'Entity', value: '_ip 10.0.4.20 (ws-042)' }, { name: 'MITRE tactics', value: SAMPLE_TACTICS }]) }],
+      potentialAction: [{ '@type': 'OpenUri', targets: [{ os: 'default', uri: SAMPLE_LINK }] }],
     });
     expect(JSON.parse(peer.received[1].body)).toMatchObject({
       type: 'message',
@@ -102,7 +102,7 @@ describe('summary actions', () => {
           content: {
             type: 'AdaptiveCard',
             body: [{ type: 'TextBlock', text: 'INSIGHT-1042: Initial Access with Execution' }, { type: 'FactSet', facts: expect.arrayContaining([{ title: 'Entity', value: '_ip 10.0.4.20 (ws-042)' }]) }],
-            actions: [{ type: 'Action.OpenUrl', title: 'Open the Insight', url: 'https://siem.example.org/sec/insight/INSIGHT-1042' }],
+            actions: [{ type: 'Action.OpenUrl', title: 'Open the Insight', url: SAMPLE_LINK }],
           },
         },
       ],
@@ -124,15 +124,16 @@ describe('summary actions', () => {
     expect(JSON.parse(peer.received[0].body)).toMatchObject({
       routing_key: TOKENS.RIPOSTE_TEST_PD_KEY,
       event_action: 'trigger',
-      client_url: 'https://acme.pagerduty.com/alerts',
+      client: expect.stringMatching(/^riposte \(job cse-page, run cse-page-/),
+      client_url: SAMPLE_LINK,
       payload: {
         summary: 'INSIGHT-1042: Initial Access with Execution on _ip 10.0.4.20 (ws-042)',
         source: '10.0.4.20',
         severity: 'error',
         timestamp: '2026-11-23T01:00:00.000Z',
-        custom_details: { mitre_tactics: ['Initial Access', 'Execution'], link: 'https://siem.example.org/sec/insight/INSIGHT-1042' },
+        custom_details: { mitre_tactics: ['Initial Access (TA0001)', 'Execution (TA0002)'], link: SAMPLE_LINK },
       },
-      links: [{ href: 'https://siem.example.org/sec/insight/INSIGHT-1042', text: 'Insight INSIGHT-1042' }],
+      links: [{ href: SAMPLE_LINK, text: 'Insight INSIGHT-1042' }],
     });
   });
 
@@ -156,7 +157,7 @@ describe('summary actions', () => {
     expect(JSON.parse(got.body)).toMatchObject({
       channel: '#soc',
       text: expect.stringContaining('Entity: _ip 10.0.4.20 (ws-042)'),
-      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: expect.stringMatching(/^\*<https:\/\/siem\.example\.org\/sec\/insight\/INSIGHT-1042\|INSIGHT-1042: Initial Access with Execution>\*[^]*\*MITRE tactics:\* Initial Access, Execution/) } }],
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: expect.stringMatching(new RegExp(`^\\*<${SAMPLE_LINK.replace(/[.?/]/g, '\\$&')}\\|INSIGHT-1042: Initial Access with Execution>\\*[^]*\\*MITRE tactics:\\* ${SAMPLE_TACTICS.replace(/[()]/g, '\\$&')}`)) } }],
     });
   });
 
@@ -173,7 +174,7 @@ describe('summary actions', () => {
     expect(missing.steps.slack.error).toBe('step "slack" (slack.post): Slack chat.postMessage answered ok:false: channel_not_found');
   });
 
-  it('slack.webhook posts the Insight JSON, and a failure message never shows the webhook path', async () => {
+  it('slack.webhook posts the complete Insight under the vendor\'s field names, Signals with their Records, and a failure message never shows the webhook path', async () => {
     const ok = await exchange(() => ({ status: 200, body: 'ok' }), () => runForInsight(h, one('hook', 'slack.webhook', 'slack-hook')));
     expect(ok.status).toBe('completed');
     expect(ok.steps.hook.output).toEqual({ status: 200 });
@@ -181,8 +182,10 @@ describe('summary actions', () => {
     expect(got.url).toBe('/services/T000/B000/hook-s3cr3t');
     expect(JSON.parse(got.body)).toMatchObject({
       text: expect.stringContaining('"readableId": "INSIGHT-1042"'),
-      insight: { readableId: 'INSIGHT-1042', entity: { value: '10.0.4.20' }, signals: [{ id: 'sig-1' }, { id: 'sig-2' }] },
+      insight: { readableId: 'INSIGHT-1042', entity: { value: '10.0.4.20' }, status: { name: 'new', displayName: 'New' }, signals: [{ id: 'sig-1', stage: 'Initial Access' }, { id: 'sig-2' }] },
     });
+    const sent = JSON.parse(got.body) as { insight: { signals: { allRecords?: unknown[] }[] } };
+    expect(sent.insight.signals.map((s) => s.allRecords)).toEqual((sampleInsight().signals ?? []).map((s) => s.allRecords));
     const bad = await exchange(() => ({ status: 404, body: 'no_service' }), () => runForInsight(h, one('hook', 'slack.webhook', 'slack-hook')));
     expect(bad.steps.hook.error).toBe(`step "hook" (slack.webhook): POST http://127.0.0.1:${peer.port} answered 404: no_service`);
   });
@@ -194,8 +197,8 @@ describe('summary actions', () => {
     const [mail] = smtp.received;
     expect(mail.parsed.subject).toBe('[HIGH] INSIGHT-1042: Initial Access with Execution');
     expect(mail.parsed.text).toContain('Entity: _ip 10.0.4.20 (ws-042)');
-    expect(mail.parsed.text).toContain('MITRE tactics: Initial Access, Execution');
-    expect(mail.parsed.text).toContain('Link: https://siem.example.org/sec/insight/INSIGHT-1042');
+    expect(mail.parsed.text).toContain(`MITRE tactics: ${SAMPLE_TACTICS}`);
+    expect(mail.parsed.text).toContain(`Link: ${SAMPLE_LINK}`);
   });
 
   it('email.send still needs a subject unless the format is summary', () => {
@@ -211,7 +214,7 @@ describe('summary actions', () => {
 });
 
 describe('http.post', () => {
-  it('posts the Insight alone by default, with basic auth, the connection headers and extra headers', async () => {
+  it('posts the Insight alone by default, in the API envelope, with basic auth, the connection headers and extra headers', async () => {
     const report = await exchange(() => ({ status: 202 }), () => runForInsight(h, one('post', 'http.post', 'soar-post', { headers: { 'X-Source': 'riposte' } }), sampleInsight(), 'insight.closed'));
     expect(report.status).toBe('completed');
     expect(report.steps.post.output).toEqual({ status: 202 });
@@ -220,23 +223,29 @@ describe('http.post', () => {
     expect(got.headers.authorization).toBe(`Basic ${Buffer.from(`cse:${TOKENS.RIPOSTE_TEST_POST_PW}`).toString('base64')}`);
     expect(got.headers['x-tenant']).toBe('acme');
     expect(got.headers['x-source']).toBe('riposte');
-    const body = JSON.parse(got.body) as Record<string, unknown>;
-    expect(body).toMatchObject({ id: sampleInsight().id, readableId: 'INSIGHT-1042', tactics: ['Initial Access', 'Execution'] });
-    expect(body).not.toHaveProperty('signals');
-    expect(body).not.toHaveProperty('records');
+    // "The same as the JSON output from the /insight/:id API endpoint": { data, errors }, the Insight as sent less its Signals.
+    const alone = Object.fromEntries(Object.entries(sampleInsight()).filter(([k]) => k !== 'signals'));
+    expect(JSON.parse(got.body)).toEqual({ data: alone, errors: [] });
   });
 
-  it('adds the Signals with their Records reduced to the selected fields', async () => {
+  it('adds the Signals with their Records (allRecords) reduced to the selected fields', async () => {
     const report = await exchange(
       () => ({ status: 200 }),
       () => runForInsight(h, one('post', 'http.post', undefined, { url: `${peer.url}/hook`, username: 'cse', password: 'env:RIPOSTE_TEST_POST_PW', includeSignals: true, includeRecords: true, recordFields: 'uid, dstDevice_ip' })),
     );
     expect(report.status).toBe('completed');
-    const body = JSON.parse(peer.received[0].body) as { signals: { id: string; records: unknown[] }[] };
-    expect(body.signals.map((s) => [s.id, s.records])).toEqual([
+    const body = JSON.parse(peer.received[0].body) as { data: { signals: { id: string; allRecords: unknown[] }[] } };
+    expect(body.data.signals.map((s) => [s.id, s.allRecords])).toEqual([
       ['sig-1', [{ uid: 'r1', dstDevice_ip: '203.0.113.77' }]],
       ['sig-2', [{ uid: 'r2', dstDevice_ip: '203.0.113.77' }]],
     ]);
+  });
+
+  it('with Signals but Records off, sends every Signal without its allRecords and nothing else changed', async () => {
+    const report = await exchange(() => ({ status: 200 }), () => runForInsight(h, one('post', 'http.post', 'soar-post', { includeSignals: true })));
+    expect(report.status).toBe('completed');
+    const insight = sampleInsight();
+    expect(JSON.parse(peer.received[0].body)).toEqual({ data: { ...insight, signals: (insight.signals ?? []).map(({ allRecords: _records, ...s }) => s) }, errors: [] });
   });
 
   it('refuses a literal URL on a port outside the allowed list at validation, naming the field', () => {

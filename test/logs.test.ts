@@ -80,6 +80,7 @@ beforeAll(async () => {
     `{
       // The worker logs at debug level so every event it has is checked.
       "logLevel": "debug",
+      "network": { "allow": ["127.0.0.1"] },
       "connections": { "hook": { "type": "http", "url": "${peer.url}/in", "headers": { "x-api-key": "env:LOGS_TEST_HOOK_KEY" } } },
     }`,
   );
@@ -141,7 +142,7 @@ describe('riposte api', () => {
       await api.waitFor((l) => l.includes('"event":"api.listening"'));
       expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
       expect((await fetch(`http://127.0.0.1:${port}/v1/hooks/splunk/${SECRET}`, { method: 'POST' })).status).toBe(404);
-      await api.waitFor((l) => l.includes('"route":"unmatched"'));
+      await api.waitFor((l) => l.includes('"route":"/v1/hooks/:hook/:secret"'));
       expect(events(api)).toContainEqual(expect.objectContaining({ event: 'http.request', method: 'GET', route: '/healthz', status: 200, command: 'api' }));
       expect(api.lines.join('\n')).not.toContain(SECRET);
     } finally {

@@ -104,13 +104,15 @@ describe('the intake API', () => {
   it('exports its requests by method, route pattern and status, and their latency in seconds, at /metrics without a token', async () => {
     expect((await fetch(`${api}/healthz`)).status).toBe(200);
     expect((await fetch(`${api}/v1/runs/some-run`)).status).toBe(401);
-    expect((await fetch(`${api}/v1/hooks/splunk/not-a-route-s3cr3t`, { method: 'POST' })).status).toBe(404);
+    expect((await fetch(`${api}/v1/no-such-route/s3cr3t-in-a-path`, { method: 'POST' })).status).toBe(404);
+    expect((await fetch(`${api}/v1/hooks/no-such-hook/s3cr3t-hook-path`, { method: 'POST' })).status).toBe(404);
     const { types, samples } = await scrape(`${api}/metrics`);
     expect(types.get('riposte_api_requests_total')).toBe('counter');
     expect(find(samples, 'riposte_api_requests_total', { method: 'GET', route: '/healthz', status: '200' }).map((s) => s.value)).toEqual([1]);
     expect(find(samples, 'riposte_api_requests_total', { method: 'GET', route: '/v1/runs/:id', status: '401' }).map((s) => s.value)).toEqual([1]);
     // An unknown path becomes "unmatched": what a caller put in a URL never becomes a label.
     expect(find(samples, 'riposte_api_requests_total', { method: 'POST', route: 'unmatched', status: '404' }).map((s) => s.value)).toEqual([1]);
+    expect(find(samples, 'riposte_api_requests_total', { method: 'POST', route: '/v1/hooks/:hook/:secret', status: '404' }).map((s) => s.value)).toEqual([1]);
     expect(samples.some((s) => Object.values(s.labels).some((v) => v.includes('s3cr3t') || v.includes('some-run')))).toBe(false);
     expect(types.get('riposte_api_request_duration_seconds')).toBe('histogram');
     expect(find(samples, 'riposte_api_request_duration_seconds_bucket', { method: 'GET', route: '/healthz', status: '200', le: '+Inf' }).map((s) => s.value)).toEqual([1]);

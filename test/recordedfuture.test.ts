@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { indicatorsOf } from '../activities/recordedfuture-enrich';
 import { startHarness, startPeer, type Harness } from './helpers';
 import { recordTestSecret } from './secrets-ledger';
-import { quickRetry, runForInsight, sampleInsight } from './insight-fixtures';
+import type { Insight } from '../dsl';
+import { publishedInsight, quickRetry, runForInsight, sampleInsight, vendorFixture } from './insight-fixtures';
 
 const TOKEN = 'rf-api-token-s3cr3t-abcdef0123456789';
 const HASH = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
@@ -48,7 +49,7 @@ const enrichThenPost = (withParams: Record<string, unknown>, connection = 'rf') 
 });
 
 describe('recordedfuture.enrich', () => {
-  it('looks up each public IP, domain and hash once, and attaches the answers to the Insight and its Signals', async () => {
+  it('looks up each public IP, domain and hash of the Records in allRecords once, and attaches the answers to the Insight and its Signals', async () => {
     rf.received.length = 0;
     sink.received.length = 0;
     const insight = sampleInsight({ id: 'insight-rf-1' });
@@ -71,7 +72,7 @@ describe('recordedfuture.enrich', () => {
     expect(output.enrichments).toContainEqual(expect.objectContaining({ target: 'signal', targetId: 'sig-2', type: 'hash', found: false }));
 
     // The next step sends the Insight with its enrichments attached.
-    const posted = JSON.parse(sink.received[0].body) as { enrichments: { indicator: string }[]; signals: { id: string; enrichments?: { indicator: string }[] }[] };
+    const posted = (JSON.parse(sink.received[0].body) as { data: { enrichments: { indicator: string }[]; signals: { id: string; enrichments?: { indicator: string }[] }[] } }).data;
     expect(posted.enrichments.map((e) => e.indicator)).toEqual(['203.0.113.77', 'evil-login.example.net', HASH]);
     expect(posted.signals.map((s) => [s.id, (s.enrichments ?? []).map((e) => e.indicator)])).toEqual([
       ['sig-1', ['203.0.113.77', 'evil-login.example.net']],
@@ -106,6 +107,25 @@ describe('recordedfuture.enrich', () => {
     expect(rf.received).toHaveLength(1);
     expect(report.steps.rf.error).toContain(`step "rf" (recordedfuture.enrich): GET ${rf.url} answered 401`);
     expect(report.steps.rf.error).not.toContain('wrong-s3cr3t-token-000000');
+  });
+
+  it('reads nothing where Cloud SIEM sent no Records, and spends no lookup on the redacted Records of its API answer', async () => {
+    rf.received.length = 0;
+    const { data } = vendorFixture<{ data: Insight }>('sumologic/api-insight-status.json');
+    const redacted = await runForInsight(h, enrichThenPost({ enrichInsight: true, enrichSignals: true }), data);
+    expect(redacted.status).toBe('completed');
+    expect(redacted.steps.rf.output).toMatchObject({ enrichments: [], lookups: 0 });
+    const published = await runForInsight(h, enrichThenPost({ enrichInsight: true }), publishedInsight());
+    expect(published.steps.rf.output).toMatchObject({ enrichments: [], lookups: 0 });
+    expect(rf.received).toHaveLength(0);
+  });
+
+  it('adds no enrichments field to an Insight nothing was found for: the Insight goes on as sent', async () => {
+    sink.received.length = 0;
+    const { data } = vendorFixture<{ data: Insight }>('sumologic/api-insight-status.json');
+    await runForInsight(h, enrichThenPost({ enrichInsight: true, enrichSignals: true }), data);
+    // http.post with Signals and without Records: the Insight as sent, less its allRecords.
+    expect(JSON.parse(sink.received[0].body)).toEqual({ data: { ...data, signals: (data.signals ?? []).map(({ allRecords: _records, ...s }) => s) }, errors: [] });
   });
 
   it('finds domains only in host-like fields unless fields are named, and skips internal addresses', () => {

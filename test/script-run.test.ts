@@ -5,18 +5,22 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertValidChain, validateChain } from '../dsl';
-import { registerScript } from '../activities/script-run';
+import { scriptRunParams } from '../dsl/actions/script-run';
+import { executeScript, registerScript } from '../activities/script-run';
 import { encryptSecret } from '../activities/secrets';
 import { fetchHistoryText } from './history-text';
 import { recordTestSecret } from './secrets-ledger';
 import { startHarness, type Harness } from './helpers';
 import { startRun } from '../worker/client';
+import hostile from './fixtures/hostile-values.json';
+import { preparedRequest } from './prepared-request';
 
 const MASTER_KEY = crypto.randomBytes(32).toString('base64');
 const API_TOKEN = `tok-${crypto.randomUUID()}`;
 let h: Harness;
 let unsandboxed: Harness;
 let refusing: Harness;
+let limited: Harness;
 const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'riposte-outside-'));
 const runIds: string[] = [];
 /** Everything this test process wrote to stdout and stderr, worker logs included. */
@@ -51,11 +55,18 @@ beforeAll(async () => {
   refusing = await startHarness((c) => {
     c.scripts.bwrap = '/nonexistent/bwrap';
   });
+  limited = await startHarness((c) => {
+    c.scripts.maxProcesses = 12;
+    c.scripts.memoryMb = 128;
+    c.scripts.cpuSeconds = 1;
+    c.scripts.jailMb = 8;
+  });
 });
 afterAll(async () => {
   await h?.close();
   await unsandboxed?.close();
   await refusing?.close();
+  await limited?.close();
 });
 
 async function run(harness: Harness, steps: object[], results: object[] = [{}]) {
@@ -141,8 +152,8 @@ describe('script.run', () => {
     expect(fs.existsSync(target)).toBe(false);
     expect(fs.existsSync('/usr/escaped')).toBe(false);
     expect(fs.existsSync('/escaped')).toBe(false);
-    // Each run's jail is removed afterwards.
-    expect(fs.readdirSync(h.config.scripts.jailDir).filter((f) => f.startsWith('run-'))).toEqual([]);
+    // The jail is a tmpfs that goes with the program: nothing of the run is left on the host.
+    expect(fs.existsSync(h.config.scripts.jailDir) ? fs.readdirSync(h.config.scripts.jailDir) : []).toEqual([]);
   });
 
   it('cannot read a file outside the jail, and sees none of the worker environment', async () => {
@@ -253,6 +264,103 @@ describe('script.run', () => {
     // The search sees payload text (so it would see a leak), and finds none.
     expect(seenPlainValues).toBe(runIds.length);
     expect(leaks).toEqual([]);
+  });
+});
+
+const corpus = Object.entries(hostile).filter(([k]) => k !== '$comment') as [string, string][];
+
+describe('script.run with hostile result values', () => {
+  /** Prints the argument count, then each argument in brackets. */
+  const PRINT_ARGS = 'printf "%s\\n" "$#"; printf "[%s]" "$@"';
+  const variants: [string, Record<string, unknown>, string][] = [
+    ['a command string', { command: `/usr/bin/bash -c '${PRINT_ARGS}' argv0 {{result.v}}` }, 'with.command[4]'],
+    ['an argv array', { command: ['/usr/bin/bash', '-c', PRINT_ARGS, 'argv0', '{{result.v}}'] }, 'with.command[4]'],
+    ['a token argument', { interpreter: 'bash', inline: PRINT_ARGS, args: ['{{result.v}}'] }, 'with.args[0]'],
+    ['a property argument', { interpreter: 'bash', inline: PRINT_ARGS, args: [{ property: 'v' }] }, 'with.args[0].property'],
+  ];
+
+  it('passes every corpus value as exactly one argument, refusing option-like values and NUL, in every argument form', async () => {
+    for (const [name, value] of corpus) {
+      for (const [form, params, field] of variants) {
+        const request = preparedRequest<'script.run'>({ name: 'script', steps: [{ id: 'sh', action: 'script.run', with: params }] }, [{ v: value }], 0);
+        const what = `${name} in ${form}`;
+        const run = executeScript({ config: h.config }, { ...request, params: scriptRunParams.parse(request.params) });
+        if (value.includes('\u0000')) {
+          await expect(run, what).rejects.toMatchObject({ type: 'ActionInputError', message: expect.stringContaining(`${field}: the value holds a NUL character`) });
+        } else if (value.startsWith('-')) {
+          await expect(run, what).rejects.toMatchObject({ type: 'ActionInputError', nonRetryable: true, message: expect.stringContaining(`${field}: the value ${JSON.stringify(value)} comes from a token or result and starts with "-"`) });
+        } else {
+          const done = await run;
+          expect({ exitCode: done.exitCode, stdout: done.stdout }, what).toEqual({ exitCode: 0, stdout: `1\n[${value}]` });
+        }
+      }
+    }
+  });
+
+  it('refuses a result that would become an option in a command string, naming the word, and passes it when the step allows options', async () => {
+    const marker = path.join(outside, `o-${crypto.randomBytes(4).toString('hex')}`);
+    const step = (extra: Record<string, unknown> = {}) => ({ id: 'cmd', action: 'script.run', with: { command: '/usr/bin/printf [%s] {{result.x}}', ...extra } });
+    const refused = await run(h, [step()], [{ x: `--output=${marker}` }]);
+    expect(refused.report.status).toBe('failed');
+    expect(refused.report.steps.cmd.error).toBe(
+      `step "cmd" (script.run): with.command[2]: the value "--output=${marker}" comes from a token or result and starts with "-", so the program would read it as an option; riposte refuses it. Set "allowOptionArguments": true on the step if it passes options from data on purpose`,
+    );
+    const allowed = await run(h, [step({ allowOptionArguments: true })], [{ x: '-n a b' }]);
+    expect(allowed.report.status).toBe('completed');
+    expect((allowed.report.steps.cmd.output as { stdout: string }).stdout).toBe('[-n a b]');
+    expect(fs.existsSync(marker)).toBe(false);
+  });
+
+  it('stops a busy loop at its CPU-time limit and says so', async () => {
+    const { report } = await run(limited, [inline('while :; do :; done', [], { timeout: '30s' })]);
+    expect(report.status).toBe('failed');
+    expect(report.steps.sh.error).toBe('step "sh" (script.run): the inline script exited with code 152: it used up its CPU-time limit of 1 s (scripts.cpuSeconds)');
+  });
+
+  it('stops a memory hog at its memory limit and says so', async () => {
+    const { report } = await run(limited, [{ id: 'py', action: 'script.run', with: { interpreter: 'python3', inline: 'x = bytearray(512 * 1024 * 1024)\nprint(len(x))' } }]);
+    expect(report.status).toBe('failed');
+    expect(report.steps.py.error).toMatch(/^step "py" \(script\.run\): the inline script exited with code 1: it reached its memory limit of 128 MiB per process \(scripts\.memoryMb\): .*MemoryError$/s);
+  });
+
+  it('refuses more processes than the limit and says so', async () => {
+    const script = ['import os, sys, time', 'n = 0', 'try:', '    for i in range(100):', '        if os.fork() == 0:', '            time.sleep(5)', '            os._exit(0)', '        n += 1', 'except OSError as e:', '    print(f"started {n}: {e}", file=sys.stderr)', '    sys.exit(3)'].join('\n');
+    const { report } = await run(limited, [{ id: 'py', action: 'script.run', with: { interpreter: 'python3', inline: script } }]);
+    expect(report.status).toBe('failed');
+    expect(report.steps.py.error).toMatch(/^step "py" \(script\.run\): the inline script exited with code 3: it reached its limit of 12 processes \(scripts\.maxProcesses\): started \d+: \[Errno 11\] Resource temporarily unavailable$/);
+    const started = Number(/started (\d+)/.exec(report.steps.py.error ?? '')?.[1]);
+    expect(started).toBeLessThan(12);
+  });
+
+  it('caps the jail\'s own files at their size limit', async () => {
+    const { report } = await run(limited, [inline('head -c 20000000 /dev/zero > /tmp/big || exit 4')]);
+    expect(report.status).toBe('failed');
+    expect(report.steps.sh.error).toMatch(/^step "sh" \(script\.run\): the inline script exited with code 4: .*No space left on device$/);
+  });
+
+  it('contains a fork bomb within the process limit until its timeout kills it, leaving no process behind', async () => {
+    const marker = `bomb-${crypto.randomUUID()}`;
+    let most = 0;
+    // The script's own processes: bubblewrap's two (outside the limit's count) carry the marker in their argv too.
+    const scriptProcesses = () => processesWith(marker).filter((pid) => !/bwrap$/.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? ''));
+    const watch = setInterval(() => {
+      try {
+        most = Math.max(most, scriptProcesses().length);
+      } catch {
+        /* a process ended while being read */
+      }
+    }, 50);
+    try {
+      const { report } = await run(limited, [inline('b() { b | b & }; b; sleep 30', [marker], { timeout: '2s' })]);
+      expect(report.status).toBe('failed');
+      expect(report.steps.sh.error).toMatch(/^step "sh" \(script\.run\): the inline script ran longer than 2s and was killed with its process group/);
+    } finally {
+      clearInterval(watch);
+    }
+    expect(most).toBeGreaterThan(0);
+    expect(most).toBeLessThanOrEqual(12);
+    await until(() => processesWith(marker).length === 0);
+    expect(processesWith(marker)).toEqual([]);
   });
 });
 

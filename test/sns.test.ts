@@ -6,6 +6,8 @@ import { validateChain } from '../dsl';
 import { startHarness, startPeer, type Harness, type Received } from './helpers';
 import { recordTestSecret } from './secrets-ledger';
 import { quickRetry, runForInsight, sampleInsight } from './insight-fixtures';
+import hostile from './fixtures/hostile-values.json';
+import { vendorText } from './vendor-peers';
 
 const BASE = { accessKeyId: 'AKIDRIPOSTETEST0001', secretAccessKey: 'base/s3cr3t/key/for+tests/0000000000000' };
 const ASSUMED = { accessKeyId: 'ASIARIPOSTEASSUMED01', secretAccessKey: 'assumed/s3cr3t/key/for+tests/111111111', sessionToken: 'FwoGZXIvYXdzEassumed-s3cr3t-session-token' };
@@ -79,11 +81,12 @@ beforeAll(async () => {
     }
     if (checked.service === 'sns' && action === 'Publish') {
       if (throttleFirst && n === 1) return xmlError(400, 'Throttling', 'Rate exceeded');
-      return {
-        status: 200,
-        headers: { 'content-type': 'text/xml' },
-        body: `<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>msg-${accepted.length}</MessageId></PublishResult><ResponseMetadata><RequestId>req-sns</RequestId></ResponseMetadata></PublishResponse>`,
-      };
+      // Publish's documented constraints (test/fixtures/vendor/sns/publish-constraints.json); SNS answers InvalidParameter.
+      const subject = checked.form.get('Subject');
+      if (subject !== null && ([...subject].length >= 100 || /[\u0000-\u001f\u007f-\u009f]/.test(subject))) return xmlError(400, 'InvalidParameter', 'Invalid parameter: Subject');
+      if (Buffer.byteLength(checked.form.get('Message') ?? '') > 262_144) return xmlError(400, 'InvalidParameter', 'Invalid parameter: Message too long');
+      // The example response of the Publish API reference, with a MessageId of the peer's own.
+      return { status: 200, headers: { 'content-type': 'text/xml' }, body: vendorText('sns/publish-response.xml').replace('567910cd-659e-55d4-8ccb-5aaf14679dc0', `msg-${accepted.length}`) };
     }
     return xmlError(400, 'InvalidAction', `unexpected ${checked.service} ${action}`);
   });
@@ -110,7 +113,7 @@ function reset() {
 }
 
 describe('sns.publish', () => {
-  it('publishes the whole Insight JSON to the topic with a SigV4 signature made with the access keys', async () => {
+  it('publishes the whole Insight as Cloud SIEM sent it, Signals and Records included, with a SigV4 signature made with the access keys', async () => {
     reset();
     const report = await runForInsight(h, publish('aws-keys', { subject: 'CSE Insight' }));
     expect(report.status).toBe('completed');
@@ -121,7 +124,8 @@ describe('sns.publish', () => {
     expect(got.form.get('TopicArn')).toBe(TOPIC);
     expect(got.form.get('Subject')).toBe('CSE Insight');
     const message = JSON.parse(got.form.get('Message') ?? '{}') as Record<string, unknown>;
-    expect(message).toMatchObject({ id: sampleInsight().id, readableId: 'INSIGHT-1042', entity: { value: '10.0.4.20' }, signals: [{ id: 'sig-1', records: [{ uid: 'r1' }] }, { id: 'sig-2' }] });
+    expect(got.form.get('Message')).toBe(JSON.stringify(sampleInsight()));
+    expect(message).toMatchObject({ readableId: 'INSIGHT-1042', status: { name: 'new' }, signals: [{ id: 'sig-1', allRecords: [{ uid: 'r1' }] }, { id: 'sig-2' }] });
   });
 
   it('assumes the role through STS first and signs the Publish with the temporary credentials', async () => {
@@ -153,6 +157,34 @@ describe('sns.publish', () => {
     const report = await runForInsight(h, publish('aws-keys'));
     expect(report.status).toBe('completed');
     expect(peer.received).toHaveLength(2);
+  });
+
+  it('refuses, before publishing and without retrying, a rendered subject SNS would refuse, naming with.subject and the rule', async () => {
+    const cases = [hostile.crlfHeader, hostile.nul, hostile.formulaTab, 'x'.repeat(100)];
+    for (const value of cases) {
+      reset();
+      const chain = { name: 'sns', steps: [{ id: 'sns', action: 'sns.publish', connection: 'aws-keys', retry: quickRetry, with: { topicArn: TOPIC, subject: '{{trigger.insight.name}}' } }] };
+      const report = await runForInsight(h, chain, sampleInsight({ name: value }));
+      expect({ value, status: report.status, sent: accepted.length }).toEqual({ value, status: 'failed', sent: 0 });
+      expect(report.steps.sns.error).toMatch(/^steps\[0\]\.with\.subject: SNS subjects must be 1 to 99 characters of text with no line breaks or control characters; this one (contains a line break|contains a control character|has 100 characters)/);
+      expect(report.steps.sns.error).toContain(`(rendered value: ${JSON.stringify(value)})`);
+    }
+  });
+
+  it('publishes every other hostile value as a subject, and non-ASCII text, which the Publish API takes as UTF-8', async () => {
+    const values = [...Object.entries(hostile).filter(([k, v]) => k !== '$comment' && v.length < 100 && !/[\u0000-\u001f]/.test(v)).map(([, v]) => v), 'Angriff über SSH – Zugriff verweigert'];
+    expect(values.length).toBeGreaterThan(20);
+    for (const value of values) {
+      reset();
+      const chain = { name: 'sns', steps: [{ id: 'sns', action: 'sns.publish', connection: 'aws-keys', retry: quickRetry, with: { topicArn: TOPIC, subject: '{{trigger.insight.name}}' } }] };
+      const report = await runForInsight(h, chain, sampleInsight({ name: value }));
+      expect({ value, status: report.status }).toEqual({ value, status: 'completed' });
+      expect(accepted[0].form.get('Subject')).toBe(value);
+    }
+  });
+
+  it('refuses a literal subject with a line break at validation', () => {
+    expect(validateChain(publish('aws-keys', { subject: 'CSE\nInsight' })).problems).toEqual([{ path: 'steps[0].with.subject', message: 'SNS subjects must be 1 to 99 characters of text with no line breaks or control characters; this one contains a line break (U+000A)' }]);
   });
 
   it('refuses a topic ARN that is not one at validation', () => {

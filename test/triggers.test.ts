@@ -13,6 +13,9 @@ import { loadJobs } from '../worker/jobs';
 import { changeRule, disabledRuleOf, reportRuleSignals, ruleStatus } from '../worker/rule-guard';
 import { listSensors, recordHeartbeat, sensorStatus } from '../worker/sensors';
 import { startHarness, startPeer, type Harness, type Received } from './helpers';
+import { CLOUD_SIEM_URL } from './insight-fixtures';
+
+const created = (id: string) => ({ insight: 'INSIGHT-1042', entity: '10.0.0.5', trigger: 'insight.created', link: `${CLOUD_SIEM_URL}/sec/insight/${id}`, status: 'New', tactic: 'Initial Access (TA0001)', created: '2026-11-23T02:00:00.123Z' });
 
 const suffix = crypto.randomUUID().slice(0, 8);
 const guardedRule = `R-guarded-${suffix}`;
@@ -32,23 +35,29 @@ function hook(stepPath: string, body: Record<string, string>) {
   return { id: 'hook', action: 'webhook.send', with: { protocol: 'http', host: '127.0.0.1', port: peer.port, path: stepPath, body } };
 }
 
-function insight(id: string) {
+/** An Insight shaped like Cloud SIEM's (see test/fixtures/vendor/sumologic/), nulls included. */
+function insight(id: string): Record<string, unknown> {
   return {
     id,
     readableId: 'INSIGHT-1042',
     name: 'Initial Access with Valid Accounts',
-    entity: { entityType: '_ip', value: '10.0.0.5' },
+    entity: { id: '_ip-10.0.0.5', name: '10.0.0.5', value: '10.0.0.5', hostname: null, entityType: '_ip', macAddress: null, sensorZone: '' },
     severity: 'HIGH',
-    tactics: ['TA0001'],
-    techniques: ['T1078'],
-    created: '2026-11-23T02:00:00Z',
-    link: `https://siem.example.org/sec/insight/${id}`,
+    status: { name: 'new', displayName: 'New' },
+    assignee: null,
+    confidence: null,
+    closed: null,
+    created: '2026-11-23T02:00:00.123456',
+    signals: [{ id: 'sig-1', name: 'Login from a new country', stage: 'Initial Access', tags: ['_mitreAttackTactic:TA0001', '_mitreAttackTechnique:T1078'], severity: 5, recordCount: 0 }],
   };
 }
 
 beforeAll(async () => {
   peer = await startPeer(() => ({ status: 200, body: { ok: true } }));
-  job('notify-created', { on: ['insight.created'], steps: [hook('/created', { insight: '{{result.readableId}}', entity: '{{result.entity.value}}', trigger: '{{trigger.type}}', link: '{{trigger.insight.link}}' })] });
+  job('notify-created', {
+    on: ['insight.created'],
+    steps: [hook('/created', { insight: '{{result.readableId}}', entity: '{{result.entity.value}}', trigger: '{{trigger.type}}', link: '{{trigger.insightView.link}}', status: '{{trigger.insight.status.displayName}}', tactic: '{{trigger.insightView.tactics.[0].label}}', created: '{{trigger.insightView.created}}' })],
+  });
   job('open-incident', { on: ['insight.created', 'insight.on_demand'], steps: [{ id: 'incident', action: 'incident.create', with: { title: '{{result.name}} on {{result.entity.value}}' } }] });
   job('switched-off', { active: false, on: ['insight.created'], steps: [hook('/switched-off', { insight: '{{result.id}}' })] });
   job('on-close', { on: ['insight.closed'], steps: [hook('/closed', { insight: '{{result.id}}' })] });
@@ -59,6 +68,7 @@ beforeAll(async () => {
     config.jobsDir = jobsDir;
     config.sensors = { defaultWindow: '2s', windows: { [`steady-${suffix}`]: '3s', [`long-${suffix}`]: '1h' } };
     config.ruleGuard = { hourLimit: 10, dayLimit: 25 };
+    config.cloudSiem.url = CLOUD_SIEM_URL;
   });
 });
 afterAll(async () => {
@@ -90,7 +100,8 @@ describe('Insight events', () => {
     expect(second.runs.every((r) => !r.started)).toBe(true);
     await settle(second);
 
-    expect(bodies('/created')).toEqual([{ insight: 'INSIGHT-1042', entity: '10.0.0.5', trigger: 'insight.created', link: `https://siem.example.org/sec/insight/${id}` }]);
+    // Templates see the vendor's fields at trigger.insight and riposte's view (link, tactics, UTC times) at trigger.insightView.
+    expect(bodies('/created')).toEqual([created(id)]);
     expect(peer.received.filter(at('/switched-off'))).toHaveLength(0);
     expect(peer.received.filter(at('/closed'))).toHaveLength(0);
     const incidents = await h.store.listIncidents();
@@ -99,14 +110,14 @@ describe('Insight events', () => {
 
   it('starts only the jobs on insight.closed when an Insight is closed', async () => {
     const id = `ins-${suffix}-closed`;
-    const report = await fireEvent(h.client, h.config, { type: 'insight.closed', insight: { ...insight(id), status: 'closed', closed: '2026-11-23T03:00:00Z' } }, { taskQueue: h.taskQueue });
+    const report = await fireEvent(h.client, h.config, { type: 'insight.closed', insight: { ...insight(id), status: { name: 'closed', displayName: 'Closed' }, closed: '2026-11-23T03:00:00.000000' } }, { taskQueue: h.taskQueue });
     expect(report.runs.map((r) => r.job)).toEqual(['on-close']);
     await settle(report);
     expect(bodies('/closed')).toEqual([{ insight: id }]);
   });
 
   it('refuses a malformed Insight, naming the field', async () => {
-    const noSeverity: Record<string, unknown> = insight(`ins-${suffix}-bad`);
+    const noSeverity = insight(`ins-${suffix}-bad`);
     delete noSeverity.severity;
     await expect(fireEvent(h.client, h.config, { type: 'insight.created', insight: noSeverity }, { taskQueue: h.taskQueue })).rejects.toThrow(/^insight\.severity: /);
   });
@@ -324,15 +335,54 @@ describe('riposte fire', () => {
   });
 });
 
+describe('riposte fire with the Insights Sumo Logic publishes', () => {
+  const cli = (args: string[]) =>
+    promisify(execFile)(process.execPath, [path.join(__dirname, '..', 'dist', 'cli', 'main.js'), ...args], {
+      cwd: h.dataDir,
+      env: { ...process.env, RIPOSTE_DATA_DIR: h.dataDir, RIPOSTE_JOBS_DIR: jobsDir, TEMPORAL_ADDRESS: inject('temporalAddress'), RIPOSTE_TASK_QUEUE: h.taskQueue, RIPOSTE_CLOUD_SIEM_URL: CLOUD_SIEM_URL },
+    });
+  const fixture = (file: string) => path.join(__dirname, 'fixtures', 'vendor', 'sumologic', file);
+
+  it('fires the published playbook Insight, nulls and status object included, and its job renders the vendor fields', async () => {
+    const { stdout } = await cli(['fire', 'insight.created', '--insight', fixture('insight-payload-example.json'), '--job', 'notify-created', '--json']);
+    const report = JSON.parse(stdout) as FireReport;
+    expect(report.eventId).toBe('8e965194-f2da-36e0-839d-c2bacffca684');
+    expect(report.runs.map((r) => [r.job, r.started])).toEqual([['notify-created', true]]);
+    await settle(report);
+    expect(bodies('/created').at(-1)).toEqual({
+      insight: 'INSIGHT-637', entity: '192.0.2.0', trigger: 'insight.created', link: `${CLOUD_SIEM_URL}/sec/insight/8e965194-f2da-36e0-839d-c2bacffca684`, status: 'New', tactic: 'Unknown/Other', created: '2024-09-05T20:25:59.673Z',
+    });
+  });
+
+  it('fires a closed Insight given in the API envelope { data, errors }', async () => {
+    const { stdout } = await cli(['fire', 'insight.closed', '--insight', fixture('api-insight-details.json'), '--json']);
+    const report = JSON.parse(stdout) as FireReport;
+    expect(report).toMatchObject({ event: 'insight.closed', eventId: '00853cdd-763e-3e31-a2e4-f74277922f9f', runs: [{ job: 'on-close', started: true }] });
+    await settle(report);
+    expect(bodies('/closed').at(-1)).toEqual({ insight: '00853cdd-763e-3e31-a2e4-f74277922f9f' });
+  });
+
+  it('refuses an envelope without an Insight with exit code 1 and the field named', async () => {
+    const file = path.join(h.dataDir, 'empty-envelope.json');
+    fs.writeFileSync(file, JSON.stringify({ data: null, errors: [{ message: 'Not Found' }] }));
+    const failed = await cli(['fire', 'insight.created', '--insight', file]).then(
+      () => undefined,
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr).toContain('insight.data: the envelope holds no Insight (its errors: Not Found)');
+  });
+});
+
 describe('a large Insight', () => {
   it('rides by reference in the store and still renders as the result', async () => {
     const id = `ins-${suffix}-large`;
     const records = Array.from({ length: 3_000 }, (_, i) => ({ srcDevice_ip: `10.1.${i % 250}.${i % 200}`, user_username: `user-${i}`, note: 'x'.repeat(200) }));
-    const report = await fireEvent(h.client, h.config, { type: 'insight.created', insight: { ...insight(id), records } }, { taskQueue: h.taskQueue, store: h.store });
+    const report = await fireEvent(h.client, h.config, { type: 'insight.created', insight: { ...insight(id), signals: [{ id: 'sig-1', stage: 'Initial Access', allRecords: records }] } }, { taskQueue: h.taskQueue, store: h.store });
     const notify = report.runs.find((r) => r.job === 'notify-created')!;
     const outcome = await readRun(h.client.workflow.getHandle(notify.runId), true, h.store);
     expect(outcome.status).toBe('completed');
-    expect(bodies('/created').at(-1)).toEqual({ insight: 'INSIGHT-1042', entity: '10.0.0.5', trigger: 'insight.created', link: `https://siem.example.org/sec/insight/${id}` });
+    expect(bodies('/created').at(-1)).toEqual(created(id));
     await settle(report);
   });
 });

@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateChain } from '../dsl';
+import { loadConfig } from '../worker/config';
 import { startHarness, type Harness } from './helpers';
 import { recordTestSecret } from './secrets-ledger';
 import { quickRetry, runForInsight, sampleInsight } from './insight-fixtures';
@@ -20,6 +21,7 @@ interface Seen {
 }
 
 const API_KEY = 'XSOAR-API-KEY-s3cr3t-0123456789ABCDEF';
+const KEY_ID = '42';
 let dir: string;
 let server: https.Server;
 let port: number;
@@ -48,6 +50,12 @@ beforeAll(async () => {
     req.on('end', () => {
       const clientCn = String((req.socket as TLSSocket).getPeerCertificate().subject?.CN ?? '');
       seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), clientCn });
+      // XSOAR 8 serves its public API under /xsoar/public/v1 and requires both the key and the key's ID
+      // (test/fixtures/vendor/xsoar/api-8-request-headers.json).
+      if (req.url?.startsWith('/xsoar/public/v1/') && req.headers['x-xdr-auth-id'] !== KEY_ID) {
+        res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'missing or wrong x-xdr-auth-id' }));
+        return;
+      }
       if (req.headers.authorization !== API_KEY) {
         res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'unauthorized' }));
         return;
@@ -63,6 +71,9 @@ beforeAll(async () => {
     config.connections.xsoar = { type: 'apikey', url: `https://127.0.0.1:${port}/xsoar`, key: 'env:RIPOSTE_TEST_XSOAR_KEY', tls };
     process.env.RIPOSTE_TEST_XSOAR_BAD_KEY = 'WRONG-XSOAR-KEY-s3cr3t-99999';
     config.connections['xsoar-badkey'] = { type: 'apikey', url: `https://127.0.0.1:${port}/xsoar`, key: 'env:RIPOSTE_TEST_XSOAR_BAD_KEY', tls };
+    process.env.RIPOSTE_TEST_XSOAR_KEY_ID = KEY_ID;
+    config.connections.xsoar8 = { type: 'apikey', url: `https://127.0.0.1:${port}`, key: 'env:RIPOSTE_TEST_XSOAR_KEY', keyId: 'env:RIPOSTE_TEST_XSOAR_KEY_ID', version: 8, tls };
+    config.connections['xsoar8-prefixed'] = { type: 'apikey', url: `https://127.0.0.1:${port}/xsoar/public/v1/`, key: 'env:RIPOSTE_TEST_XSOAR_KEY', keyId: KEY_ID, version: 8, tls };
     config.connections['xsoar-nocert'] = { type: 'apikey', url: `https://127.0.0.1:${port}/xsoar`, key: 'env:RIPOSTE_TEST_XSOAR_KEY', tls: { verify: true, caFile: tls.caFile } };
   });
 });
@@ -86,7 +97,8 @@ describe('xsoar.incident', () => {
     const [got] = seen;
     expect(got).toMatchObject({ method: 'POST', url: '/xsoar/incident/json', clientCn: 'riposte-client' });
     expect(got.headers).toMatchObject({ authorization: API_KEY, 'x-xdr-auth-id': '7', 'x-team': 'blue team', 'content-type': 'application/json', accept: 'application/json' });
-    expect(JSON.parse(got.body)).toMatchObject({ id: sampleInsight().id, readableId: 'INSIGHT-1042', signals: [{ id: 'sig-1', records: [{ uid: 'r1' }] }, { id: 'sig-2', records: [{ uid: 'r2' }] }] });
+    // The Insight as Cloud SIEM sent it: its own field names, Records in each Signal's allRecords.
+    expect(got.body).toBe(JSON.stringify(sampleInsight()));
   });
 
   it('does not create a second incident when the same run executes the step again', async () => {
@@ -99,14 +111,15 @@ describe('xsoar.incident', () => {
     expect(seen).toHaveLength(1);
   });
 
-  it('leaves every Record out with excludeRecords', async () => {
+  it('leaves every Record out with excludeRecords, and nothing else', async () => {
     seen.length = 0;
     const report = await runForInsight(h, incident('xsoar', { excludeRecords: true }));
     expect(report.status).toBe('completed');
     const body = JSON.parse(seen[0].body) as { signals: Record<string, unknown>[]; records?: unknown };
     expect(body.signals.map((s) => s.id)).toEqual(['sig-1', 'sig-2']);
-    expect(body.signals.some((s) => 'records' in s)).toBe(false);
-    expect(body).not.toHaveProperty('records');
+    expect(body.signals.some((s) => 'allRecords' in s)).toBe(false);
+    const { signals, ...rest } = sampleInsight();
+    expect(body).toEqual({ ...rest, signals: (signals ?? []).map(({ allRecords: _records, ...s }) => s) });
   });
 
   it('does not retry a 401 for a wrong API key and never shows the key', async () => {
@@ -124,6 +137,27 @@ describe('xsoar.incident', () => {
     expect(report.status).toBe('failed');
     expect(seen).toHaveLength(0);
     expect(report.steps.soar.error).toContain(`step "soar" (xsoar.incident): POST https://127.0.0.1:${port}`);
+  });
+
+  it('speaks XSOAR 8: the key as Authorization, its ID as x-xdr-auth-id, under the /xsoar/public/v1 prefix, added once', async () => {
+    for (const connection of ['xsoar8', 'xsoar8-prefixed']) {
+      seen.length = 0;
+      const report = await runForInsight(h, incident(connection));
+      expect({ connection, status: report.status, output: report.steps.soar.output }).toEqual({ connection, status: 'completed', output: { incidentId: '4711' } });
+      expect(seen).toHaveLength(1);
+      expect(seen[0].url).toBe('/xsoar/public/v1/incident/json');
+      expect(seen[0].headers).toMatchObject({ authorization: API_KEY, 'x-xdr-auth-id': KEY_ID, 'content-type': 'application/json', accept: 'application/json' });
+    }
+  });
+
+  it('leaves XSOAR 6 without the key ID header and the prefix, and needs a keyId for XSOAR 8 in the configuration', async () => {
+    seen.length = 0;
+    await runForInsight(h, incident('xsoar'));
+    expect(seen[0].url).toBe('/xsoar/incident/json');
+    expect(seen[0].headers).not.toHaveProperty('x-xdr-auth-id');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'riposte-xsoar8-'));
+    fs.writeFileSync(path.join(dir, 'riposte.config.json'), JSON.stringify({ connections: { soar: { type: 'apikey', url: 'https://api-soc.example.org', key: 'env:X', version: 8 } } }));
+    expect(() => loadConfig({ RIPOSTE_CONFIG: path.join(dir, 'riposte.config.json') }, dir)).toThrow('connections.soar.keyId: XSOAR 8 needs the API key\'s ID: add "keyId" (shown next to the key under Settings > API Keys)');
   });
 
   it('refuses malformed extra header lines at validation with the line number', () => {

@@ -4,12 +4,12 @@ import swagger from '@fastify/swagger';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { disabledRuleMessage, formatPath, insightSchema, isSecretReference, validateChain, type Chain, type Problem } from '../dsl';
+import { disabledRuleMessage, formatPath, insightInputSchema, isSecretReference, validateChain, type Chain, type Problem } from '../dsl';
 import type { Store } from '../activities/store/store';
 import { resolveSecret } from '../activities/secrets';
 import { readRun, runUrl, type RunReport } from './client';
 import { API_SCOPES, ConfigError, type Config } from './config';
-import { EventValidationError, fireEvent } from './events';
+import { EventValidationError, fireEvent, insightEventBody } from './events';
 import { installationContext, loadJobs } from './jobs';
 import { TRIGGER_ID_PATTERN, startJobRun, type RunStarterDeps } from './job-runs';
 import { queryProgress, type RunProgress } from './progress';
@@ -17,6 +17,7 @@ import { RuleGuardInputError, disabledRuleOf, reportRuleSignals, ruleStatus } fr
 import { SensorIdError, listSensors, recordHeartbeat, sensorStatus, sensorWindowMs } from './sensors';
 import { observeApi } from './api-observability';
 import { logger, type Logger } from './log';
+import { registerHookRoutes } from './hooks';
 
 /** A scope an API token may hold. */
 export type ApiScope = (typeof API_SCOPES)[number];
@@ -72,9 +73,9 @@ export const inlineRunBodySchema = z
   })
   .strict();
 
-/** POST /v1/events/insight.created (also insight.closed, insight.on_demand) */
+/** POST /v1/events/insight.created (also insight.closed, insight.on_demand); the body may also be the Insight itself, bare or in its API envelope. */
 export const insightEventBodySchema = z
-  .object({ insight: insightSchema, triggerId: triggerIdSchema.optional(), job: z.string().min(1, { message: 'name a job of the jobs directory' }).optional() })
+  .object({ insight: insightInputSchema, triggerId: triggerIdSchema.optional(), job: z.string().min(1, { message: 'name a job of the jobs directory' }).optional() })
   .strict();
 /** POST /v1/events/sensor.heartbeat */
 export const heartbeatBodySchema = z.object({ sensorId: z.string().min(1), name: z.string().optional(), at: z.iso.datetime({ offset: true }).optional() }).strict();
@@ -356,7 +357,7 @@ export async function createApi(deps: ApiDeps): Promise<FastifyInstance> {
     async (request: FastifyRequest<{ Params: { type: string } }>, reply: FastifyReply) => {
       const type = request.params.type;
       if ((INSIGHT_EVENTS as readonly string[]).includes(type)) {
-        const body = parse(insightEventBodySchema, request.body);
+        const body = parse(insightEventBodySchema, insightEventBody(request.body));
         if (body.job !== undefined && !loadJobs(config).jobs.has(body.job)) throw new ApiError(404, `no job "${body.job}" in the jobs directory`);
         // The trigger id is the event id; without one, fireEvent derives it as `riposte fire` does.
         const id = triggerIdOf(request, body.triggerId);
@@ -376,6 +377,9 @@ export async function createApi(deps: ApiDeps): Promise<FastifyInstance> {
       throw new ApiError(404, `unknown event type "${type}"; known: ${API_EVENT_TYPES.join(', ')}`);
     },
   );
+
+  // Intake hooks (DESIGN 7.3): each checks its own secret, so they carry no scope.
+  registerHookRoutes(app, { config, client, store, ...(deps.uiUrl ? { uiUrl: deps.uiUrl } : {}) });
 
   app.get(
     '/v1/runs/:id',

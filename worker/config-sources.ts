@@ -105,6 +105,7 @@ export const ENVIRONMENT_OVERRIDES: readonly { name: string; path: readonly stri
   { name: 'RIPOSTE_ALLOW_UNSANDBOXED', path: ['scripts', 'allowUnsandboxed'], parse: bool },
   { name: 'RIPOSTE_LOG_LEVEL', path: ['logLevel'], parse: (value) => value.trim().toLowerCase() },
   { name: 'RIPOSTE_RETENTION', path: ['retention', 'period'], parse: (value) => value.trim() },
+  { name: 'RIPOSTE_CLOUD_SIEM_URL', path: ['cloudSiem', 'url'], parse: text },
 ];
 
 function setAt(root: Record<string, unknown>, at: readonly string[], value: unknown, merge = false): void {

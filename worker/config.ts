@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_ALLOWED_PORTS, DEFAULT_TASK_QUEUE, DURATION_PATTERN, PROTOTYPE_NAMES, formatPath, parseDuration } from '../dsl';
+import { networkEntryProblem, type NetworkPolicy, type ProxyRoutes } from '../activities/network';
 import { ConfigError, applyEnvironment, configText, layerTemporal, overriddenBy, readConfigFile, resolveTlsFiles, type ConfigFile } from './config-sources';
 
 export { ConfigError } from './config-sources';
@@ -61,6 +62,11 @@ const databaseConnection = z
     database: z.string().min(1).optional(),
     file: z.string().min(1).optional(),
     users: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/), databaseUser).default({}),
+    /**
+     * The tables a db.insert step may write when a token gives the table name: bare names, `*`
+     * matching any run of name characters (`audit_*`). Literal table names in chains are not limited by it.
+     */
+    tables: z.array(z.string().regex(/^[A-Za-z_*][A-Za-z0-9_$*]{0,62}$/, { message: 'a bare table name, "*" matching any characters: e.g. "alerts" or "audit_*"' })).optional(),
     tls: tlsFiles.optional(),
   })
   .strict()
@@ -95,6 +101,7 @@ const awsConnection = z
 /**
  * A vendor API reached with a key or token (XSOAR, HipChat, PagerDuty, Slack, Recorded Future):
  * `url` overrides the vendor's default base URL, `tls` carries a client certificate for mutual TLS.
+ * For Cortex XSOAR 8, `version: 8` and `keyId` (the API key's ID, sent as `x-xdr-auth-id`).
  */
 const apiKeyConnection = z
   .object({
@@ -103,8 +110,11 @@ const apiKeyConnection = z
     url: z.url().optional(),
     headers: z.record(z.string(), z.string()).optional(),
     tls: tlsFiles.optional(),
+    version: z.union([z.literal(6), z.literal(8)], { message: 'the XSOAR version is 6 or 8' }).optional(),
+    keyId: z.string().min(1).optional(),
   })
-  .strict();
+  .strict()
+  .refine((c) => c.version !== 8 || c.keyId !== undefined, { message: 'XSOAR 8 needs the API key\'s ID: add "keyId" (shown next to the key under Settings > API Keys)', path: ['keyId'] });
 
 /** A named endpoint with its credentials. Secret values may be `env:NAME` or `enc:v1:...` references. */
 export const connectionSchema = z.discriminatedUnion('type', [
@@ -140,6 +150,51 @@ export const scriptsSchema = z
     readOnlyPaths: z.array(z.string().regex(/^\//, { message: 'give an absolute path' })).default([]),
     /** Bytes of stdout and of stderr kept; the rest is cut. */
     outputLimit: z.int().min(1024).max(16 * 1_048_576).default(65_536),
+    /** Processes and threads a script may have at once, in its jail (RLIMIT_NPROC). */
+    maxProcesses: z.int().min(1).max(65_536).default(64),
+    /** Address space of each process of a script, in MiB (RLIMIT_AS). */
+    memoryMb: z.int().min(16).max(1_048_576).default(1024),
+    /** CPU seconds of each process of a script (RLIMIT_CPU); the wall-clock limit is the step's with.timeout. */
+    cpuSeconds: z.int().min(1).max(86_400).default(60),
+    /** Size of the jail's own files, in MiB: its root, /tmp and /home are one tmpfs held in memory. */
+    jailMb: z.int().min(1).max(1_048_576).default(256),
+  })
+  .strict();
+
+const networkEntry = z.string().superRefine((entry, ctx) => {
+  const problem = networkEntryProblem(entry);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** A proxy URL: http or https, a host, a port when not the scheme's own. */
+function proxyProblem(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return `"${value}" is not a URL; write e.g. http://proxy.corp.example:3128`;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `"${value}" is not an http:// or https:// proxy URL; write e.g. http://proxy.corp.example:3128`;
+  return undefined;
+}
+
+/**
+ * The outbound network policy (DESIGN 7.2). Without `allow`, connections to loopback, private,
+ * link-local, CGNAT and other non-public addresses are refused; `allow` exempts addresses, CIDR
+ * ranges and host names (`*.domain` too); `hosts`, when set, is the only set of reachable
+ * destinations; `proxy` routes HTTP actions through a proxy.
+ */
+export const networkSchema = z
+  .object({
+    allow: z.array(networkEntry).default([]),
+    hosts: z.array(networkEntry).optional(),
+    proxy: z
+      .string()
+      .superRefine((value, ctx) => {
+        const problem = proxyProblem(value);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .optional(),
   })
   .strict();
 
@@ -161,6 +216,25 @@ export const DEFAULT_API_LISTEN = '127.0.0.1:8088';
 /** The largest request body the intake API accepts unless configured (bytes). */
 export const DEFAULT_API_BODY_LIMIT = 5 * 1_048_576;
 
+/** A JSON Pointer (RFC 6901): "" for the whole body, or "/a/0/b". */
+const jsonPointer = z.string().regex(/^(\/([^~/]|~[01])*)*$/, { message: 'write a JSON Pointer such as "/context/alerts" ("" for the whole body); escape "~" as ~0 and "/" as ~1' });
+const hookJob = z.string().min(1, { message: 'name the job of the jobs directory the hook starts' });
+const hookSecret = z.string().min(1, { message: 'give the secret the sender presents (an env:NAME or enc:v1:... reference)' });
+
+/**
+ * An intake hook (DESIGN 7.3): a sender that cannot speak riposte's own API shape posts its own
+ * body to `/v1/hooks/{name}`. `sumo-insight` fires Insight events (every subscribed job, or `job`
+ * only); the other formats start `job`.
+ */
+export const hookSchema = z.discriminatedUnion('format', [
+  z.object({ format: z.literal('splunk'), job: hookJob, secret: hookSecret }).strict(),
+  z.object({ format: z.literal('sumo-insight'), job: hookJob.optional(), secret: hookSecret }).strict(),
+  z.object({ format: z.literal('alertmanager'), job: hookJob, secret: hookSecret }).strict(),
+  z.object({ format: z.literal('json'), job: hookJob, secret: hookSecret, resultsPath: jsonPointer.optional(), triggerIdPath: jsonPointer.optional() }).strict(),
+], { error: 'give "format": one of splunk, sumo-insight, alertmanager, json' });
+/** A configured intake hook. */
+export type HookConfig = z.output<typeof hookSchema>;
+
 const apiSchema = z
   .object({
     listen: z.string().regex(/^[^:]+:\d+$/, { message: 'write host:port, e.g. 127.0.0.1:8088' }).default(DEFAULT_API_LISTEN),
@@ -177,6 +251,8 @@ const apiSchema = z
       )
       .default([]),
     bodyLimit: z.int().min(1_024).max(100 * 1_048_576).default(DEFAULT_API_BODY_LIMIT),
+    /** Intake hooks by name: `POST /v1/hooks/{name}`. */
+    hooks: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, { message: 'name a hook with letters, digits, ".", "_" and "-"' }), hookSchema).default({}),
   })
   .strict();
 /** The intake API's settings. */
@@ -250,7 +326,12 @@ export const configSchema = z
       .object({ hourLimit: z.int().min(1).default(100_000), dayLimit: z.int().min(1).default(1_000_000) })
       .strict()
       .default({ hourLimit: 100_000, dayLimit: 1_000_000 }),
-    api: apiSchema.default({ listen: DEFAULT_API_LISTEN, tokens: [], bodyLimit: DEFAULT_API_BODY_LIMIT }),
+    api: apiSchema.default({ listen: DEFAULT_API_LISTEN, tokens: [], bodyLimit: DEFAULT_API_BODY_LIMIT, hooks: {} }),
+    /** Sumo Logic Cloud SIEM: its base URL makes each Insight's link (`<url>/sec/insight/<id>`). */
+    cloudSiem: z
+      .object({ url: z.url({ protocol: /^https?$/, error: 'write the Cloud SIEM base URL, e.g. https://service.us2.sumologic.com' }).optional() })
+      .strict()
+      .default({}),
     /** Destination ports `http.post` may reach besides 80, 8080, 443, 8443 and 8000. */
     allowedPorts: z.array(z.int().min(1).max(65_535)).default([]),
     /** The least severe log events the long-running commands (dev, worker, api) write. */
@@ -265,11 +346,12 @@ export const configSchema = z
       })
       .strict()
       .default({ purgeEvery: '1h' }),
+    network: networkSchema.default({ allow: [] }),
   })
   .strict();
 
-/** Configuration after defaults and environment overrides. */
-export type Config = z.output<typeof configSchema> & { storeUrl: string; configDir: string };
+/** Configuration after defaults and environment overrides; `network` with the proxy environment applied. */
+export type Config = Omit<z.output<typeof configSchema>, 'network'> & { network: NetworkPolicy; storeUrl: string; configDir: string };
 
 /**
  * Loads `riposte.config.json` (JSON with comments) from `RIPOSTE_CONFIG` or the working directory
@@ -277,6 +359,8 @@ export type Config = z.output<typeof configSchema> & { storeUrl: string; configD
  * {@link layerTemporal}), applies the environment's overrides (ENVIRONMENT_OVERRIDES in
  * config-sources.ts), checks the whole, and resolves relative paths: data and jobs directories, TLS
  * files, SQLite files and a `sqlite:` store URL against the configuration file's folder.
+ * The network policy then takes RIPOSTE_NETWORK_ALLOW, RIPOSTE_NETWORK_HOSTS, RIPOSTE_NETWORK_PROXY and,
+ * when no proxy is configured, HTTPS_PROXY, HTTP_PROXY and NO_PROXY (lower case too).
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const file = env.RIPOSTE_CONFIG ? path.resolve(cwd, env.RIPOSTE_CONFIG) : path.join(cwd, 'riposte.config.json');
@@ -314,7 +398,41 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     if (connection.type === 'database' && connection.file) connection.file = path.resolve(configDir, connection.file);
   }
   const storeUrl = config.store.url ?? `sqlite:${path.join(config.dataDir, 'store.db')}`;
-  return { ...config, storeUrl, configDir };
+  return { ...config, network: networkPolicy(config.network, env), storeUrl, configDir };
+}
+
+function entryList(name: string, value: string): string[] {
+  const entries = value.split(',').map((e) => e.trim()).filter(Boolean);
+  const problems = entries.map(networkEntryProblem).filter(Boolean);
+  if (problems.length > 0) throw new ConfigError(`${name}: ${problems.join('; ')}; separate entries with commas`);
+  return entries;
+}
+
+/**
+ * The policy with the environment applied: RIPOSTE_NETWORK_* replace the configured lists and proxy;
+ * without a configured proxy, the usual proxy variables apply, as curl and undici read them.
+ */
+function networkPolicy(network: z.output<typeof networkSchema>, env: NodeJS.ProcessEnv): NetworkPolicy {
+  const allow = env.RIPOSTE_NETWORK_ALLOW !== undefined ? entryList('RIPOSTE_NETWORK_ALLOW', env.RIPOSTE_NETWORK_ALLOW) : network.allow;
+  const hosts = env.RIPOSTE_NETWORK_HOSTS !== undefined ? entryList('RIPOSTE_NETWORK_HOSTS', env.RIPOSTE_NETWORK_HOSTS) : network.hosts;
+  const variable = (...names: string[]) => names.map((n) => [n, env[n]] as const).find(([, v]) => v !== undefined && v !== '');
+  const checked = (found: readonly [string, string | undefined] | undefined) => {
+    if (!found) return undefined;
+    const problem = proxyProblem(found[1]!);
+    if (problem) throw new ConfigError(`${found[0]}: ${problem}`);
+    return found[1];
+  };
+  const configured = checked(variable('RIPOSTE_NETWORK_PROXY')) ?? network.proxy;
+  const proxy: ProxyRoutes = configured
+    ? { http: configured, https: configured }
+    : (() => {
+        // As undici's EnvHttpProxyAgent: https destinations use HTTP_PROXY when HTTPS_PROXY is unset.
+        const http = checked(variable('http_proxy', 'HTTP_PROXY'));
+        return { http, https: checked(variable('https_proxy', 'HTTPS_PROXY')) ?? http };
+      })();
+  const noProxy = variable('no_proxy', 'NO_PROXY')?.[1];
+  const routes: ProxyRoutes = { ...(proxy.http ? { http: proxy.http } : {}), ...(proxy.https ? { https: proxy.https } : {}), ...(noProxy ? { noProxy } : {}) };
+  return { allow, ...(hosts ? { hosts } : {}), ...(routes.http || routes.https ? { proxy: routes } : {}) };
 }
 
 /** The connections as validation sees them: names, types and user names, never credentials. */

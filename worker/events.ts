@@ -2,7 +2,7 @@
 import crypto from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { z } from 'zod';
-import { disabledRuleMessage, eventResult, eventSchema, formatPath, ruleWorkflowId, type EventInput, type FireReport, type RiposteEvent, type RuleState, type Trigger } from '../dsl';
+import { disabledRuleMessage, eventResult, eventSchema, formatPath, insightView, ruleWorkflowId, type EventInput, type FireReport, type RiposteEvent, type RuleState, type Trigger } from '../dsl';
 import type { Store } from '../activities/store/store';
 import type { Config } from './config';
 import { queryWatcher, runUrl, startRun } from './client';
@@ -30,7 +30,10 @@ export interface FireOptions {
   store?: Store;
 }
 
-/** Validates an event as the CLI or the intake API received it; the message names each bad field. */
+/**
+ * Validates an event as the CLI or the intake API received it; the message names each bad field.
+ * An Insight may be bare or in the Cloud SIEM API's `{ data, errors }` envelope, and is kept as sent.
+ */
 export function parseEvent(input: unknown): RiposteEvent {
   const parsed = eventSchema.safeParse(input);
   if (parsed.success) return parsed.data;
@@ -88,7 +91,8 @@ export async function fireEvent(client: Client, config: Config, input: EventInpu
   if (options.job !== undefined && !catalog.jobs.has(options.job)) {
     throw new EventValidationError(`job "${options.job}" is not in ${catalog.dir}; jobs: ${[...catalog.jobs.keys()].join(', ') || 'none'}`);
   }
-  const trigger: Trigger = { ...(event as Record<string, unknown>), type: event.type, id };
+  // An Insight rides as sent (`trigger.insight`), with the view riposte reads beside it (`trigger.insightView`).
+  const trigger: Trigger = { ...(event as Record<string, unknown>), type: event.type, id, ...('insight' in event ? { insightView: insightView(event.insight, { cloudSiemUrl: config.cloudSiem.url }) } : {}) };
   const taskQueue = options.taskQueue ?? config.temporal.taskQueue;
   const ruleStates = new Map<string, RuleState | undefined>();
   for (const [name, { chain }] of catalog.jobs) {
@@ -122,6 +126,15 @@ export async function fireEvent(client: Client, config: Config, input: EventInpu
     report.runs.push({ job: name, runId, started, ...(url ? { url } : {}) });
   }
   return report;
+}
+
+/**
+ * The body of `POST /v1/events/insight.*` in the form `{ insight, triggerId?, job? }`. Cloud SIEM
+ * posts the Insight itself (bare, or in the API's `{ data, errors }` envelope), so a body without
+ * an `insight` field is taken to be the Insight.
+ */
+export function insightEventBody(body: unknown): unknown {
+  return typeof body === 'object' && body !== null && !Array.isArray(body) && !('insight' in body) ? { insight: body } : body;
 }
 
 /** Reads an event's subject from a JSON file's text: an Insight, a sensor or a rule. */

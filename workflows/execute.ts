@@ -33,7 +33,7 @@ export const engine = proxyActivities<EngineActivities>({
 });
 
 /** The error types that are the user's to fix: retrying them cannot help. */
-const NON_RETRYABLE = ['PeerRejectedError', 'ActionInputError', 'ConnectionConfigError', 'ChainValidationError'];
+const NON_RETRYABLE = ['PeerRejectedError', 'ActionInputError', 'ConnectionConfigError', 'ChainValidationError', 'DestinationRefusedError'];
 
 /** Activity options from the step's overrides and the action's defaults. */
 export function activityOptions(step: Step): ActivityOptions {
@@ -132,11 +132,12 @@ export async function attempt(scope: Scope, steps: Record<string, StepRecord>, s
       stepIndex,
       params: prepared.params,
       ...(prepared.secretPaths.length > 0 ? { secretPaths: prepared.secretPaths } : {}),
+      ...(prepared.merge ? { merge: prepared.merge } : {}),
       connection: step.connection,
       idempotencyKey: executionKey,
       index,
       job: scope.base.job,
-      run: { id: scope.runId, startedAt: scope.startedAt },
+      run: { id: scope.runId, startedAt: scope.startedAt, ...(scope.base.run.url ? { url: scope.base.run.url } : {}) },
       ...rows,
       ...(spec.inheritsIncident ? { incidentId: inheritedIncident(scope, steps, index) } : {}),
       ...(spec.receivesTrigger ? { trigger: scope.base.trigger } : {}),

@@ -1,10 +1,12 @@
 // The three database drivers behind db.insert, reduced to what it needs: read a table's columns, insert rows in one transaction.
 import path from 'node:path';
 import fs from 'node:fs';
+import net from 'node:net';
 import Database from 'better-sqlite3';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import type { DatabaseConnection } from '../../worker/config';
+import { resolveChecked, type NetworkPolicy } from '../network';
 
 /** A column as the database describes it. */
 export interface TableColumn {
@@ -80,14 +82,27 @@ function pickTable<R extends { table_name: string }>(rows: R[], table: string): 
   return { table: names[0], rows: rows.filter((r) => r.table_name === names[0]) };
 }
 
-async function postgres(c: DatabaseConnection, login: DatabaseLogin): Promise<DatabaseSession> {
+/**
+ * TLS options that keep the configured host as the server name when the driver connects to its
+ * checked address instead (SNI and certificate checks then still name the host, not the address).
+ */
+export function tlsForAddress(c: DatabaseConnection) {
+  const tls = tlsOptions(c);
+  if (!tls || !c.host || net.isIP(c.host) || tls.servername) return tls;
+  return { ...tls, servername: c.host };
+}
+
+async function postgres(c: DatabaseConnection, login: DatabaseLogin, network: NetworkPolicy): Promise<DatabaseSession> {
+  const port = c.port ?? 5432;
+  // The network policy checks what the host resolves to; pg then connects to that address, no second lookup.
+  const address = await resolveChecked(network, c.host ?? '', port);
   const client = new pg.Client({
-    host: c.host,
-    port: c.port ?? 5432,
+    host: address,
+    port,
     database: c.database,
     user: login.user,
     password: login.password,
-    ssl: tlsOptions(c),
+    ssl: tlsForAddress(c),
     application_name: 'riposte',
     connectionTimeoutMillis: 10_000,
     statement_timeout: 30_000,
@@ -137,11 +152,15 @@ async function postgres(c: DatabaseConnection, login: DatabaseLogin): Promise<Da
   };
 }
 
-async function mariadb(c: DatabaseConnection, login: DatabaseLogin): Promise<DatabaseSession> {
+async function mariadb(c: DatabaseConnection, login: DatabaseLogin, network: NetworkPolicy): Promise<DatabaseSession> {
   const ssl = tlsOptions(c);
+  const port = c.port ?? 3306;
+  const address = await resolveChecked(network, c.host ?? '', port);
   const connection = await mysql.createConnection({
+    // mysql2 names the TLS server after `host`; the socket goes to the address the policy checked.
     host: c.host,
-    port: c.port ?? 3306,
+    port,
+    stream: () => net.connect({ host: address, port }).setNoDelay(true),
     database: c.database,
     user: login.user,
     password: login.password,
@@ -220,9 +239,12 @@ function sqlite(c: DatabaseConnection, configDir: string): DatabaseSession {
   };
 }
 
-/** Opens a session on the connection's database as the given user. */
-export async function openDatabase(c: DatabaseConnection, login: DatabaseLogin, configDir: string): Promise<DatabaseSession> {
-  if (c.driver === 'postgres') return postgres(c, login);
-  if (c.driver === 'mysql') return mariadb(c, login);
+/**
+ * Opens a session on the connection's database as the given user. PostgreSQL and MySQL connect only
+ * where the network policy allows (a refusal throws NetworkPolicyRefusal); SQLite is a local file.
+ */
+export async function openDatabase(c: DatabaseConnection, login: DatabaseLogin, configDir: string, network: NetworkPolicy): Promise<DatabaseSession> {
+  if (c.driver === 'postgres') return postgres(c, login, network);
+  if (c.driver === 'mysql') return mariadb(c, login, network);
   return sqlite(c, configDir);
 }

@@ -3,6 +3,7 @@ import type { ActionOutputs, ActionRequest, ResultRow } from '../../dsl';
 import type { DatabaseConnection } from '../../worker/config';
 import { actionFailure, type FailureType } from '../errors';
 import { loadAllResults, originOf, withStore, type ActivityDeps } from '../deps';
+import { destinationRefused, refusalIn } from '../network';
 import { maskSecrets, resolveSecret } from '../secrets';
 import { RowInsertError, openDatabase, type DatabaseSession, type InsertRow, type TableColumn } from './drivers';
 
@@ -140,6 +141,51 @@ export function resolveLogin(name: string, c: DatabaseConnection, requested: str
   return { user: user.user, password };
 }
 
+/** True when a bare table name matches one of the connection's `tables` patterns (`*`: any run of name characters), ignoring case. */
+export function tableAllowed(table: string, patterns: readonly string[]): boolean {
+  return patterns.some((pattern) => new RegExp(`^${pattern.replace(/\$/g, '\\$').replace(/\*/g, '[A-Za-z0-9_$]*')}$`, 'i').test(table));
+}
+
+/** Where a step writes: the schema (or database) and table, and whether a token chose the name. */
+interface TargetTable {
+  schema?: string;
+  table: string;
+  /** The name as the step gave it, for messages and the output. */
+  name: string;
+  fromToken: boolean;
+}
+
+/**
+ * Why the step may not write to `table`, or undefined when it may. A literal name is the chain's
+ * choice, but MySQL/MariaDB writes only to the connection's own database (PostgreSQL cannot leave
+ * it at all). A name from a token is data: it must be a bare table name that the connection's
+ * `tables` allows, in the connection's default schema.
+ */
+export function tableRefusal(name: string, c: DatabaseConnection, table: string | { fromToken: string }): string | undefined {
+  if (typeof table !== 'string') {
+    const bare = table.fromToken;
+    if (!c.tables || c.tables.length === 0) {
+      return `the table name "${bare}" comes from a token, and connection "${name}" lists no tables a token may choose; write the table name in the chain, or list the allowed ones as "tables": ["alerts", "audit_*"] in connections.${name}`;
+    }
+    if (!tableAllowed(bare, c.tables)) return `the table name "${bare}" comes from a token and is not one connection "${name}" allows (tables: ${c.tables.join(', ')})`;
+    return undefined;
+  }
+  const [schema, bare] = table.includes('.') ? table.split('.') : [undefined, table];
+  if (schema !== undefined && c.driver === 'mysql' && schema !== c.database) {
+    return `"${table}" names the database "${schema}"; connection "${name}" writes only to its own database "${c.database}" (write "${bare}", or use a connection to that database)`;
+  }
+  return undefined;
+}
+
+/** The step's table, refused with ActionInputError when {@link tableRefusal} says so. */
+export function targetTable(name: string, c: DatabaseConnection, table: string | { fromToken: string }, origin: string): TargetTable {
+  const refusal = tableRefusal(name, c, table);
+  if (refusal) throw actionFailure('ActionInputError', `${origin}: with.table: ${refusal}`);
+  if (typeof table !== 'string') return { table: table.fromToken, name: table.fromToken, fromToken: true };
+  const [schema, bare] = table.includes('.') ? (table.split('.') as [string, string]) : [undefined, table];
+  return { schema, table: bare, name: table, fromToken: false };
+}
+
 /** The rows this execution writes, each with the result index it came from. */
 async function rowsToWrite(deps: ActivityDeps, request: ActionRequest<'db.insert'>): Promise<{ index: number; fields: ResultRow }[]> {
   const p = request.params;
@@ -171,17 +217,20 @@ export function insertRowsAction(deps: ActivityDeps) {
     const earlier = await withStore(origin, () => deps.store.findDelivery(request.idempotencyKey));
     if (earlier) return { ...(earlier as Output), alreadyWritten: true };
 
-    const [schema, table] = p.table.includes('.') ? (p.table.split('.') as [string, string]) : [undefined, p.table];
+    const target = targetTable(name, connection, p.table, origin);
+    const [schema, table] = [target.schema, target.table];
     const rows = await rowsToWrite(deps, request);
     const secrets: string[] = [];
     const login = resolveLogin(name, connection, p.user, origin, secrets);
     const fail = (type: FailureType, text: string) => actionFailure(type, maskSecrets(`${origin}: ${where(connection)}: ${text}`, secrets));
-    if (rows.length === 0) return { table: p.table, rowCount: 0, alreadyWritten: false };
+    if (rows.length === 0) return { table: target.name, rowCount: 0, alreadyWritten: false };
 
     let session: DatabaseSession;
     try {
-      session = await openDatabase(connection, login, deps.config.configDir);
+      session = await openDatabase(connection, login, deps.config.configDir, deps.config.network);
     } catch (err) {
+      const refusal = refusalIn(err);
+      if (refusal) throw destinationRefused(origin, refusal);
       throw fail(classifyDatabaseError(err), describeError(err));
     }
     try {
@@ -192,8 +241,12 @@ export function insertRowsAction(deps: ActivityDeps) {
         throw fail(classifyDatabaseError(err), describeError(err));
       }
       if (found.columns.length === 0) {
-        const tables = await session.tables(schema).catch(() => [] as string[]);
-        throw fail('ActionInputError', `table "${p.table}" does not exist${tables.length ? `; tables: ${tables.join(', ')}` : ' (the schema has no tables this user can see)'}`);
+        // A token's table name learns nothing of the tables that exist besides those allowed.
+        const tables = target.fromToken ? [] : await session.tables(schema).catch(() => [] as string[]);
+        throw fail('ActionInputError', `table "${target.name}" does not exist${tables.length ? `; tables: ${tables.join(', ')}` : target.fromToken ? '' : ' (the schema has no tables this user can see)'}`);
+      }
+      if (target.fromToken && !tableAllowed(found.table, connection.tables ?? [])) {
+        throw fail('ActionInputError', `table "${found.table}" (the name "${target.name}" comes from a token) is not one that connection "${name}" allows a token to choose (tables: ${(connection.tables ?? []).join(', ')})`);
       }
       const statements: InsertRow[] = [];
       const missing = new Set<string>();
@@ -217,7 +270,7 @@ export function insertRowsAction(deps: ActivityDeps) {
         statements.push({ columns, values });
       }
       if (missing.size > 0) {
-        throw fail('ActionInputError', `table "${p.table}" has no column ${[...missing].map((m) => `"${m}"`).join(', ')}; its columns: ${found.columns.map((c) => c.name).join(', ')} (write only those fields with "values", or add the columns)`);
+        throw fail('ActionInputError', `table "${target.name}" has no column ${[...missing].map((m) => `"${m}"`).join(', ')}; its columns: ${found.columns.map((c) => c.name).join(', ')} (write only those fields with "values", or add the columns)`);
       }
       const empty = statements.findIndex((s) => s.columns.length === 0);
       if (empty >= 0) throw fail('ActionInputError', `result ${rows[empty].index} has no field to write`);
@@ -234,7 +287,7 @@ export function insertRowsAction(deps: ActivityDeps) {
     } finally {
       await session.close();
     }
-    const output: Output = { table: p.table, rowCount: rows.length, alreadyWritten: false };
+    const output: Output = { table: target.name, rowCount: rows.length, alreadyWritten: false };
     await withStore(origin, () => deps.store.recordDelivery(request.idempotencyKey, output));
     return output;
   };

@@ -1,29 +1,51 @@
 // email.send: one SMTP message through a named connection, with table, CSV attachment, time, signature and headers.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { domainToASCII } from 'node:url';
 import nodemailer from 'nodemailer';
+import addressparser from 'nodemailer/lib/addressparser';
 import type { Transporter } from 'nodemailer';
-import { toCsv, toHtmlTable, toTextTable, type ActionOutputs, type ActionRequest } from '../../dsl';
+import { z } from 'zod';
+import { TemplateError, applyMerge, toCsv, toHtmlTable, toTextTable, type ActionOutputs, type ActionRequest } from '../../dsl';
 import type { SmtpConnection } from '../../worker/config';
 import { actionFailure } from '../errors';
 import { deliverOnce, loadAllResults, originOf, type ActivityDeps } from '../deps';
+import { connectChecked, destinationRefused, refusalIn, type NetworkPolicy } from '../network';
 import { maskSecrets, resolveSecret } from '../secrets';
 import { insightOf } from '../insight/insight';
 import { insightSummary } from '../insight/summary';
 
 type Output = ActionOutputs['email.send'];
 
-/** A Message-ID derived from run, step and result: the same message keeps the same id across retries. */
-export function messageIdFor(idempotencyKey: string): string {
-  return `<${crypto.createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}@riposte>`;
+/**
+ * A Message-ID derived from run, step and result, so the same message keeps the same id across
+ * retries, on the domain of the From address (`<hash@example.org>`): RFC 5322 3.6.4 wants the
+ * id's right part to make it globally unique, and the sender's own domain is what mail systems
+ * and spam filters expect there. An internationalised domain is written in its ASCII (punycode)
+ * form, as a msg-id must be ASCII; a From without a usable domain falls back to `riposte.invalid`.
+ */
+export function messageIdFor(idempotencyKey: string, from?: string): string {
+  const address = from ? addressparser(from, { flatten: true })[0]?.address : undefined;
+  const at = address?.lastIndexOf('@') ?? -1;
+  const ascii = address && at > 0 ? domainToASCII(address.slice(at + 1).replace(/^\[|\]$/g, '')).toLowerCase() : '';
+  const domain = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/.test(ascii) ? ascii : 'riposte.invalid';
+  return `<${crypto.createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}@${domain}>`;
 }
 
-function transportFor(name: string, c: SmtpConnection, secrets: string[]): Transporter {
+function transportFor(name: string, c: SmtpConnection, secrets: string[], network: NetworkPolicy): Transporter {
   const pass = c.auth ? resolveSecret(c.auth.pass, `connections.${name}.auth.pass`) : undefined;
   if (pass) secrets.push(pass);
   return nodemailer.createTransport({
     host: c.host,
     port: c.port,
+    // nodemailer's socket hook: every connection goes to an address the network policy checked;
+    // nodemailer starts TLS over it under c.host, so the certificate is still checked against the name.
+    getSocket: (_options, callback) => {
+      connectChecked(network, c.host, c.port, 15_000).then(
+        (socket) => callback(null, { connection: socket }),
+        (err: Error) => callback(err, undefined),
+      );
+    },
     secure: c.secure,
     requireTLS: c.starttls === 'required',
     ignoreTLS: c.starttls === 'never',
@@ -39,15 +61,49 @@ function transportFor(name: string, c: SmtpConnection, secrets: string[]): Trans
   });
 }
 
+const isAddress = (text: string) => z.email().safeParse(text).success;
+
+/** One mailbox: the address the envelope uses, and the display name shown in the header. */
+interface Mailbox {
+  name: string;
+  address: string;
+}
+
+/**
+ * Parses `text` with nodemailer's own address parser (what it would do with the header) and
+ * accepts exactly one mailbox with a valid address: a value holding a list, a group or a line
+ * break is refused, never split into several recipients.
+ */
+export function oneMailbox(text: string): Mailbox | { error: string } {
+  if (/[\r\n\u0000]/.test(text)) return { error: 'holds a line break; an address is one line' };
+  const parsed = addressparser(text);
+  if (parsed.length !== 1 || parsed[0].group !== undefined) return { error: `holds ${parsed.length === 0 ? 'no address' : 'several addresses'}; give exactly one` };
+  const { name, address } = parsed[0];
+  if (!isAddress(address)) return { error: 'not an e-mail address' };
+  return { name, address };
+}
+
 /** Classifies an SMTP failure: 5xx refusals and bad credentials are final, everything else is retried. */
 function smtpFailure(origin: string, err: unknown, secrets: string[]) {
   const e = err as { responseCode?: number; code?: string; response?: string; message?: string };
   const answer = maskSecrets(`${origin}: SMTP ${e.responseCode ? `answered ${e.response ?? e.responseCode}` : `${e.code ?? 'error'}: ${e.message ?? String(err)}`}`, secrets);
   if (e.code === 'EAUTH') return actionFailure('ConnectionConfigError', `${answer} (check the connection's user and password)`);
   if (e.code === 'ETLS' || /certificate/i.test(e.message ?? '')) return actionFailure('ConnectionConfigError', `${answer} (give the server's CA as tls.caFile)`);
+  // nodemailer's own refusal of the envelope, before the server was asked: the input is wrong.
+  if (e.code === 'EENVELOPE' && !e.responseCode) return actionFailure('ActionInputError', answer);
   if (e.responseCode && e.responseCode >= 500) return actionFailure('PeerRejectedError', answer);
   if (e.responseCode && e.responseCode >= 400) return actionFailure('PeerUnavailableError', answer);
   return actionFailure('PeerUnreachableError', answer);
+}
+
+/** The parameters with "merge" fields rendered over every result; a template error fails the step as bad input. */
+function mergedParams(request: ActionRequest<'email.send'>, rows: Record<string, unknown>[]): ActionRequest<'email.send'>['params'] {
+  try {
+    return applyMerge(request.params as Record<string, unknown>, request.merge!, rows).params as ActionRequest<'email.send'>['params'];
+  } catch (err) {
+    if (err instanceof TemplateError) throw actionFailure('ActionInputError', `${originOf(request)}: ${err.message}`);
+    throw err;
+  }
 }
 
 /** Sends the message once: a retry after a successful send finds it in the store and does not send again. */
@@ -55,20 +111,33 @@ export function sendEmailAction(deps: ActivityDeps) {
   const transports = new Map<string, Transporter>();
   return async function sendEmail(request: ActionRequest<'email.send'>): Promise<Output> {
     const origin = originOf(request);
-    const p = request.params;
     const name = request.connection ?? '';
     const connection = deps.config.connections[name];
     if (!connection || connection.type !== 'smtp') throw actionFailure('ConnectionConfigError', `${origin}: connection "${name}" is not an smtp connection configured on this worker`);
-    const messageId = messageIdFor(request.idempotencyKey);
+    const given = request.params;
+    // Recipients and sender are checked again here, whatever the schema let through: each entry is one mailbox.
+    const mailbox = (text: string, field: string, type: 'ActionInputError' | 'ConnectionConfigError' = 'ActionInputError'): Mailbox => {
+      const found = oneMailbox(text);
+      if ('error' in found) throw actionFailure(type, `${origin}: ${field}: ${JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}…` : text)} ${found.error}`);
+      return found;
+    };
+    const list = (field: 'to' | 'cc' | 'bcc') => (given[field] ?? []).map((a, i) => mailbox(a, `with.${field}[${i}]`));
+    const [to, cc, bcc] = [list('to'), list('cc'), list('bcc')];
+    const from = given.from !== undefined ? mailbox(given.from, 'with.from') : mailbox(connection.from, `connections.${name}.from`, 'ConnectionConfigError');
+    // The envelope is exactly the checked recipients: nothing in a header can add one.
+    const envelope = { from: from.address, to: [...to, ...cc, ...bcc].map((m) => m.address) };
+    const messageId = messageIdFor(request.idempotencyKey, from.address);
     return deliverOnce(
       deps,
       request,
       async (): Promise<Output> => {
         const rows = request.resultsRef ? await loadAllResults(deps, request.resultsRef) : request.results ?? (request.result ? [request.result] : []);
+        const p = request.merge ? mergedParams(request, rows) : request.params;
         const sentAt = new Date();
         // The summary format needs the Insight; it goes before the body the chain wrote, if any.
         const summary = p.format === 'summary' ? insightSummary(insightOf(request)) : undefined;
-        const subject = p.subject ?? (summary ? `[${summary.severity}] ${summary.title}` : '');
+        // A line break in the subject (a log field rendered into it) is folded: the subject is one header line.
+        const subject = (p.subject ?? (summary ? `[${summary.severity}] ${summary.title}` : '')).replace(/[\r\n\u0000]+/g, ' ');
         const parts: string[] = summary ? [p.html ? summary.html : summary.text, ...(p.body ? [p.body] : [])] : [p.body];
         if (p.addTime) parts.push(p.html ? `<p>Server time: ${sentAt.toISOString()}</p>` : `Server time: ${sentAt.toISOString()}`);
         if (p.table && rows.length > 0) parts.push(p.html ? toHtmlTable(rows) : toTextTable(rows));
@@ -81,16 +150,17 @@ export function sendEmailAction(deps: ActivityDeps) {
         const secrets: string[] = [];
         let transport = transports.get(name);
         if (!transport) {
-          transport = transportFor(name, connection, secrets);
+          transport = transportFor(name, connection, secrets, deps.config.network);
           transports.set(name, transport);
         }
         let info: { accepted?: (string | { address: string })[]; rejected?: (string | { address: string })[] };
         try {
           info = await transport.sendMail({
-            from: p.from ?? connection.from,
-            to: p.to,
-            cc: p.cc,
-            bcc: p.bcc,
+            from,
+            to,
+            ...(cc.length ? { cc } : {}),
+            ...(bcc.length ? { bcc } : {}),
+            envelope,
             subject,
             ...(p.html ? { html: content } : { text: content }),
             headers: p.headers,
@@ -99,6 +169,8 @@ export function sendEmailAction(deps: ActivityDeps) {
             attachments,
           });
         } catch (err) {
+          const refusal = refusalIn(err);
+          if (refusal) throw destinationRefused(origin, refusal);
           throw smtpFailure(origin, err, secrets);
         }
         const list = (v: (string | { address: string })[] = []) => v.map((a) => (typeof a === 'string' ? a : a.address));

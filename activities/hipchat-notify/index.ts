@@ -2,18 +2,28 @@
 import type { ActionOutputs, ActionRequest } from '../../dsl';
 import { deliverOnce, originOf, type ActivityDeps } from '../deps';
 import { callPeer } from '../http';
-import { apiKeyAccess, insightOf, joinUrl } from '../insight/insight';
+import { actionFailure } from '../errors';
+import { apiKeyAccess, connectionOf, insightOf, joinUrl } from '../insight/insight';
 import { insightSummary } from '../insight/summary';
 
 const COLOR_BY_SEVERITY = { LOW: 'gray', MEDIUM: 'yellow', HIGH: 'red', CRITICAL: 'red' } as const;
 
-/** Sends `POST /v2/room/{room}/notification` with the room token as bearer; the server URL comes from the connection. */
+/**
+ * Sends `POST /v2/room/{room}/notification` with the room token as bearer. The server URL must
+ * come from the connection: Atlassian shut HipChat Cloud (api.hipchat.com) down on 15 February
+ * 2019, and asked integrations never to hard-code that endpoint but to take the server's URL
+ * from the user ("Integration Guidelines to Support HipChat Server").
+ */
 export function notifyHipchatAction(deps: ActivityDeps) {
   return async function notifyHipchat(request: ActionRequest<'hipchat.notify'>): Promise<ActionOutputs['hipchat.notify']> {
     const origin = originOf(request);
     const summary = insightSummary(insightOf(request));
     const p = request.params;
-    const access = apiKeyAccess(deps, request, 'https://api.hipchat.com');
+    const connection = connectionOf(deps, request, 'apikey');
+    if (!connection.url) {
+      throw actionFailure('ConnectionConfigError', `${origin}: connection "${request.connection}" has no url; HipChat Cloud (api.hipchat.com) was shut down in February 2019, so give the base URL of your HipChat Server or Data Center, e.g. "url": "https://hipchat.example.org"`);
+    }
+    const access = apiKeyAccess(deps, request);
     const body = JSON.stringify({
       message: summary.html.slice(0, 10_000),
       message_format: 'html',
@@ -23,6 +33,6 @@ export function notifyHipchatAction(deps: ActivityDeps) {
     });
     const url = joinUrl(access.base, `/v2/room/${encodeURIComponent(p.room)}/notification`);
     const headers = { ...access.headers, authorization: `Bearer ${access.key}`, 'content-type': 'application/json' };
-    return deliverOnce(deps, request, async () => ({ status: (await callPeer({ origin, url, method: 'POST', headers, body, tls: access.tls, secrets: access.secrets })).status }));
+    return deliverOnce(deps, request, async () => ({ status: (await callPeer({ origin, network: deps.config.network, url, method: 'POST', headers, body, tls: access.tls, secrets: access.secrets })).status }));
   };
 }

@@ -1,19 +1,23 @@
-// http.post (HTTP POST v2): the Insight JSON, optionally with Signals and Records, posted to an allowed destination port.
+// http.post (HTTP POST v2): the Insight as the Cloud SIEM API returns it, optionally with Signals and Records, posted to an allowed destination port.
 import type { ActionOutputs, ActionRequest } from '../../dsl';
-import { destinationPort } from '../../dsl';
+import { destinationPort, insightEnvelope } from '../../dsl';
 import { allowedPorts } from '../../worker/config';
 import { actionFailure } from '../errors';
 import { withStoredEnrichments } from '../insight/enrichments';
 import { originOf, type ActivityDeps } from '../deps';
 import { callPeer, type PeerTls } from '../http';
-import { connectionOf, insightJson, insightOf } from '../insight/insight';
+import { connectionOf, insightJson, vendorInsightOf } from '../insight/insight';
 import { resolveSecret } from '../secrets';
 
-/** Posts the Insight; the port is checked again here because a URL built from tokens escapes validation. */
+/**
+ * Posts the Insight as `GET /sec/v1/insights/{id}` answers it, `{ "data": <Insight>, "errors": [] }`:
+ * the seed says the POST is "the same as the JSON output from the /insight/:id API endpoint".
+ * The port is checked again here because a URL built from tokens escapes validation.
+ */
 export function postInsightAction(deps: ActivityDeps) {
   return async function postInsight(request: ActionRequest<'http.post'>): Promise<ActionOutputs['http.post']> {
     const origin = originOf(request);
-    const insight = await withStoredEnrichments(deps, origin, insightOf(request));
+    const insight = await withStoredEnrichments(deps, origin, vendorInsightOf(request));
     const p = request.params;
     const connection = request.connection ? connectionOf(deps, request, 'http') : undefined;
     const where = `connections.${request.connection}`;
@@ -54,10 +58,10 @@ export function postInsightAction(deps: ActivityDeps) {
     headers['content-type'] = 'application/json';
     headers['idempotency-key'] = request.idempotencyKey;
     headers['user-agent'] ??= 'riposte';
-    const body = JSON.stringify(insightJson(insight, { signals: p.includeSignals, records: p.includeRecords, recordFields: p.recordFields }));
+    const body = JSON.stringify(insightEnvelope(insightJson(insight, { signals: p.includeSignals, records: p.includeRecords, recordFields: p.recordFields })));
     const c = connection?.tls;
     const tls: PeerTls = { verify: c?.verify ?? true, ca: c?.caFile, cert: c?.certFile, key: c?.keyFile, servername: c?.servername };
-    const response = await callPeer({ origin, url, method: 'POST', headers, body, tls, secrets: secrets.filter(Boolean) });
+    const response = await callPeer({ origin, network: deps.config.network, url, method: 'POST', headers, body, tls, secrets: secrets.filter(Boolean) });
     return { status: response.status };
   };
 }

@@ -17,16 +17,24 @@ export function enrichmentDocumentId(insightId: string): string {
   return documentId(ENRICHMENTS_INDEX, insightId);
 }
 
+const asList = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
 /**
  * The Insight with the enrichments stored for it by earlier steps or runs attached (to the
  * Insight's `enrichments` and each Signal's), so the actions that send the Insight send them too.
+ * Nothing is added where there is nothing to add: an Insight without stored enrichments is the
+ * Insight as sent.
  */
 export async function withStoredEnrichments(deps: ActivityDeps, origin: string, insight: Insight): Promise<Insight> {
   const doc = (await withStore(origin, () => deps.store.getDocument(ENRICHMENTS_INDEX, enrichmentDocumentId(insight.id)))) as Partial<EnrichmentDocument> | undefined;
   if (!doc) return insight;
+  const own = doc.insight ?? [];
+  const bySignal = doc.signals ?? {};
   return {
     ...insight,
-    enrichments: [...insight.enrichments, ...((doc.insight ?? []) as unknown as Record<string, unknown>[])],
-    signals: insight.signals.map((s) => (doc.signals?.[s.id] ? { ...s, enrichments: [...((s.enrichments as unknown[] | undefined) ?? []), ...doc.signals[s.id]] } : s)),
+    ...(own.length > 0 ? { enrichments: [...asList(insight.enrichments), ...own] as Record<string, unknown>[] } : {}),
+    ...(Array.isArray(insight.signals)
+      ? { signals: insight.signals.map((s) => ((bySignal[s.id] ?? []).length > 0 ? { ...s, enrichments: [...asList(s.enrichments), ...bySignal[s.id]] } : s)) }
+      : {}),
   };
 }

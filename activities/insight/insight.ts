@@ -1,5 +1,5 @@
-// What every Insight action shares: the Insight of the run's trigger, its JSON forms, and the named connections.
-import { insightSchema, type ActionRequest, type Insight } from '../../dsl';
+// What every Insight action shares: the Insight of the run's trigger as sent and its view, its JSON forms, and the named connections.
+import { insightView, readInsight, type ActionRequest, type Insight, type InsightView } from '../../dsl';
 import type { ApiKeyConnection, AwsConnection, Connection, HttpConnection } from '../../worker/config';
 import { actionFailure } from '../errors';
 import { originOf, type ActivityDeps } from '../deps';
@@ -7,21 +7,33 @@ import type { PeerTls } from '../http';
 import { resolveSecret } from '../secrets';
 
 /**
- * The Insight the run was started with. A run not started by an Insight event fails without
- * retrying: there is nothing to send, and trying again will not change that.
+ * The Insight the run was started with, exactly as the SIEM sent it. A run not started by an
+ * Insight event fails without retrying: there is nothing to send, and trying again will not
+ * change that.
  */
-export function insightOf(request: ActionRequest): Insight {
+export function vendorInsightOf(request: ActionRequest): Insight {
   const origin = originOf(request);
   const trigger = request.trigger;
   if (!trigger || !String(trigger.type).startsWith('insight.') || trigger.insight === undefined) {
     throw actionFailure('ActionInputError', `${origin}: this action sends an Insight, but the run was started by a ${trigger?.type ?? 'manual'} trigger; start the job from an Insight event (insight.created, insight.closed or insight.on_demand)`);
   }
-  const parsed = insightSchema.safeParse(trigger.insight);
-  if (!parsed.success) {
-    const first = parsed.error.issues[0];
-    throw actionFailure('ActionInputError', `${origin}: the trigger's Insight is malformed: insight.${first.path.join('.')}: ${first.message}`);
+  const reading = readInsight(trigger.insight);
+  if (!reading.ok) {
+    const first = reading.problems[0];
+    throw actionFailure('ActionInputError', `${origin}: the trigger's Insight is malformed: ${['insight', ...first.path].join('.')}: ${first.message}`);
   }
-  return parsed.data;
+  return reading.insight;
+}
+
+/**
+ * The view of the run's Insight that summaries read (entity, severity, tactic names, link). The
+ * link is the one the intake built from `cloudSiem.url` when the event came in (`trigger.insightView`),
+ * so that every step of a run, and its templates, show the same one.
+ */
+export function insightOf(request: ActionRequest): InsightView {
+  const view = insightView(vendorInsightOf(request));
+  const given = (request.trigger?.insightView as { link?: unknown } | undefined)?.link;
+  return typeof given === 'string' && /^https?:\/\//i.test(given) ? { ...view, link: given } : view;
 }
 
 /** How much of the Insight a notification carries. */
@@ -32,28 +44,31 @@ export interface InsightJsonOptions {
   recordFields?: readonly string[];
 }
 
-function pickFields(record: Record<string, unknown>, fields: readonly string[] | undefined): Record<string, unknown> {
-  if (!fields) return record;
-  return Object.fromEntries(fields.filter((f) => Object.prototype.hasOwnProperty.call(record, f)).map((f) => [f, record[f]]));
+function pickFields(record: unknown, fields: readonly string[] | undefined): unknown {
+  if (!fields || typeof record !== 'object' || record === null || Array.isArray(record)) return record;
+  const r = record as Record<string, unknown>;
+  return Object.fromEntries(fields.filter((f) => Object.prototype.hasOwnProperty.call(r, f)).map((f) => [f, r[f]]));
 }
 
 /**
- * The Insight as JSON for a peer. Without `signals`, the Signals are left out; without `records`,
- * every Record is left out (the Insight's own and its Signals'). Records asked for without Signals
- * travel in the Insight's `records`, so they are not lost with their Signals.
+ * The Insight as JSON for a peer, under the vendor's own field names: the Insight as sent, less
+ * what the options leave out. Without `signals` the `signals` field is removed; without `records`
+ * every Signal loses its `allRecords`, where Cloud SIEM carries the Records; `recordFields`
+ * keeps only those fields of each Record. Nothing else is renamed, added or moved.
  */
 export function insightJson(insight: Insight, options: InsightJsonOptions): Record<string, unknown> {
-  const { signals, records, ...rest } = insight;
-  const out: Record<string, unknown> = { ...rest };
-  const keep = (list: Record<string, unknown>[]) => list.map((r) => pickFields(r, options.recordFields));
-  if (options.signals) {
-    out.signals = signals.map((s) => {
-      const { records: signalRecords, ...signal } = s;
-      return options.records ? { ...signal, records: keep(signalRecords) } : signal;
-    });
-  }
-  if (options.records) out.records = keep(options.signals ? records : [...records, ...signals.flatMap((s) => s.records)]);
-  return out;
+  // Rebuilt entry by entry so that the fields keep the order the vendor sent them in.
+  const signal = (s: Record<string, unknown>): Record<string, unknown> =>
+    Object.fromEntries(
+      Object.entries(s)
+        .filter(([k]) => options.records || k !== 'allRecords')
+        .map(([k, v]) => [k, k === 'allRecords' && Array.isArray(v) ? v.map((r) => pickFields(r, options.recordFields)) : v]),
+    );
+  return Object.fromEntries(
+    Object.entries(insight)
+      .filter(([k]) => options.signals || k !== 'signals')
+      .map(([k, v]) => [k, k === 'signals' && Array.isArray(v) ? v.map((s) => (typeof s === 'object' && s !== null ? signal(s as Record<string, unknown>) : s)) : v]),
+  );
 }
 
 type ConnectionOf<T extends Connection['type']> = Extract<Connection, { type: T }>;

@@ -1,9 +1,10 @@
 // recordedfuture.enrich: Recorded Future lookups of the IPs, domains and hashes in an Insight's Records, cached, and attached as enrichments.
 import net from 'node:net';
-import { durationMs, type ActionOutputs, type ActionRequest, type Enrichment, type Insight } from '../../dsl';
+import { durationMs, insightRecords, type ActionOutputs, type ActionRequest, type Enrichment, type Insight } from '../../dsl';
 import { documentId, originOf, withStore, type ActivityDeps } from '../deps';
 import { callPeer } from '../http';
-import { apiKeyAccess, insightOf, joinUrl, type ApiKeyAccess } from '../insight/insight';
+import type { NetworkPolicy } from '../network';
+import { apiKeyAccess, joinUrl, vendorInsightOf, type ApiKeyAccess } from '../insight/insight';
 import { ENRICHMENTS_INDEX, enrichmentDocumentId, type EnrichmentDocument } from '../insight/enrichments';
 
 /** Where lookups are cached, one document per indicator. */
@@ -63,11 +64,11 @@ interface RiskAnswer {
   data?: { risk?: { score?: number; criticalityLabel?: string; riskSummary?: string; riskString?: string; evidenceDetails?: { rule?: string }[] } };
 }
 
-async function lookUp(access: ApiKeyAccess, origin: string, type: IndicatorType, value: string): Promise<Lookup> {
+async function lookUp(network: NetworkPolicy, access: ApiKeyAccess, origin: string, type: IndicatorType, value: string): Promise<Lookup> {
   const url = joinUrl(access.base, `/v2/${type}/${encodeURIComponent(value)}`);
   url.searchParams.set('fields', 'risk');
   const headers = { ...access.headers, 'x-rftoken': access.key, accept: 'application/json' };
-  const response = await callPeer({ origin, url, method: 'GET', headers, tls: access.tls, secrets: access.secrets, accept: [404] });
+  const response = await callPeer({ origin, network, url, method: 'GET', headers, tls: access.tls, secrets: access.secrets, accept: [404] });
   if (response.status === 404) return { found: false, riskScore: null, criticality: null, riskSummary: null, rules: [] };
   const risk = (response.json as RiskAnswer | undefined)?.data?.risk ?? {};
   return {
@@ -88,12 +89,14 @@ function merge(list: Enrichment[], added: Enrichment[]): Enrichment[] {
 /**
  * Looks up each indicator once per run (and once per cache TTL across runs), then attaches the
  * answers to the Insight (indicators of all its Records) and/or to each Signal (indicators of that
- * Signal's Records). Internal addresses are never looked up: they would spend credits for nothing.
+ * Signal's Records). Records are read where Cloud SIEM puts them, each Signal's `allRecords`.
+ * Internal addresses are never looked up: they would spend credits for nothing.
  */
 export function enrichRecordedFutureAction(deps: ActivityDeps) {
   return async function enrichRecordedFuture(request: ActionRequest<'recordedfuture.enrich'>): Promise<ActionOutputs['recordedfuture.enrich']> {
     const origin = originOf(request);
-    const insight: Insight = insightOf(request);
+    const insight: Insight = vendorInsightOf(request);
+    const records = insightRecords(insight);
     const p = request.params;
     const access = apiKeyAccess(deps, request, 'https://api.recordedfuture.com');
     const ttl = durationMs(p.cacheTtl);
@@ -118,7 +121,7 @@ export function enrichRecordedFutureAction(deps: ActivityDeps) {
         return undefined;
       }
       lookups++;
-      const answer = await lookUp(access, origin, type, value);
+      const answer = await lookUp(deps.config.network, access, origin, type, value);
       answers.set(key, answer);
       await withStore(origin, () => deps.store.putDocuments(CACHE_INDEX, [{ id: cacheId, body: { type, indicator: value, answer, fetchedAt: new Date().toISOString() } }]));
       return answer;
@@ -132,9 +135,9 @@ export function enrichRecordedFutureAction(deps: ActivityDeps) {
       return out;
     };
 
-    const forInsight = p.enrichInsight ? await enrich('insight', insight.id, [...insight.records, ...insight.signals.flatMap((s) => s.records)]) : [];
+    const forInsight = p.enrichInsight ? await enrich('insight', insight.id, records.map((r) => r.record)) : [];
     const forSignals: Record<string, Enrichment[]> = {};
-    if (p.enrichSignals) for (const s of insight.signals) forSignals[s.id] = await enrich('signal', s.id, s.records);
+    if (p.enrichSignals) for (const s of insight.signals ?? []) forSignals[s.id] = await enrich('signal', s.id, records.filter((r) => r.signalId === s.id).map((r) => r.record));
 
     const docId = enrichmentDocumentId(insight.id);
     const earlier = (await withStore(origin, () => deps.store.getDocument(ENRICHMENTS_INDEX, docId))) as Partial<EnrichmentDocument> | undefined;

@@ -1,13 +1,12 @@
 // script.run: a registered or inline script, or a command, run in a jail with its arguments as argv.
 import fs from 'node:fs';
-import path from 'node:path';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { durationMs, type ActionOutputs, type ActionRequest } from '../../dsl';
 import { splitCommand } from '../../dsl/actions/script-run';
 import type { Config } from '../../worker/config';
 import { actionFailure } from '../errors';
 import { originOf } from '../deps';
-import { probeSandbox, runFileName, runInSandbox } from './sandbox';
+import { limitReached, probeSandbox, runInSandbox, type JailFile, type SandboxLimits } from './sandbox';
 import { registeredScriptPath, stripCarriageReturns } from './registry';
 
 export { registerScript, registeredScriptPath, stripCarriageReturns } from './registry';
@@ -40,6 +39,11 @@ function scriptFailure(type: ScriptFailureType, message: string, retryable: bool
 function tail(text: string, max = 500): string {
   const t = text.trim();
   return t.length > max ? `…${t.slice(-max)}` : t;
+}
+
+/** The resource limits configured for scripts. */
+export function limitsOf(cfg: Config['scripts']): SandboxLimits {
+  return { maxProcesses: cfg.maxProcesses, memoryMb: cfg.memoryMb, cpuSeconds: cfg.cpuSeconds, jailMb: cfg.jailMb };
 }
 
 /** What the activity needs from the worker: the scripts configuration and, for remote executors, the host name. */
@@ -84,12 +88,24 @@ export async function executeScript(
 
   // Secret arguments were resolved by the trust rule (only where the chain wrote them literally); they are masked in what the script prints.
   const secrets: string[] = [];
+  /** A value a token or a result wrote: data, never an option unless the step allows options. */
+  const data = (value: string, where: string): string => {
+    if (value.includes('\u0000')) throw actionFailure('ActionInputError', `${origin}: ${where}: the value holds a NUL character, which no program argument can carry`);
+    if (value.startsWith('-') && !p.allowOptionArguments) {
+      throw actionFailure(
+        'ActionInputError',
+        `${origin}: ${where}: the value ${JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value)} comes from a token or result and starts with "-", so the program would read it as an option; riposte refuses it. Set "allowOptionArguments": true on the step if it passes options from data on purpose`,
+      );
+    }
+    return value;
+  };
   const args = p.args.map((arg, i) => {
     if (typeof arg === 'string') {
       if (request.secretPaths?.some((path) => path[0] === 'args' && path[1] === i)) secrets.push(arg);
       return arg;
     }
     if ('literal' in arg) return arg.literal;
+    if ('fromToken' in arg) return data(arg.fromToken, `with.args[${i}]`);
     if ('secret' in arg) {
       secrets.push(arg.secret);
       return arg.secret;
@@ -99,37 +115,40 @@ export async function executeScript(
       throw actionFailure('ActionInputError', `${origin}: with.args[${i}].property: the result has no field "${arg.property}"; fields: ${Object.keys(row).join(', ') || 'none (the run has no results)'}`);
     }
     const value = row[arg.property];
-    return value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
+    return data(value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value), `with.args[${i}].property`);
   });
 
-  const files: [string, string][] = [];
+  const files: JailFile[] = [];
   let argv: string[];
-  let inlineFile: string | undefined;
   if (p.command !== undefined) {
     if (typeof p.command === 'string') {
+      // Only literal text arrives as a string: a command with tokens was split into words before rendering.
       const split = splitCommand(p.command);
       if ('error' in split) throw actionFailure('ActionInputError', `${origin}: with.command: ${split.error}`);
       argv = [...split.argv, ...args];
-    } else argv = [...p.command, ...args];
+    } else {
+      const words = p.command.map((w, i) => (typeof w === 'string' ? w : i === 0 ? '' : data(w.fromToken, `with.command[${i}]`)));
+      if (words[0] === '') throw actionFailure('ActionInputError', `${origin}: with.command[0]: the program (the first word) chooses what runs, so it must be written out`);
+      argv = [...words, ...args];
+    }
   } else {
     const interpreter = cfg.interpreters[p.interpreter ?? ''];
     if (!interpreter) {
       throw actionFailure('ActionInputError', `${origin}: with.interpreter: "${p.interpreter}" is not configured; configured: ${Object.keys(cfg.interpreters).join(', ')} (scripts.interpreters in riposte.config.json)`);
     }
-    let source: string;
+    let content: Buffer;
     if (p.script !== undefined) {
-      source = registeredScriptPath(cfg.dir, p.script);
+      const source = registeredScriptPath(cfg.dir, p.script);
       if (!fs.existsSync(source)) throw actionFailure('ActionInputError', `${origin}: with.script: no script "${p.script}" is registered on this worker (register it with \`riposte script add ${p.script} FILE\`)`);
-    } else {
-      fs.mkdirSync(cfg.jailDir, { recursive: true, mode: 0o700 });
-      inlineFile = path.join(cfg.jailDir, `inline-${runFileName()}`);
-      fs.writeFileSync(inlineFile, stripCarriageReturns(p.inline ?? ''), { mode: 0o644 });
-      source = inlineFile;
-    }
+      content = fs.readFileSync(source);
+    } else content = Buffer.from(stripCarriageReturns(p.inline ?? ''), 'utf8');
     const inside = `/.riposte/${p.script ?? 'inline'}`;
-    files.push([source, inside]);
+    files.push({ inside, content });
     argv = [interpreter, inside, ...args];
   }
+
+  const nul = argv.findIndex((a) => a.includes('\u0000'));
+  if (nul >= 0) throw actionFailure('ActionInputError', `${origin}: argument ${nul} of the program holds a NUL character, which no program argument can carry`);
 
   const timeoutMs = durationMs(p.timeout);
   let result;
@@ -143,7 +162,8 @@ export async function executeScript(
       secrets,
       network: cfg.network,
       readOnlyPaths: cfg.readOnlyPaths,
-      bwrap: probe.ok ? probe.bwrap : null,
+      limits: limitsOf(cfg),
+      sandbox: probe.ok ? { bwrap: probe.bwrap, prlimit: probe.prlimit, sizedTmpfs: probe.sizedTmpfs } : null,
       // A script can tell a retry from a first try (with retryOnExit) and act accordingly.
       env: { RIPOSTE_ATTEMPT: String(attempt()) },
       signal,
@@ -152,8 +172,6 @@ export async function executeScript(
     // Spawn errors carry the argv, which may hold decrypted arguments.
     const code = (err as NodeJS.ErrnoException).code;
     throw actionFailure('ActionInputError', `${origin}: cannot start ${probe.ok ? 'the sandbox' : `"${argv[0]}"`}${code ? ` (${code})` : ''}`);
-  } finally {
-    if (inlineFile) fs.rmSync(inlineFile, { force: true });
   }
   const what = p.script ? `script "${p.script}"` : p.inline !== undefined ? 'the inline script' : `command "${argv[0]}"`;
   return { ...result, exitCode: result.exitCode ?? 128, sandboxed: probe.ok, what };
@@ -183,7 +201,8 @@ export function runScriptAction(deps: ScriptDeps) {
     const exitCode = result.exitCode;
     if (exitCode !== 0) {
       const said = tail(result.stderr) || tail(result.stdout);
-      throw scriptFailure('ScriptExitError', `${origin}: ${what} exited with code ${exitCode}${result.signal ? ` (${result.signal})` : ''}${said ? `: ${said}` : ''}`, p.retryOnExit);
+      const limit = limitReached(exitCode, result.signal, result.stderr, limitsOf(deps.config.scripts));
+      throw scriptFailure('ScriptExitError', `${origin}: ${what} exited with code ${exitCode}${result.signal ? ` (${result.signal})` : ''}${limit ? `: ${limit}` : ''}${said ? `: ${said}` : ''}`, p.retryOnExit);
     }
     return {
       exitCode,

@@ -1,6 +1,5 @@
-// Runs one program in a bubblewrap jail: its own root, a scrubbed environment, a time limit and capped output.
+// Runs one program in a bubblewrap jail: its own root, a scrubbed environment, resource limits, a time limit and capped output.
 import { spawn, spawnSync } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,11 +9,12 @@ import { maskSecrets } from '../secrets';
 export const SCRIPT_ENV = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/home', TMPDIR: '/tmp', LANG: 'C.UTF-8' } as const;
 
 /** Whether bubblewrap can sandbox here, and why not when it cannot. */
-export type SandboxProbe = { ok: true; bwrap: string } | { ok: false; reason: string };
+export type SandboxProbe = { ok: true; bwrap: string; prlimit: string; sizedTmpfs: boolean } | { ok: false; reason: string };
 
 const probes = new Map<string, SandboxProbe>();
 
 function onPath(name: string): string | undefined {
+  const fallback = [`/usr/bin/${name}`, `/bin/${name}`].find((f) => fs.existsSync(f));
   for (const dir of (process.env.PATH ?? '/usr/bin:/bin').split(path.delimiter)) {
     const file = path.join(dir || '.', name);
     try {
@@ -24,50 +24,124 @@ function onPath(name: string): string | undefined {
       /* not here */
     }
   }
-  return ['/usr/bin/bwrap', '/bin/bwrap'].find((f) => fs.existsSync(f));
+  return fallback;
 }
 
-/** Finds bubblewrap and checks, once per process, that it can build a jail in this kernel/container. */
+/** The host user a jail runs as when the worker is root: the kernel exempts root from RLIMIT_NPROC. */
+export const JAIL_HOST_USER = { uid: 65534, gid: 65534 } as const;
+
+/**
+ * Who starts bubblewrap. A worker running as root starts it as nobody: inside a user namespace the
+ * jail's user maps to the user that started bwrap, and for root the kernel ignores the process
+ * limit (and a jail escape would be root). Otherwise bwrap runs as the worker's own user.
+ */
+function jailSpawnUser(): { uid?: number; gid?: number } {
+  return process.getuid?.() === 0 ? { ...JAIL_HOST_USER } : {};
+}
+
+/** Resource limits of a script, from `scripts` in riposte.config.json. */
+export interface SandboxLimits {
+  /** Processes and threads the script may have at once (RLIMIT_NPROC, counted in the jail's own user namespace). */
+  maxProcesses: number;
+  /** Address space of each process, in MiB (RLIMIT_AS). */
+  memoryMb: number;
+  /** CPU time of each process, in seconds (RLIMIT_CPU): SIGXCPU at the limit, SIGKILL a second later. */
+  cpuSeconds: number;
+  /** Size of the jail's own files (its root, /tmp and /home are one tmpfs), in MiB. */
+  jailMb: number;
+}
+
+/** Limits used when nothing is configured (the probe runs with them). */
+export const DEFAULT_LIMITS: SandboxLimits = { maxProcesses: 64, memoryMb: 1024, cpuSeconds: 60, jailMb: 256 };
+
+/** prlimit arguments that set soft and hard limits for the program and everything it starts. */
+function prlimitArgs(prlimit: string, limits: SandboxLimits, processes: boolean): string[] {
+  return [
+    prlimit,
+    ...(processes ? [`--nproc=${limits.maxProcesses}`] : []),
+    `--as=${limits.memoryMb * 1_048_576}`,
+    // The soft limit sends SIGXCPU, which says why the script stopped; the hard one a second later kills it.
+    `--cpu=${limits.cpuSeconds}:${limits.cpuSeconds + 1}`,
+    '--core=0',
+    '--',
+  ];
+}
+
+/**
+ * Finds bubblewrap and prlimit and checks, once per process, that they can build a limited jail
+ * in this kernel/container. prlimit runs inside the jail, so it must live under /usr.
+ */
 export function probeSandbox(configured?: string): SandboxProbe {
   const key = configured ?? '';
   const known = probes.get(key);
   if (known) return known;
   const bwrap = configured ?? onPath('bwrap');
+  const prlimit = findPrlimit();
   let probe: SandboxProbe;
   if (!bwrap || !fs.existsSync(bwrap)) {
     probe = { ok: false, reason: 'bubblewrap (bwrap) is not installed; install the Debian/Ubuntu package "bubblewrap" (apt-get install bubblewrap) or set scripts.bwrap' };
+  } else if (!prlimit || !prlimit.startsWith('/usr/')) {
+    probe = { ok: false, reason: 'prlimit is not installed under /usr (it sets the process, memory and CPU limits inside the jail); install util-linux' };
   } else {
-    const jail = fs.mkdtempSync(path.join(os.tmpdir(), 'riposte-probe-'));
-    const result = spawnSync(bwrap, [...jailArgs(jail, { network: false, readOnlyPaths: [] }), '--', '/usr/bin/true'], { encoding: 'utf8', timeout: 10_000 });
-    fs.rmSync(jail, { recursive: true, force: true });
+    const attempt = (jailMb: number | null) =>
+      spawnSync(bwrap, [...jailArgs({ network: false, readOnlyPaths: [], jailMb }), '--', ...prlimitArgs(prlimit, DEFAULT_LIMITS, true), '/usr/bin/true'], {
+        encoding: 'utf8',
+        timeout: 10_000,
+        cwd: '/',
+        ...jailSpawnUser(),
+      });
+    // bubblewrap before 0.8, or installed setuid, has no --size: the jail's tmpfs is then unsized.
+    let result = attempt(DEFAULT_LIMITS.jailMb);
+    let sizedTmpfs = true;
+    if (result.status !== 0 && /--size/.test(result.stderr ?? '')) {
+      result = attempt(null);
+      sizedTmpfs = false;
+    }
     probe =
       result.status === 0
-        ? { ok: true, bwrap }
+        ? { ok: true, bwrap, prlimit, sizedTmpfs }
         : { ok: false, reason: `${bwrap} cannot build a jail here (${(result.stderr || result.error?.message || `exit ${result.status}`).trim()}); user namespaces may be disabled` };
   }
   probes.set(key, probe);
   return probe;
 }
 
-/** Where the jail's own directories live and what else is visible in it. */
+function findPrlimit(): string | undefined {
+  const found = onPath('prlimit');
+  return found ? fs.realpathSync(found) : undefined;
+}
+
+/** A file placed read-only in the jail: its content is handed to bwrap through a pipe, no host path is mounted. */
+export interface JailFile {
+  /** Where the program sees it, e.g. /.riposte/report.py. */
+  inside: string;
+  content: Buffer;
+}
+
+/** What is visible in the jail besides /usr. */
 interface JailOptions {
   network: boolean;
   readOnlyPaths: readonly string[];
-  /** Host files mounted read-only inside: [host path, path in the jail]. */
-  files?: readonly [string, string][];
+  /** Size of the jail's tmpfs, or null where bubblewrap cannot size it. */
+  jailMb: number | null;
+  /** Paths in the jail of files whose content bwrap reads from fds 3, 4, ... in this order. */
+  files?: readonly string[];
   /** Variables set besides {@link SCRIPT_ENV}; never secrets. */
   env?: Readonly<Record<string, string>>;
 }
 
 /**
- * bwrap arguments for a jail rooted at `jail`: the jail is `/` and writable, /usr and the given
- * paths are read-only, /proc and /dev are private, every namespace is new (no network unless
- * asked), the user is nobody with no capabilities, and the program dies with the worker.
+ * bwrap arguments for a fresh jail: `/` is a tmpfs of `jailMb` (the jail's only writable place,
+ * gone with the program), /usr and the given paths are read-only, /proc and /dev are private,
+ * every namespace is new (no network unless asked), the user is nobody with no capabilities, and
+ * the program dies with the worker. No host directory is mounted writable, so nothing is left behind.
  */
-function jailArgs(jail: string, options: JailOptions): string[] {
+function jailArgs(options: JailOptions): string[] {
   const args = [
     '--unshare-all', '--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--uid', '65534', '--gid', '65534',
-    '--bind', jail, '/',
+    ...(options.jailMb === null ? [] : ['--size', String(options.jailMb * 1_048_576)]),
+    '--tmpfs', '/',
+    '--dir', '/tmp', '--dir', '/home',
     '--ro-bind', '/usr', '/usr',
     '--symlink', 'usr/bin', '/bin', '--symlink', 'usr/sbin', '/sbin', '--symlink', 'usr/lib', '/lib',
     '--proc', '/proc', '--dev', '/dev',
@@ -78,7 +152,7 @@ function jailArgs(jail: string, options: JailOptions): string[] {
     for (const f of ['/etc/resolv.conf', '/etc/hosts', '/etc/nsswitch.conf', '/etc/ssl', '/etc/ca-certificates']) args.push('--ro-bind-try', f, f);
   }
   for (const p of options.readOnlyPaths) args.push('--ro-bind', p, p);
-  for (const [host, inside] of options.files ?? []) args.push('--ro-bind', host, inside);
+  (options.files ?? []).forEach((inside, i) => args.push('--perms', '0444', '--ro-bind-data', String(3 + i), inside));
   args.push('--chdir', '/', '--clearenv');
   for (const [k, v] of Object.entries({ ...SCRIPT_ENV, ...options.env })) args.push('--setenv', k, v);
   return args;
@@ -88,9 +162,9 @@ function jailArgs(jail: string, options: JailOptions): string[] {
 export interface SandboxRequest {
   /** argv; the program and script paths are paths inside the jail. */
   argv: string[];
-  /** Host files mounted read-only in the jail: [host path, path in the jail]. */
-  files: [string, string][];
-  /** Parent of the per-run jail directories. */
+  /** Files placed read-only in the jail (the script to run). */
+  files: JailFile[];
+  /** Parent of the per-run directories of unsandboxed runs. */
   jailRoot: string;
   timeoutMs: number;
   outputLimit: number;
@@ -98,10 +172,11 @@ export interface SandboxRequest {
   secrets: readonly string[];
   network: boolean;
   readOnlyPaths: readonly string[];
+  limits: SandboxLimits;
   /** Variables set besides {@link SCRIPT_ENV} (the attempt number); never secrets. */
   env?: Readonly<Record<string, string>>;
-  /** The bubblewrap executable, or null to run without a sandbox (configuration allowed it). */
-  bwrap: string | null;
+  /** The bubblewrap and prlimit executables as the probe found them, or null to run without a sandbox (configuration allowed it). */
+  sandbox: { bwrap: string; prlimit: string; sizedTmpfs: boolean } | null;
   /** Aborting it kills the program with its process group, as a timeout does (the activity was cancelled). */
   signal?: AbortSignal;
 }
@@ -143,24 +218,78 @@ class CappedText {
   }
 }
 
+interface Launch {
+  file: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  user: { uid?: number; gid?: number };
+  /** Contents written to fds 3, 4, ... of the child. */
+  pipes: Buffer[];
+  /** A host directory to remove afterwards (unsandboxed runs only). */
+  cleanup?: string;
+}
+
+function sandboxed(request: SandboxRequest, sandbox: NonNullable<SandboxRequest['sandbox']>): Launch {
+  const jailMb = sandbox.sizedTmpfs ? request.limits.jailMb : null;
+  const jail = jailArgs({ network: request.network, readOnlyPaths: request.readOnlyPaths, jailMb, files: request.files.map((f) => f.inside), env: request.env });
+  return {
+    file: sandbox.bwrap,
+    args: [...jail, '--', ...prlimitArgs(sandbox.prlimit, request.limits, true), ...request.argv],
+    env: {},
+    cwd: '/',
+    user: jailSpawnUser(),
+    pipes: request.files.map((f) => f.content),
+  };
+}
+
 /**
- * Runs the program in a new jail directory under `jailRoot` and removes the jail afterwards. On
- * timeout or abort the whole process group is killed (and with bubblewrap, its PID namespace with it).
+ * Without bubblewrap: the jail is only a working directory and HOME, the environment is still
+ * scrubbed, and memory and CPU are limited when prlimit is there. The process limit is not set:
+ * outside a user namespace it would count every process of the worker's user.
  */
-export async function runInSandbox(request: SandboxRequest): Promise<SandboxResult> {
+function unsandboxed(request: SandboxRequest): Launch {
   fs.mkdirSync(request.jailRoot, { recursive: true, mode: 0o700 });
   const jail = fs.mkdtempSync(path.join(request.jailRoot, 'run-'));
-  for (const dir of ['home', 'tmp']) fs.mkdirSync(path.join(jail, dir));
+  for (const dir of ['home', 'tmp', '.riposte']) fs.mkdirSync(path.join(jail, dir));
+  const hostPath = new Map<string, string>();
+  for (const f of request.files) {
+    const file = path.join(jail, '.riposte', path.basename(f.inside));
+    fs.writeFileSync(file, f.content, { mode: 0o444 });
+    hostPath.set(f.inside, file);
+  }
+  const argv = request.argv.map((a) => hostPath.get(a) ?? a);
+  const prlimit = findPrlimit();
+  const env = { ...SCRIPT_ENV, ...request.env, HOME: path.join(jail, 'home'), TMPDIR: path.join(jail, 'tmp') };
+  const [file, ...args] = prlimit ? [...prlimitArgs(prlimit, request.limits, false), ...argv] : argv;
+  return { file, args, env, cwd: jail, user: {}, pipes: [], cleanup: jail };
+}
+
+/**
+ * Runs the program in a fresh jail under its limits. On timeout or abort the whole process group
+ * is killed (and with bubblewrap, its PID namespace with it).
+ */
+export async function runInSandbox(request: SandboxRequest): Promise<SandboxResult> {
   const longest = Math.max(0, ...request.secrets.map((s) => Buffer.byteLength(s)));
   const stdout = new CappedText(request.outputLimit + longest);
   const stderr = new CappedText(request.outputLimit + longest);
+  const launch = request.sandbox ? sandboxed(request, request.sandbox) : unsandboxed(request);
   try {
-    const [file, args, env, cwd] = request.bwrap
-      ? [request.bwrap, [...jailArgs(jail, { network: request.network, readOnlyPaths: request.readOnlyPaths, files: request.files, env: request.env }), '--', ...request.argv], {}, undefined]
-      : unsandboxed(jail, request);
-    const child = spawn(file, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    child.stdout.on('data', (c: Buffer) => stdout.add(c));
-    child.stderr.on('data', (c: Buffer) => stderr.add(c));
+    const child = spawn(launch.file, launch.args, {
+      cwd: launch.cwd,
+      env: launch.env,
+      stdio: ['ignore', 'pipe', 'pipe', ...launch.pipes.map(() => 'pipe' as const)],
+      detached: true,
+      ...launch.user,
+    });
+    child.stdout!.on('data', (c: Buffer) => stdout.add(c));
+    child.stderr!.on('data', (c: Buffer) => stderr.add(c));
+    launch.pipes.forEach((content, i) => {
+      const pipe = child.stdio[3 + i] as NodeJS.WritableStream & { on(event: 'error', fn: () => void): void };
+      // A child that dies before reading its files closes the pipe; its exit says why.
+      pipe.on('error', () => undefined);
+      pipe.end(content);
+    });
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -186,7 +315,7 @@ export async function runInSandbox(request: SandboxRequest): Promise<SandboxResu
     const err = stderr.text(request.outputLimit, request.secrets);
     return { exitCode: code, signal, timedOut, aborted, stdout: out.text, stderr: err.text, truncated: out.cut || err.cut };
   } finally {
-    fs.rmSync(jail, { recursive: true, force: true });
+    if (launch.cleanup) fs.rmSync(launch.cleanup, { recursive: true, force: true });
   }
 }
 
@@ -199,14 +328,16 @@ function killGroup(pid: number | undefined): void {
   }
 }
 
-/** Without bubblewrap: the jail is only the working directory and HOME, and the environment is still scrubbed. */
-function unsandboxed(jail: string, request: SandboxRequest): [string, string[], NodeJS.ProcessEnv, string] {
-  const argv = request.argv.map((a) => request.files.find(([, inside]) => inside === a)?.[0] ?? a);
-  const env = { ...SCRIPT_ENV, ...request.env, HOME: path.join(jail, 'home'), TMPDIR: path.join(jail, 'tmp') };
-  return [argv[0], argv.slice(1), env, jail];
-}
+/** 128 + SIGXCPU: how bwrap (and a shell) report a program stopped at its CPU-time limit. */
+const EXIT_SIGXCPU = 128 + os.constants.signals.SIGXCPU;
 
-/** A name for a file written for one run, outside every jail. */
-export function runFileName(): string {
-  return crypto.randomUUID();
+/**
+ * Says which limit most likely stopped a script that failed, from its exit status and what it
+ * printed (a process or memory limit shows only as a failed fork or allocation), or undefined.
+ */
+export function limitReached(exitCode: number | null, signal: NodeJS.Signals | null, stderr: string, limits: SandboxLimits): string | undefined {
+  if (exitCode === EXIT_SIGXCPU || signal === 'SIGXCPU') return `it used up its CPU-time limit of ${limits.cpuSeconds} s (scripts.cpuSeconds)`;
+  if (/Resource temporarily unavailable|fork: retry|Cannot fork|EAGAIN/i.test(stderr)) return `it reached its limit of ${limits.maxProcesses} processes (scripts.maxProcesses)`;
+  if (/MemoryError|Cannot allocate memory|cannot allocate|Out of memory|bad_alloc|ENOMEM/i.test(stderr)) return `it reached its memory limit of ${limits.memoryMb} MiB per process (scripts.memoryMb)`;
+  return undefined;
 }

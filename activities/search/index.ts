@@ -3,7 +3,7 @@ import type { ResultRow, SearchOutcome, SearchRequest } from '../../dsl';
 import { INLINE_RESULTS_LIMIT } from '../../dsl';
 import type { DatabaseConnection, HttpConnection } from '../../worker/config';
 import { resolveLogin } from '../db-insert';
-import { tlsOptions } from '../db-insert/drivers';
+import { tlsForAddress } from '../db-insert/drivers';
 import { withStore, type ActivityDeps } from '../deps';
 import { actionFailure } from '../errors';
 import { callPeer } from '../http';
@@ -36,8 +36,8 @@ async function searchSql(deps: ActivityDeps, request: SearchRequest): Promise<Re
   const c: DatabaseConnection = found;
   // The search reads as the connection's first user: give that user SELECT only.
   const login = resolveLogin(name, c, Object.keys(c.users)[0], where, []);
-  const tls = tlsOptions(c);
-  const rows = await queryPostgres({ where, login: { host: c.host, port: c.port ?? 5432, database: c.database, user: login.user, password: login.password, ...(tls ? { ssl: tls } : {}) }, sql: request.search.sql!, from: request.timeframe?.from ?? null, to: request.timeframe?.to ?? null, limit: SEARCH_ROW_LIMIT });
+  const tls = tlsForAddress(c);
+  const rows = await queryPostgres({ where, network: deps.config.network, login: { host: c.host, port: c.port ?? 5432, database: c.database, user: login.user, password: login.password, ...(tls ? { ssl: tls } : {}) }, sql: request.search.sql!, from: request.timeframe?.from ?? null, to: request.timeframe?.to ?? null, limit: SEARCH_ROW_LIMIT });
   return jsonRows(rows, where);
 }
 
@@ -75,6 +75,7 @@ async function searchHttp(deps: ActivityDeps, request: SearchRequest): Promise<R
   const tls = connection.tls;
   const response = await callPeer({
     origin: where,
+    network: deps.config.network,
     url,
     method: 'GET',
     headers,

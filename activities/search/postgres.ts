@@ -2,6 +2,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { Client, DatabaseError, type ClientConfig } from 'pg';
 import { actionFailure } from '../errors';
+import { destinationRefused, refusalIn, resolveChecked, type NetworkPolicy } from '../network';
 
 /** SQLSTATE classes that are the query's or the schema's fault: retrying cannot help. */
 const USER_ERROR_CLASSES = ['22', '42', '28', '3D', '3F'];
@@ -42,14 +43,25 @@ export function bindWindow(sql: string): { text: string; bounds: ('from' | 'to')
   return { text: out, bounds: (['from', 'to'] as const).slice(0, used) };
 }
 
-/** Runs the query; failures name the search and the server's answer, never the connection URL. */
-export async function queryPostgres(options: { where: string; login: ClientConfig; sql: string; from: string | null; to: string | null; limit: number }): Promise<unknown[]> {
+/**
+ * Runs the query; failures name the search and the server's answer, never the connection URL. The
+ * client connects to the address the network policy checked; give `login.ssl` its server name.
+ */
+export async function queryPostgres(options: { where: string; login: ClientConfig; network: NetworkPolicy; sql: string; from: string | null; to: string | null; limit: number }): Promise<unknown[]> {
   const { text, bounds } = bindWindow(options.sql);
   const highest = Math.max(0, ...[...text.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
   if (highest > 2) throw actionFailure('ActionInputError', `${options.where}: the query uses $${highest}; only $1 (from) and $2 (to), or :from and :to, are bound`);
   if (bounds.length > 0 && (options.from === null || options.to === null)) throw actionFailure('ActionInputError', `${options.where}: the query binds the time window but the job has no "timeframe"; add one such as "15m"`);
   const values = bounds.map((b) => (b === 'from' ? options.from : options.to));
-  const client = new Client({ ...options.login, connectionTimeoutMillis: 10_000, statement_timeout: 120_000, application_name: 'riposte search' });
+  let address: string;
+  try {
+    address = await resolveChecked(options.network, options.login.host ?? '', options.login.port ?? 5432);
+  } catch (err) {
+    const refusal = refusalIn(err);
+    if (refusal) throw destinationRefused(options.where, refusal);
+    throw actionFailure('PeerUnreachableError', `${options.where}: cannot reach the database: ${(err as { code?: string }).code ?? 'name resolution failed'}`);
+  }
+  const client = new Client({ ...options.login, host: address, connectionTimeoutMillis: 10_000, statement_timeout: 120_000, application_name: 'riposte search' });
   client.on('error', () => undefined);
   try {
     await client.connect();

@@ -4,12 +4,42 @@ import { actionFailure } from '../errors';
 import { deliverOnce, originOf, type ActivityDeps } from '../deps';
 import { callPeer, retryAfterMs } from '../http';
 import { apiKeyAccess, insightOf, joinUrl } from '../insight/insight';
-import { insightSummary } from '../insight/summary';
+import { clipSlack, escapeSlack, SLACK_LIMITS, slackLink } from '../insight/slack';
+import { insightSummary, type InsightSummary } from '../insight/summary';
 
 /** Slack's `ok:false` errors that go away by themselves. */
 const TRANSIENT = new Set(['ratelimited', 'rate_limited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
 /** Errors that mean the token is wrong: fix the connection. */
 const CREDENTIALS = new Set(['not_authed', 'invalid_auth', 'account_inactive', 'token_revoked', 'token_expired', 'no_permission', 'missing_scope', 'not_allowed_token_type']);
+
+/**
+ * The longest a single fact may be once escaped. Four facts of this size and the labels stay
+ * under a section's 3000 characters, so no cut ever falls inside the title's `<url|label>`.
+ */
+const MAX_FACT = 600;
+
+/**
+ * The chat.postMessage body for a summary. Every value that comes from the Insight is escaped
+ * per Slack's formatting rules, in the fallback `text` and in the block alike, so an Insight
+ * named `Login by <!here>` mentions nobody; only the Insight's link is a link. One section
+ * block (Slack allows 50) whose text stays within the section's 3000 characters.
+ */
+export function slackPostBody(s: InsightSummary, channel: string): Record<string, unknown> {
+  const fact = (text: string) => clipSlack(escapeSlack(text), MAX_FACT);
+  const title = clipSlack(escapeSlack(s.title), MAX_FACT);
+  const severity = fact(String(s.severity));
+  const tactics = fact(s.tactics.length > 0 ? s.tactics.join(', ') : 'none');
+  const link = s.link && s.link.length <= MAX_FACT ? s.link : undefined;
+  const text = [`${title} [${severity}]`, `Entity: ${fact(s.entity)}`, `MITRE tactics: ${tactics}`, `Link: ${link ? escapeSlack(link) : 'not given'}`].join('\n');
+  const heading = slackLink(link, title);
+  const mrkdwn = [`*${heading}* [${severity}]`, `*Entity:* ${fact(s.entity)}`, `*MITRE tactics:* ${tactics}`, ...(link ? [`*Link:* ${escapeSlack(link)}`] : [])].join('\n');
+  return {
+    channel,
+    text: clipSlack(text, SLACK_LIMITS.messageText),
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: clipSlack(mrkdwn, SLACK_LIMITS.sectionText) } }],
+    unfurl_links: false,
+  };
+}
 
 /**
  * Slack answers 200 with `ok:false` on most errors, so the answer is classified twice: the HTTP
@@ -20,15 +50,10 @@ export function postSlackAction(deps: ActivityDeps) {
     const origin = originOf(request);
     const summary = insightSummary(insightOf(request));
     const access = apiKeyAccess(deps, request, 'https://slack.com/api');
-    const body = {
-      channel: request.params.channel,
-      text: summary.text,
-      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: summary.mrkdwn } }],
-      unfurl_links: false,
-    };
+    const body = slackPostBody(summary, request.params.channel);
     const headers = { ...access.headers, authorization: `Bearer ${access.key}`, 'content-type': 'application/json; charset=utf-8' };
     return deliverOnce(deps, request, async () => {
-      const response = await callPeer({ origin, url: joinUrl(access.base, '/chat.postMessage'), method: 'POST', headers, body: JSON.stringify(body), tls: access.tls, secrets: access.secrets });
+      const response = await callPeer({ origin, network: deps.config.network, url: joinUrl(access.base, '/chat.postMessage'), method: 'POST', headers, body: JSON.stringify(body), tls: access.tls, secrets: access.secrets });
       const answer = (response.json ?? {}) as { ok?: boolean; error?: string; ts?: string; channel?: string };
       if (answer.ok === true && answer.ts) return { ts: answer.ts, channel: answer.channel ?? request.params.channel };
       const error = answer.error ?? 'no ok field in the answer';

@@ -3,10 +3,20 @@ import type { ActionOutputs, ActionRequest } from '../../dsl';
 import { withStoredEnrichments } from '../insight/enrichments';
 import { deliverOnce, originOf, type ActivityDeps } from '../deps';
 import { callPeer } from '../http';
-import { insightJson, insightOf, webhookAccess } from '../insight/insight';
+import { insightJson, insightOf, vendorInsightOf, webhookAccess } from '../insight/insight';
+import { clipSlack, escapeSlack, SLACK_LIMITS } from '../insight/slack';
 
-/** Slack cuts message text at 40,000 characters. */
-const MAX_TEXT = 39_000;
+/**
+ * The `text` of the webhook message: the Insight's name line and its JSON in a code block, both
+ * escaped per Slack's formatting rules (an Insight named `Login by <!here>` mentions nobody; in
+ * a code block Slack shows `&lt;` as `<`), and cut to fit Slack's 40,000 characters with the
+ * code block still closed.
+ */
+export function slackWebhookText(heading: string, json: unknown): string {
+  const line = clipSlack(escapeSlack(heading), 1000);
+  const room = SLACK_LIMITS.messageText - line.length - 10;
+  return `${line}\n\`\`\`${clipSlack(escapeSlack(JSON.stringify(json, null, 2)), room)}\`\`\``;
+}
 
 /**
  * Posts `{ text, insight }`: Slack incoming webhooks display `text` (here the Insight JSON in a
@@ -16,13 +26,14 @@ const MAX_TEXT = 39_000;
 export function postSlackWebhookAction(deps: ActivityDeps) {
   return async function postSlackWebhook(request: ActionRequest<'slack.webhook'>): Promise<ActionOutputs['slack.webhook']> {
     const origin = originOf(request);
-    const insight = await withStoredEnrichments(deps, origin, insightOf(request));
+    const insight = await withStoredEnrichments(deps, origin, vendorInsightOf(request));
+    const view = insightOf(request);
     const access = webhookAccess(deps, request);
-    const json = insightJson(insight, { signals: true, records: false });
-    const pretty = JSON.stringify(json, null, 2);
-    const text = `${insight.readableId}: ${insight.name}\n\`\`\`${pretty.length > MAX_TEXT ? `${pretty.slice(0, MAX_TEXT)}\n…` : pretty}\`\`\``;
+    // "The complete Insight": Signals and their Records (allRecords) as Cloud SIEM sends them.
+    const json = insightJson(insight, { signals: true, records: true });
+    const text = slackWebhookText(`${view.readableId}: ${view.name}`, json);
     const headers = { ...access.headers, 'content-type': 'application/json' };
     const body = JSON.stringify({ text, insight: json });
-    return deliverOnce(deps, request, async () => ({ status: (await callPeer({ origin, url: access.url, method: 'POST', headers, body, tls: access.tls, secrets: access.secrets })).status }));
+    return deliverOnce(deps, request, async () => ({ status: (await callPeer({ origin, network: deps.config.network, url: access.url, method: 'POST', headers, body, tls: access.tls, secrets: access.secrets })).status }));
   };
 }

@@ -7,7 +7,8 @@ import { actionFailure } from '../errors';
 import { withStoredEnrichments } from '../insight/enrichments';
 import { originOf, type ActivityDeps } from '../deps';
 import { retryAfterMs } from '../http';
-import { connectionOf, insightJson, insightOf, type AwsConnection } from '../insight/insight';
+import { connectionOf, insightJson, insightOf, vendorInsightOf, type AwsConnection } from '../insight/insight';
+import { destinationRefused, policyAgents, refusalIn, type NetworkPolicy } from '../network';
 import { maskSecrets, resolveSecret } from '../secrets';
 
 /** SNS refuses messages above 256 KiB. */
@@ -42,7 +43,7 @@ function awsFailure(origin: string, call: string, err: unknown, secrets: string[
   return actionFailure('PeerRejectedError', answer);
 }
 
-async function credentialsFor(request: ActionRequest<'sns.publish'>, c: AwsConnection, region: string, secrets: string[]): Promise<Credentials | undefined> {
+async function credentialsFor(request: ActionRequest<'sns.publish'>, c: AwsConnection, region: string, secrets: string[], network: NetworkPolicy): Promise<Credentials | undefined> {
   const origin = originOf(request);
   const where = `connections.${request.connection}`;
   const keys: Credentials | undefined =
@@ -57,7 +58,7 @@ async function credentialsFor(request: ActionRequest<'sns.publish'>, c: AwsConne
   const roleArn = request.params.roleArn ?? c.roleArn;
   if (!roleArn) return keys;
   // Without keys the SDK's default chain (environment, instance profile) is the caller of AssumeRole.
-  const sts = new STSClient({ region, maxAttempts: 1, ...(c.stsEndpoint ? { endpoint: c.stsEndpoint } : {}), ...(keys ? { credentials: keys } : {}) });
+  const sts = new STSClient({ region, maxAttempts: 1, requestHandler: policyAgents(network), ...(c.stsEndpoint ? { endpoint: c.stsEndpoint } : {}), ...(keys ? { credentials: keys } : {}) });
   try {
     const answer = await sts.send(
       new AssumeRoleCommand({
@@ -73,6 +74,8 @@ async function credentialsFor(request: ActionRequest<'sns.publish'>, c: AwsConne
     return { accessKeyId: got.AccessKeyId, secretAccessKey: got.SecretAccessKey, sessionToken: got.SessionToken };
   } catch (err) {
     if ((err as { type?: string }).type === 'PeerRejectedError') throw err;
+    const refusal = refusalIn(err);
+    if (refusal) throw destinationRefused(origin, refusal);
     throw awsFailure(origin, 'STS AssumeRole', err, secrets);
   } finally {
     sts.destroy();
@@ -83,18 +86,20 @@ async function credentialsFor(request: ActionRequest<'sns.publish'>, c: AwsConne
 export function publishSnsAction(deps: ActivityDeps) {
   return async function publishSns(request: ActionRequest<'sns.publish'>): Promise<ActionOutputs['sns.publish']> {
     const origin = originOf(request);
-    const insight = await withStoredEnrichments(deps, origin, insightOf(request));
+    const insight = await withStoredEnrichments(deps, origin, vendorInsightOf(request));
+    const view = insightOf(request);
     const c = connectionOf(deps, request, 'aws');
     const p = request.params;
     const region = p.region ?? c.region ?? p.topicArn.split(':')[3];
     const secrets: string[] = [];
-    const credentials = await credentialsFor(request, c, region, secrets);
+    const credentials = await credentialsFor(request, c, region, secrets, deps.config.network);
     const message = JSON.stringify(insightJson(insight, { signals: true, records: true }));
     if (Buffer.byteLength(message) > MAX_MESSAGE_BYTES) {
       throw actionFailure('ActionInputError', `${origin}: the Insight JSON is ${Buffer.byteLength(message)} bytes, above SNS's 256 KiB limit; use http.post with selected Record fields instead`);
     }
     const fifo = p.topicArn.endsWith('.fifo');
-    const sns = new SNSClient({ region, maxAttempts: 1, ...(c.endpoint ? { endpoint: c.endpoint } : {}), ...(credentials ? { credentials } : {}) });
+    // Every connection the SDK opens goes through agents that apply the network policy.
+    const sns = new SNSClient({ region, maxAttempts: 1, requestHandler: policyAgents(deps.config.network), ...(c.endpoint ? { endpoint: c.endpoint } : {}), ...(credentials ? { credentials } : {}) });
     try {
       const answer = await sns.send(
         new PublishCommand({
@@ -103,7 +108,7 @@ export function publishSnsAction(deps: ActivityDeps) {
           ...(p.subject ? { Subject: p.subject } : {}),
           MessageAttributes: {
             insightId: { DataType: 'String', StringValue: insight.id },
-            severity: { DataType: 'String', StringValue: insight.severity },
+            severity: { DataType: 'String', StringValue: view.severity },
           },
           ...(fifo
             ? { MessageGroupId: insight.id, MessageDeduplicationId: crypto.createHash('sha256').update(request.idempotencyKey).digest('hex').slice(0, 64) }
@@ -114,6 +119,8 @@ export function publishSnsAction(deps: ActivityDeps) {
       return { messageId: answer.MessageId };
     } catch (err) {
       if ((err as { type?: string }).type === 'PeerRejectedError') throw err;
+      const refusal = refusalIn(err);
+      if (refusal) throw destinationRefused(origin, refusal);
       throw awsFailure(origin, 'SNS Publish', err, secrets);
     } finally {
       sns.destroy();

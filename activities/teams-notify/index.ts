@@ -1,25 +1,56 @@
-// teams.notify: the Insight summary sent to a Microsoft Teams incoming webhook, as a MessageCard or an Adaptive Card.
+// teams.notify: the Insight summary sent to a Microsoft Teams webhook (Workflows or incoming webhook) as an Adaptive Card or a MessageCard.
 import type { ActionOutputs, ActionRequest } from '../../dsl';
+import { actionFailure, type FailureType } from '../errors';
 import { deliverOnce, originOf, type ActivityDeps } from '../deps';
-import { callPeer } from '../http';
+import { callPeer, type PeerResponse } from '../http';
 import { insightOf, webhookAccess } from '../insight/insight';
 import { insightSummary, type InsightSummary } from '../insight/summary';
+import { maskSecrets } from '../secrets';
+import { httpUrl } from '../insight/urls';
 
-const THEME_BY_SEVERITY = { LOW: '808080', MEDIUM: 'FFC000', HIGH: 'FF4500', CRITICAL: 'C00000' } as const;
+const THEME_BY_SEVERITY: Record<string, string> = { LOW: '808080', MEDIUM: 'FFC000', HIGH: 'FF4500', CRITICAL: 'C00000' };
 
-function messageCard(s: InsightSummary): object {
+/**
+ * Longest text riposte puts in one card field. Teams refuses messages above about 28 KB
+ * (learn.microsoft.com/connectors/teams, "Message size limit"); with every field capped the
+ * whole card stays far below it, whatever an Insight's name or entity holds.
+ */
+const MAX_FIELD = 2000;
+
+function clip(text: string): string {
+  const points = [...text];
+  return points.length <= MAX_FIELD ? text : `${points.slice(0, MAX_FIELD - 1).join('')}…`;
+}
+
+function facts(s: InsightSummary): { label: string; value: string }[] {
+  return [
+    { label: 'Entity', value: clip(s.entity) },
+    { label: 'MITRE tactics', value: clip(s.tactics.join(', ') || 'none') },
+    { label: 'Severity', value: clip(String(s.severity)) },
+  ];
+}
+
+/** The legacy Office 365 connector card, for incoming webhooks that still take it (`card: "messagecard"`). */
+export function messageCard(s: InsightSummary): object {
   return {
     '@type': 'MessageCard',
     '@context': 'https://schema.org/extensions',
-    summary: s.title,
-    themeColor: THEME_BY_SEVERITY[s.severity],
-    title: s.title,
-    sections: [{ facts: [{ name: 'Entity', value: s.entity }, { name: 'MITRE tactics', value: s.tactics.join(', ') || 'none' }, { name: 'Severity', value: s.severity }] }],
-    ...(s.link ? { potentialAction: [{ '@type': 'OpenUri', name: 'Open the Insight', targets: [{ os: 'default', uri: s.link }] }] } : {}),
+    summary: clip(s.title),
+    themeColor: THEME_BY_SEVERITY[String(s.severity)] ?? THEME_BY_SEVERITY.MEDIUM,
+    title: clip(s.title),
+    sections: [{ facts: facts(s).map((f) => ({ name: f.label, value: f.value })) }],
+    ...(httpUrl(s.link) ? { potentialAction: [{ '@type': 'OpenUri', name: 'Open the Insight', targets: [{ os: 'default', uri: httpUrl(s.link) }] }] } : {}),
   };
 }
 
-function adaptiveCard(s: InsightSummary): object {
+/**
+ * The message Microsoft documents for posting an Adaptive Card to a webhook
+ * (learn.microsoft.com/microsoftteams/platform/webhooks-and-connectors/how-to/connectors-using,
+ * "Send Adaptive Cards using an incoming webhook"): `type: "message"` with one attachment of
+ * content type `application/vnd.microsoft.card.adaptive`. Workflows webhooks accept this format
+ * only, so it is the default.
+ */
+export function adaptiveCard(s: InsightSummary): object {
   return {
     type: 'message',
     attachments: [
@@ -31,14 +62,37 @@ function adaptiveCard(s: InsightSummary): object {
           type: 'AdaptiveCard',
           version: '1.4',
           body: [
-            { type: 'TextBlock', text: s.title, weight: 'Bolder', size: 'Medium', wrap: true },
-            { type: 'FactSet', facts: [{ title: 'Entity', value: s.entity }, { title: 'MITRE tactics', value: s.tactics.join(', ') || 'none' }, { title: 'Severity', value: s.severity }] },
+            { type: 'TextBlock', text: clip(s.title), weight: 'Bolder', size: 'Medium', wrap: true },
+            { type: 'FactSet', facts: facts(s).map((f) => ({ title: f.label, value: f.value })) },
           ],
-          ...(s.link ? { actions: [{ type: 'Action.OpenUrl', title: 'Open the Insight', url: s.link }] } : {}),
+          ...(httpUrl(s.link) ? { actions: [{ type: 'Action.OpenUrl', title: 'Open the Insight', url: httpUrl(s.link) }] } : {}),
         },
       },
     ],
   };
+}
+
+/** How Teams words a failed delivery in a 200 answer. */
+const FAILED = 'Webhook message delivery failed with error:';
+
+/**
+ * Reads a Teams answer. Teams answers `200` even when it did not deliver the message, with the
+ * text `Webhook message delivery failed with error: Microsoft Teams endpoint returned HTTP error
+ * 429 with ContextId …` in the body: Microsoft's own guidance is to read the body, as "Connectors
+ * do not throw 429s" (connectors-using.md, "Rate limiting for connectors"), and its staff confirm
+ * the 200 is by design (MicrosoftDocs/msteams-docs#1810, #4145). Such an answer is a failure: the
+ * HTTP status it names decides, as `callPeer` would for a real status (429 and 5xx retried,
+ * other 4xx not); a failure that names no status (Teams could not reach its own endpoint) is
+ * retried. Undefined for a delivery.
+ */
+export function teamsFailure(response: Pick<PeerResponse, 'status' | 'text'>): { type: FailureType; status?: number; detail: string } | undefined {
+  const text = response.text.trim();
+  if (!text.startsWith(FAILED)) return undefined;
+  const detail = text.slice(FAILED.length).trim().replace(/\s+/g, ' ').slice(0, 300);
+  const named = /returned HTTP error (\d{3})\b/.exec(text);
+  const status = named ? Number(named[1]) : undefined;
+  const type: FailureType = status === undefined || status === 408 || status === 429 || status >= 500 ? 'PeerUnavailableError' : 'PeerRejectedError';
+  return { type, ...(status !== undefined ? { status } : {}), detail };
 }
 
 /** Posts the card to the webhook URL of the step's http connection. */
@@ -47,8 +101,18 @@ export function notifyTeamsAction(deps: ActivityDeps) {
     const origin = originOf(request);
     const summary = insightSummary(insightOf(request));
     const access = webhookAccess(deps, request);
-    const card = request.params.card === 'adaptive' ? adaptiveCard(summary) : messageCard(summary);
+    const legacy = request.params.card === 'messagecard';
+    const card = legacy ? messageCard(summary) : adaptiveCard(summary);
     const headers = { ...access.headers, 'content-type': 'application/json' };
-    return deliverOnce(deps, request, async () => ({ status: (await callPeer({ origin, url: access.url, method: 'POST', headers, body: JSON.stringify(card), tls: access.tls, secrets: access.secrets })).status }));
+    // The failure is thrown inside the delivery, so a 200 that did not deliver is never recorded as sent.
+    return deliverOnce(deps, request, async () => {
+      const response = await callPeer({ origin, network: deps.config.network, url: access.url, method: 'POST', headers, body: JSON.stringify(card), tls: access.tls, secrets: access.secrets });
+      const failed = teamsFailure(response);
+      if (failed) {
+        const hint = failed.status === 413 ? ' (the card is too large for Teams)' : failed.status === 400 && legacy ? ' (a Workflows webhook takes Adaptive Cards only: remove card: "messagecard")' : '';
+        throw actionFailure(failed.type, maskSecrets(`${origin}: Teams answered ${response.status} but did not deliver the message: ${failed.detail}${hint}`, access.secrets));
+      }
+      return { status: response.status };
+    });
   };
 }

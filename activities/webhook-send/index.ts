@@ -121,7 +121,7 @@ export function sendWebhookAction(deps: ActivityDeps) {
       key: connTls?.keyFile,
       servername: p.tls?.servername ?? connTls?.servername,
     };
-    const response = await callPeer({ origin, url, method: p.method, headers, body, tls, secrets: secrets.filter(Boolean) });
+    const response = await callPeer({ origin, network: deps.config.network, url, method: p.method, headers, body, tls, secrets: secrets.filter(Boolean) });
     const text = response.text.length > 65_536 ? `${response.text.slice(0, 65_536)}…` : response.text;
     return { status: response.status, body: response.json ?? text };
   };

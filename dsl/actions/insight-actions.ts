@@ -53,13 +53,40 @@ const headerLines = z.string().superRefine((text, ctx) => {
   for (const message of parseHeaderLines(text).problems) ctx.addIssue({ code: 'custom', message });
 });
 
+/**
+ * What is wrong with an SNS subject, or undefined. The rule is the Publish API's: "Subjects must
+ * be UTF-8 text with no line breaks or control characters, and less than 100 characters long"
+ * (PublishInput.Subject in the model of @aws-sdk/client-sns 3.1169, the version riposte ships).
+ * Earlier editions of the API reference also required ASCII starting with a letter, number or
+ * punctuation mark; SNS no longer documents that, so riposte does not refuse what SNS accepts.
+ */
+export function snsSubjectProblem(subject: string): string | undefined {
+  const rule = 'SNS subjects must be 1 to 99 characters of text with no line breaks or control characters';
+  if (subject.length === 0) return `${rule}; this one is empty`;
+  if (subject.length >= 100) return `${rule}; this one has ${subject.length} characters`;
+  // C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
+  const bad = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.exec(subject)?.[0];
+  if (bad !== undefined) return `${rule}; this one contains ${bad === '\n' || bad === '\r' || bad === '\u2028' || bad === '\u2029' ? 'a line break' : 'a control character'} (U+${bad.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')})`;
+  return undefined;
+}
+
+const snsSubject = z
+  .string()
+  // min and max also give editors the lengths through the JSON Schema; the message is the rule's.
+  .min(1, { error: (issue) => snsSubjectProblem(String(issue.input)) })
+  .max(99, { error: (issue) => snsSubjectProblem(String(issue.input)) })
+  .superRefine((subject, ctx) => {
+    const problem = subject.length > 0 && subject.length < 100 ? snsSubjectProblem(subject) : undefined;
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
 /** sns.publish parameters (CSE "AWS Simple Notification Service"). Keys and the role live in an aws connection. */
 export const snsPublishParams = z
   .object({
     topicArn: z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/, { message: 'not an SNS topic ARN; write arn:aws:sns:REGION:ACCOUNT:TOPIC' }),
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { message: 'not an AWS region; write e.g. eu-west-1' }).optional(),
     roleArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, { message: 'not a role ARN; write arn:aws:iam::123456789012:role/NAME' }).optional(),
-    subject: z.string().min(1).max(99).optional(),
+    subject: snsSubject.optional(),
   })
   .strict();
 
@@ -98,14 +125,22 @@ export const hipchatNotifyParams = z
   })
   .strict();
 
-/** teams.notify parameters (CSE "Microsoft Teams", incoming webhook). The webhook URL lives in an http connection. */
+/**
+ * teams.notify parameters (CSE "Microsoft Teams"). The webhook URL lives in an http connection. The
+ * Adaptive Card is the default: Workflows webhooks take nothing else, and Microsoft is retiring
+ * the Office 365 connectors that took MessageCards.
+ */
 export const teamsNotifyParams = z
   .object({
-    card: z.enum(['messagecard', 'adaptive']).default('messagecard'),
+    card: z.enum(['adaptive', 'messagecard']).default('adaptive'),
   })
   .strict();
 
-/** pagerduty.trigger parameters (CSE "PagerDuty", Events API v2). The service (routing) key lives in an apikey connection. */
+/**
+ * pagerduty.trigger parameters (CSE "PagerDuty", Events API v2). The service (routing) key lives in
+ * an apikey connection. `subdomain` is the Cloud SIEM form's field and is accepted for it, but the
+ * Events API needs no account subdomain (the routing key names the service), so nothing uses it.
+ */
 export const pagerdutyTriggerParams = z
   .object({
     subdomain: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/i, { message: 'write the account subdomain only, e.g. acme for acme.pagerduty.com' }).optional(),

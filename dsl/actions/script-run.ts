@@ -2,10 +2,28 @@
 import { parse as parseShellWords } from 'shell-quote';
 import { z } from 'zod';
 import { DURATION_PATTERN } from '../duration';
+import { templateSegments, type LiteralParams, type LiteralProblem } from '../segments';
 import { secretRef } from './common';
 
 /** A registered script's name: a file name in the scripts directory, no path. */
 export const scriptNamePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+
+type ShellWord = ReturnType<typeof parseShellWords>[number];
+
+function shellWords(parsed: ShellWord[]): { words: string[] } | { error: string } {
+  const words: string[] = [];
+  for (const part of parsed) {
+    if (typeof part === 'string') {
+      words.push(part);
+      continue;
+    }
+    if ('op' in part && part.op === 'glob') return { error: `the command holds the glob "${part.pattern}"; riposte runs no shell, so write the file names out or use an argv array` };
+    if ('op' in part) return { error: `the command holds the shell operator "${part.op}"; riposte runs one program without a shell: split it into steps or put the logic in a registered script` };
+    return { error: 'the command holds a shell comment; remove it' };
+  }
+  if (words.length === 0) return { error: 'the command is empty; name the program to run' };
+  return { words };
+}
 
 /**
  * Splits a command line into argv without a shell. Returns the words, or a message when the line
@@ -13,20 +31,74 @@ export const scriptNamePattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
  */
 export function splitCommand(line: string): { argv: string[] } | { error: string } {
   // Variables are kept as written: no environment is consulted and `$HOME` stays the text `$HOME`.
-  const parsed = parseShellWords(line, (name) => `$${name}`);
-  const argv: string[] = [];
-  for (const part of parsed) {
-    if (typeof part === 'string') {
-      argv.push(part);
-      continue;
-    }
-    if ('op' in part && part.op === 'glob') return { error: `the command holds the glob "${part.pattern}"; riposte runs no shell, so write the file names out or use an argv array` };
-    if ('op' in part) return { error: `the command holds the shell operator "${part.op}"; riposte runs one program without a shell: split it into steps or put the logic in a registered script` };
-    return { error: 'the command holds a shell comment; remove it' };
-  }
-  if (argv.length === 0) return { error: 'the command is empty; name the program to run' };
-  return { argv };
+  const split = shellWords(parseShellWords(line, (name) => `$${name}`));
+  return 'error' in split ? split : { argv: split.words };
 }
+
+/** One word of a command template: the template of one argv element, and whether a token writes its start. */
+export interface CommandWord {
+  template: string;
+  hasToken: boolean;
+  /** A token writes the first characters of the word, so it could make the word an option. */
+  tokenLeads: boolean;
+}
+
+/** Whether a token writes the start of `template`: only dashes or spaces come before its first token. */
+export function tokenLeads(template: string): boolean {
+  const segments = templateSegments(template);
+  if (!segments) return false;
+  const first = segments.findIndex((s) => s.kind === 'token');
+  if (first < 0) return false;
+  return /^[\s-]*$/.test(segments.slice(0, first).map((s) => s.source).join(''));
+}
+
+/**
+ * Splits a command template into words BEFORE rendering: the literal text is read as shell words
+ * (without a shell), and each token stays inside the word it was written in, so a value with
+ * spaces or quotes is still one argv element. Undefined when the template does not parse
+ * (rendering reports that with its position).
+ */
+export function splitCommandTemplate(line: string): { words: CommandWord[] } | { error: string } | undefined {
+  const segments = templateSegments(line);
+  if (!segments) return undefined;
+  let mark = 'RIPOSTETOKEN';
+  while (line.includes(mark)) mark += 'X';
+  const tokens: string[] = [];
+  const text = segments.map((s) => (s.kind === 'token' ? `${mark}${tokens.push(s.source) - 1}E` : s.source)).join('');
+  const split = shellWords(parseShellWords(text, (name) => `$${name}`));
+  if ('error' in split) return split;
+  const placeholder = new RegExp(`${mark}(\\d+)E`, 'g');
+  const words: CommandWord[] = [];
+  for (const word of split.words) {
+    const parts = word.split(placeholder);
+    // split() with a capture group alternates literal text and token numbers.
+    let template = '';
+    for (let i = 0; i < parts.length; i++) {
+      if (i % 2 === 1) {
+        template += tokens[Number(parts[i])];
+        continue;
+      }
+      const literal = parts[i];
+      if (literal.includes('{{') || (literal.endsWith('\\') && i + 1 < parts.length)) {
+        return { error: 'the command\'s literal text holds "{{" or a backslash before a token; write the command as an array of words' };
+      }
+      template += literal;
+    }
+    const hasToken = parts.length > 1;
+    words.push({ template, hasToken, tokenLeads: hasToken && /^[\s-]*$/.test(parts[0]) });
+  }
+  return { words };
+}
+
+/**
+ * An argv element whose start a token wrote, as the chain's literal text was split before rendering.
+ * The activity refuses it when it renders to something that starts with "-", unless the step sets
+ * `allowOptionArguments`.
+ */
+export const fromTokenArg = z
+  .object({ fromToken: z.union([z.string(), z.number().transform(String), z.boolean().transform(String)], { message: 'a token here renders one argument: a text, number or boolean, not a list or object' }) })
+  .strict()
+  .describe('Set by riposte, not written in chains: an argument whose start a token wrote');
 
 /** One argument, passed to the script as one argv entry in the order given. */
 export const scriptArg = z.union([
@@ -36,20 +108,21 @@ export const scriptArg = z.union([
   z.object({ literal: z.string() }).strict(),
   z.object({ property: z.string().min(1, { message: 'name a field of the result, e.g. "src_ip"' }) }).strict(),
   z.object({ secret: secretRef }).strict(),
+  fromTokenArg,
 ]);
 
 const command = z.union([
-  z.array(z.string().min(1)).min(1, { message: 'name the program to run as the first entry' }),
+  z.array(z.union([z.string().min(1), fromTokenArg])).min(1, { message: 'name the program to run as the first entry' }),
   z.string().superRefine((line, ctx) => {
     const split = splitCommand(line);
     if ('error' in split) ctx.addIssue({ code: 'custom', message: split.error });
   }),
 ]);
 
-/** script.run parameters: an interpreter with a registered or inline script, or a command. */
 /** How long a script may run when the step gives no `with.timeout`. */
 export const DEFAULT_SCRIPT_TIMEOUT = '30s';
 
+/** script.run parameters: an interpreter with a registered or inline script, or a command. */
 export const scriptRunParams = z
   .object({
     interpreter: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.+-]*$/, { message: 'name an interpreter from the configuration (bash, python3, perl by default)' }).optional(),
@@ -57,6 +130,11 @@ export const scriptRunParams = z
     inline: z.string().min(1).optional(),
     command: command.optional(),
     args: z.array(scriptArg).default([]),
+    /**
+     * Lets argv elements written by a token (and `property` arguments) start with "-". Off by
+     * default: a result could otherwise turn a value into an option (`--output=/etc/x`).
+     */
+    allowOptionArguments: z.boolean().default(false),
     timeout: z.string().regex(DURATION_PATTERN, { message: 'not a duration; write e.g. "10s" or "2m"' }).default(DEFAULT_SCRIPT_TIMEOUT),
     retryOnExit: z.boolean().default(false),
   })
@@ -72,6 +150,50 @@ export const scriptRunParams = z
   });
 
 export type ScriptRunParams = z.infer<typeof scriptRunParams>;
+
+const hasToken = (v: unknown): v is string => typeof v === 'string' && v.includes('{{');
+
+/** A word or argument with tokens: marked when a token writes its start, so the activity can refuse an option. */
+function argTemplate(template: string): string | { fromToken: string } {
+  return tokenLeads(template) ? { fromToken: template } : template;
+}
+
+/**
+ * script.run's literal text, read before rendering: a command string becomes its argv words,
+ * words and arguments whose start a token writes are marked, and the fields that choose what runs
+ * (program, interpreter, script, inline text) must be written out, never produced by a token.
+ */
+export function scriptRunBeforeRender(params: Record<string, unknown>): LiteralParams {
+  const out: Record<string, unknown> = { ...params };
+  const problems: LiteralProblem[] = [];
+  const chooses = 'chooses what runs, so it must be written out; pass values from results as arguments';
+  if (hasToken(params.interpreter)) problems.push({ path: ['interpreter'], message: `the interpreter ${chooses}` });
+  if (hasToken(params.script)) problems.push({ path: ['script'], message: `the script name ${chooses}` });
+  if (hasToken(params.inline)) problems.push({ path: ['inline'], message: 'the inline script cannot hold tokens: a value would become code; pass it as an argument in "args" and read it as $1 (sys.argv[1] in Python)' });
+  const programProblem = (path: (string | number)[]) => problems.push({ path, message: `the program (the first word) ${chooses}` });
+  if (typeof params.command === 'string' && hasToken(params.command)) {
+    const split = splitCommandTemplate(params.command);
+    if (split && 'error' in split) problems.push({ path: ['command'], message: split.error });
+    else if (split) {
+      if (split.words[0].hasToken) programProblem(['command']);
+      out.command = split.words.map((w) => (w.tokenLeads ? { fromToken: w.template } : w.template));
+    }
+  } else if (typeof params.command === 'string') {
+    const split = splitCommand(params.command);
+    if ('argv' in split) out.command = split.argv;
+  } else if (Array.isArray(params.command)) {
+    if (hasToken(params.command[0])) programProblem(['command', 0]);
+    out.command = params.command.map((w, i) => (i > 0 && hasToken(w) ? argTemplate(w) : w));
+  }
+  if (Array.isArray(params.args)) {
+    out.args = params.args.map((a) => {
+      if (hasToken(a)) return argTemplate(a);
+      if (a && typeof a === 'object' && !Array.isArray(a) && Object.keys(a).length === 1 && hasToken((a as { literal?: unknown }).literal)) return argTemplate((a as { literal: string }).literal);
+      return a;
+    });
+  }
+  return { params: out, problems };
+}
 
 /** script.run output. stdout and stderr are capped, with every secret replaced by `***`. */
 export interface ScriptRunOutput {

@@ -75,7 +75,8 @@ function beyondShape(action: ActionName, key: string, value: unknown): boolean {
     if (action === 'webhook.send' && ['protocol', 'host', 'port'].includes(key)) return true;
     if (action === 'http.post' && key === 'url') return true;
   }
-  if (action === 'script.run' && key === 'command' && typeof value === 'string') return true;
+  // A command line's shell syntax, and a token as the first entry of a command array.
+  if (action === 'script.run' && key === 'command' && (typeof value === 'string' || Array.isArray(value))) return true;
   if (action === 'job.run' && key === 'job' && value === 'sweep') return true;
   // Number(true), Number(null), Number([1]) are numbers to a coerced parameter; text is checked for its range after coercion.
   if (coerced(action, key) && (typeof value === 'string' || typeof value === 'boolean' || value === null || Array.isArray(value))) return true;
@@ -121,6 +122,13 @@ describe('the chain JSON Schema', () => {
     ['a bad e-mail address', step({ id: 'a', action: 'email.send', connection: 'smtp', with: { to: 'soc-at-example.org', subject: 's' } }), false],
     ['a bad e-mail address in a list', step({ id: 'a', action: 'email.send', connection: 'smtp', with: { to: ['soc@example.org', 'nobody'], subject: 's' } }), false],
     ['an empty recipient list', step({ id: 'a', action: 'email.send', connection: 'smtp', with: { to: [], subject: 's' } }), false],
+    ['a literal list of addresses in one string', step({ id: 'a', action: 'email.send', connection: 'smtp', with: { to: 'soc@example.org, ir@example.org', subject: 's' } }), true],
+    ['a literal list with a bad address', step({ id: 'a', action: 'email.send', connection: 'smtp', with: { to: 'soc@example.org, nobody', subject: 's' } }), false],
+    ['a line break in the sender', step({ id: 'a', action: 'email.send', connection: 'smtp', with: { to: 'soc@example.org', subject: 's', from: 'r@example.org\r\nBcc: x@example.net' } }), false],
+    ['a token choosing the database user', step({ id: 'a', action: 'db.insert', connection: 'db', with: { table: 't', user: '{{result.user}}' } }), false],
+    ['a token choosing the interpreter', step({ id: 'a', action: 'script.run', with: { interpreter: '{{result.shell}}', script: 'a.sh' } }), false],
+    ['a token as the program of a command line', step({ id: 'a', action: 'script.run', with: { command: '{{result.program}} --now' } }), false],
+    ['a token as an argument of a command line', step({ id: 'a', action: 'script.run', with: { command: 'block-ip {{result.src_ip}}' } }), true],
     ['a token as the recipient', step({ id: 'a', action: 'email.send', connection: 'smtp', with: { to: '{{result.owner}}', subject: 's' } }), true],
     ['a wrong type (text for a boolean)', step({ id: 'a', action: 'email.send', connection: 'smtp', with: { to: 'soc@example.org', subject: 's', html: 'yes' } }), false],
     ['a token for a boolean', step({ id: 'a', action: 'email.send', connection: 'smtp', with: { to: 'soc@example.org', subject: 's', html: '{{params.html}}' } }), true],
