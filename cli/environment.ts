@@ -78,10 +78,11 @@ export async function temporalEnvironment(config: Config, options: { log: (line:
   let running: Promise<void> | undefined;
   let store: Store | undefined;
   let retention: Retention | undefined;
+  let connection: Awaited<ReturnType<typeof connectWorker>> | undefined;
   if (options.worker !== false) {
     quietRuntime({ metricsAddress: config.metricsAddress, logLevel: config.logLevel });
     store = await Store.open(config.storeUrl);
-    const connection = await connectWorker(config, server.address);
+    connection = await connectWorker(config, server.address);
     worker = await createWorker({ config, connection, store });
     running = worker.run();
     // `riposte dev` lives as long as its state: it purges what its runs leave in the store, as a worker does.
@@ -103,6 +104,8 @@ export async function temporalEnvironment(config: Config, options: { log: (line:
         if (worker.getState() === 'RUNNING') worker.shutdown();
         await running;
       }
+      // An open connection keeps the SDK's runtime, and so the process, alive.
+      await connection?.close();
       await store?.close();
       await server.stop();
       await codec?.close();
