@@ -2,7 +2,7 @@
 import { performance } from 'node:perf_hooks';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { TemporalFailure } from '@temporalio/common';
-import { ChainValidationError, parseRenderedParams, type ActionActivities, type ActionName, type ActionOutputs, type ActionRequest, type EngineActivities, type TriggerActivities } from '../dsl';
+import { ChainValidationError, parseRenderedParams, type ActionActivities, type ApprovalActivities, type ActionName, type ActionOutputs, type ActionRequest, type EngineActivities, type TriggerActivities } from '../dsl';
 import type { ActivityDeps } from './deps';
 import { sendEmailAction } from './email-send';
 import { indexEventsAction } from './events-index';
@@ -30,6 +30,7 @@ import { postSlackAction } from './slack-post';
 import { postSlackWebhookAction } from './slack-webhook';
 import { enrichRecordedFutureAction } from './recordedfuture-enrich';
 import { logger } from '../worker/log';
+import { createApprovalActivities } from './approval-request';
 
 export type { ActivityDeps } from './deps';
 export { Store } from './store/store';
@@ -127,7 +128,7 @@ function inActivity(): boolean {
 }
 
 /** Builds every activity with its dependencies. Adding an action adds one line here. */
-export function createActivities(deps: ActivityDeps): ActionActivities & EngineActivities & TriggerActivities {
+export function createActivities(deps: ActivityDeps): ActionActivities & EngineActivities & TriggerActivities & ApprovalActivities {
   return {
     'incident.create': measured('incident.create', createIncidentAction(deps)),
     'mitre.tag': measured('mitre.tag', tagMitreAction(deps)),
@@ -164,6 +165,7 @@ export function createActivities(deps: ActivityDeps): ActionActivities & EngineA
     loadJob: loadJobAction(deps),
     ...createTriggerActivities(deps),
     runSearch: runSearchActivity(deps),
+    ...createApprovalActivities(deps),
   };
 }
 

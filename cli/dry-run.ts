@@ -10,7 +10,9 @@ import {
   type Chain,
   type ResultRow,
   type StepRecord,
+  type ApprovalChannel,
 } from '../dsl';
+import { renderChannel } from '../activities/approval-request';
 
 /** What one execution of a step would do. */
 export interface DryExecution {
@@ -54,6 +56,7 @@ export function dryRun(chain: Chain, results: ResultRow[], params: Record<string
           const incident = chain.steps.slice(0, stepIndex).reverse().find((s) => s.action === 'incident.create');
           if (incident) sends = { ...sends, incident_id: `<${incident.id}.incident_id>` };
         }
+        if (step.action === 'approval.request') sends = { ...sends, channels: dryChannels(chain, stepIndex, sends, stepContext(base, records, index)) };
         return { status: 'would-send', sends, ...(prepared.missing.length ? { missingTokens: prepared.missing } : {}) };
       } catch (err) {
         if (err instanceof TemplateError || err instanceof ChainValidationError) return { status: 'invalid', error: err.message.replace(/\n/g, '; ') };
@@ -66,4 +69,10 @@ export function dryRun(chain: Chain, results: ResultRow[], params: Record<string
     out[step.id] = { action: step.action, mode: step.mode, ...(step.connection ? { connection: step.connection } : {}), executions };
   });
   return out;
+}
+
+/** An approval's channels rendered as the activity renders them, the links shown as placeholders (no link exists in a dry run). */
+function dryChannels(chain: Chain, stepIndex: number, sends: Record<string, unknown>, context: Record<string, unknown>): unknown[] {
+  const approval = { approveUrl: 'https://approval-link.invalid/approve', rejectUrl: 'https://approval-link.invalid/reject', expiresAt: '<approval.expiresAt>', message: sends.message };
+  return ((sends.channels as ApprovalChannel[] | undefined) ?? []).map((c, j) => ({ ...c, with: renderChannel(c, { ...context, approval }, chain.strict === true, ['steps', stepIndex, 'with', 'channels', j, 'with']) }));
 }

@@ -27,6 +27,7 @@ import { startConfiguredCodecServer } from '../worker/codec-server';
 import { addTriggerCommands } from './triggers';
 import { configureLogging, type LogFormat, type Logger } from '../worker/log';
 import { startConfiguredRetention } from '../worker/retention';
+import { addApprovalCommands } from './approvals';
 
 /** A failure the CLI reports as one message and exit code 1. */
 class CliError extends Error {}
@@ -466,6 +467,7 @@ function waitForSignal(): Promise<void> {
 }
 
 addTriggerCommands(program);
+addApprovalCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CliError || err instanceof ConfigError || err instanceof TemporalNotFoundError) {

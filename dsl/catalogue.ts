@@ -8,6 +8,7 @@ import { eventsIndexParams, mitreRiskParams, riskAssignParams, type DocumentsOut
 import { webhookSendParams, type WebhookSendOutput } from './actions/webhook-send';
 import { dbInsertBeforeRender, dbInsertParams, type DbInsertOutput } from './actions/db-insert';
 import { jobRunParams, type JobRunOutput } from './actions/job-run';
+import { approvalRequestParams, type ApprovalOutput } from './actions/approval-request';
 
 export { MAX_JOB_DEPTH, type JobRunOutput } from './actions/job-run';
 import { scriptRunBeforeRender, scriptRunParams, type ScriptRunOutput } from './actions/script-run';
@@ -45,6 +46,11 @@ export interface ActionSpec<S extends z.ZodType = z.ZodType> {
    * so a value can fill a path segment or query value but never change the origin or leave the base path.
    */
   uriFields?: readonly string[];
+  /**
+   * Parameter fields left unrendered by the workflow, with the extra token roots their templates
+   * see: the activity renders them with values that must never enter history (approval links).
+   */
+  deferredFields?: Readonly<Record<string, readonly string[]>>;
   /**
    * Reads the step's literal parameters before anything is rendered (at validation and before each
    * execution): where structure must come from the chain text and never from a rendered value
@@ -171,6 +177,17 @@ export const CATALOGUE = {
     retry: { maxAttempts: 1, initialInterval: '1s', backoff: 2, maxInterval: '1m' },
     output: ['runId', 'status', 'steps'],
   },
+  'approval.request': {
+    summary: 'Waits until a person approves or rejects (a link in the notifications it sends, `riposte approvals`, the API) or the timeout decides',
+    params: approvalRequestParams,
+    connection: 'none',
+    rows: 'none',
+    deferredFields: { channels: ['approval'] },
+    // Bounds the activity that sends the notifications; the wait itself is a durable timer (with.timeout).
+    timeout: '1m',
+    retry: peerRetry,
+    output: ['decision', 'by', 'at', 'comment', 'via', 'verified'],
+  },
   'script.run': {
     summary: 'Runs a registered or inline script with an interpreter, or a command, in a sandbox; arguments as argv in the order given',
     params: scriptRunParams,
@@ -290,8 +307,8 @@ export const CATALOGUE = {
 /** A name from the catalogue. */
 export type ActionName = keyof typeof CATALOGUE;
 
-/** Actions the workflow itself carries out (a child workflow), with no activity of their own. */
-export type WorkflowActionName = 'job.run';
+/** Actions the workflow itself carries out (a child workflow, a durable wait), with no activity of their own name. */
+export type WorkflowActionName = 'job.run' | 'approval.request';
 
 /** Actions carried out by an activity of the same name. */
 export type ActivityActionName = Exclude<ActionName, WorkflowActionName>;
@@ -311,6 +328,7 @@ export interface ActionOutputs {
   'risk.assign': DocumentsOutput;
   'db.insert': DbInsertOutput;
   'job.run': JobRunOutput;
+  'approval.request': ApprovalOutput;
   'script.run': ScriptRunOutput;
   'sns.publish': SnsPublishOutput;
   'xsoar.incident': XsoarIncidentOutput;

@@ -14,3 +14,4 @@ export * from './attack-tactics';
 export * from './job-graph';
 export * from './triggers';
 export * from './actions/insight-actions';
+export * from './actions/approval-request';

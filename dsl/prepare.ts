@@ -132,7 +132,10 @@ function prepareWithinBudget(chain: Pick<Chain, 'strict'>, step: Step, stepIndex
     const field = path.slice(1).join('.');
     return html.has(field) ? 'html' : uri.has(field) ? 'uri' : 'text';
   };
-  const rendered = renderTree(raw, scope, { strict, escapingFor }, ['with']);
+  // Deferred fields travel as the chain wrote them; the activity renders them (see ActionSpec.deferredFields).
+  const deferred = Object.keys(spec.deferredFields ?? {}).filter((f) => raw[f] !== undefined);
+  const rendered = renderTree(deferred.length ? Object.fromEntries(Object.entries(raw).filter(([k]) => !deferred.includes(k))) : raw, scope, { strict, escapingFor }, ['with']);
+  for (const f of deferred) (rendered.value as Record<string, unknown>)[f] = raw[f];
   rendered.missing.forEach((m) => missing.add(m));
   let merge: MergeRequest | undefined;
   if (raw.merge === true && step.mode === 'once' && spec.mergeFields) {

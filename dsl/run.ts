@@ -78,6 +78,8 @@ export interface RunStatus {
   currentStep: string | null;
   progress?: { done: number; total: number };
   steps: Record<string, StepRecord>;
+  /** The approvals the run waits for now (approval.request steps). */
+  approvals?: import('./actions/approval-request').PendingApproval[];
 }
 
 /** The request an action's activity receives. Secrets are never in it: connections are named, not given. */

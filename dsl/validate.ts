@@ -7,6 +7,7 @@ import { cycleThrough, type JobGraph } from './job-graph';
 import { checkEventSubscriptions } from './triggers';
 import { destinationPort } from './actions/insight-actions';
 import { DEFAULT_SCRIPT_TIMEOUT } from './actions/script-run';
+import { approvalRequestProblems } from './actions/approval-request';
 import { DURATION_PATTERN, durationMs } from './duration';
 import { TOKEN_ROOTS, TemplateError, formatPath, inspectTemplate, isTemplate, unsupportedTemplateFeatures } from './template';
 
@@ -230,6 +231,7 @@ export function validateChain(value: unknown, context: ValidationContext = {}): 
           problems.push(...databaseUserProblems(step.with, connection, context.connections[connection].users ?? [], at));
         }
         if (action === 'job.run') problems.push(...jobRunProblems(raw.name, step.with, context, at));
+        if (action === 'approval.request') problems.push(...approvalRequestProblems(step.with, context, ['steps', i, 'with'], String(raw.name ?? '')));
         if (action === 'webhook.send') problems.push(...webhookDestinationProblems(step, connection, at));
         if (spec.mergeFields && step.mode === 'each' && (step.with as Record<string, unknown> | undefined)?.merge === true) {
           problems.push({ path: at('with', 'merge'), message: 'merge sends one message for all results, but mode "each" sends one per result; set "mode": "once" (Run Once) to merge, or drop merge' });
@@ -247,7 +249,8 @@ export function validateChain(value: unknown, context: ValidationContext = {}): 
         for (const use of [...uses, ...optional]) {
           const root = use.path[0];
           const pos = `line ${use.line}, column ${use.column + 1}`;
-          if (!(TOKEN_ROOTS as readonly string[]).includes(root)) {
+          const deferredRoots = action !== undefined && isActionName(action) ? (CATALOGUE[action] as ActionSpec).deferredFields?.[String(path[1])] : undefined;
+          if (!(TOKEN_ROOTS as readonly string[]).includes(root) && !(path[0] === 'with' && deferredRoots?.includes(root))) {
             problems.push({ path: formatPath(['steps', i, ...path]), message: `token "${use.path.join('.')}" (${pos}) starts with an unknown name; tokens start with ${TOKEN_ROOTS.join(', ')}` });
             continue;
           }

@@ -266,7 +266,7 @@ describe('intake API', () => {
     const doc = await call('GET', '/openapi.json');
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.body.paths).sort()).toEqual(['/healthz', '/readyz', '/v1/events/{type}', '/v1/hooks/{hook}', '/v1/hooks/{hook}/{secret}', '/v1/incidents', '/v1/jobs/{name}/runs', '/v1/rules/{id}', '/v1/runs', '/v1/runs/{id}', '/v1/sensors', '/v1/sensors/{id}']);
+    expect(Object.keys(doc.body.paths).sort()).toEqual(['/healthz', '/readyz', '/v1/approvals', '/v1/approvals/decisions', '/v1/events/{type}', '/v1/hooks/{hook}', '/v1/hooks/{hook}/{secret}', '/v1/incidents', '/v1/jobs/{name}/runs', '/v1/rules/{id}', '/v1/runs', '/v1/runs/{id}', '/v1/sensors', '/v1/sensors/{id}']);
     expect(doc.body.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(doc.body.paths['/v1/jobs/{name}/runs'].post.requestBody.content['application/json'].schema.properties).toHaveProperty('results');
   });

@@ -17,6 +17,7 @@ import { RuleGuardInputError, disabledRuleOf, reportRuleSignals, ruleStatus } fr
 import { SensorIdError, listSensors, recordHeartbeat, sensorStatus, sensorWindowMs } from './sensors';
 import { observeApi } from './api-observability';
 import { logger, type Logger } from './log';
+import { approvalsApi } from './approvals-api';
 import { registerHookRoutes } from './hooks';
 
 /** A scope an API token may hold. */
@@ -466,6 +467,7 @@ export async function createApi(deps: ApiDeps): Promise<FastifyInstance> {
     async (request: FastifyRequest<{ Params: { id: string } }>) => ruleStatus(client, config, request.params.id),
   );
 
+  await app.register(approvalsApi, { config, client, store });
   return app;
 }
 

@@ -32,6 +32,8 @@ export interface RunReport {
   /** A scheduled run whose job's rule is disabled did not run its chain: why. */
   skipped?: string;
   steps: Record<string, { status: StepRecord['status']; output?: unknown; outputs?: unknown[]; counts?: StepRecord['counts']; error?: string }>;
+  /** While the run runs: the approvals it waits for. */
+  approvals?: RunStatus['approvals'];
 }
 
 /** Connects a client to the configured Temporal server. */
@@ -148,7 +150,7 @@ export async function readRun(handle: WorkflowHandle, wait: boolean, store?: Sto
   const status = STATES[description.status.name] ?? 'running';
   if (status === 'running') {
     const snapshot = await handle.query<RunStatus>('status').catch(() => undefined);
-    return { runId: handle.workflowId, status, steps: snapshot ? await reportSteps(snapshot.steps) : {} };
+    return { runId: handle.workflowId, status, steps: snapshot ? await reportSteps(snapshot.steps) : {}, ...(snapshot?.approvals?.length ? { approvals: snapshot.approvals } : {}) };
   }
   return readRun(handle, true, store);
 }

@@ -99,6 +99,7 @@ export const ENVIRONMENT_OVERRIDES: readonly { name: string; path: readonly stri
   { name: 'RIPOSTE_METRICS_ADDRESS', path: ['metricsAddress'], parse: text },
   { name: 'RIPOSTE_MAX_CACHED_WORKFLOWS', path: ['maxCachedWorkflows'], parse: wholeNumber },
   { name: 'RIPOSTE_API_LISTEN', path: ['api', 'listen'], parse: text },
+  { name: 'RIPOSTE_PUBLIC_URL', path: ['api', 'publicUrl'], parse: text },
   { name: 'RIPOSTE_ALLOWED_PORTS', path: ['allowedPorts'], parse: ports },
   { name: 'RIPOSTE_GLOBALS', path: ['globals'], parse: jsonObject, merge: true },
   { name: 'RIPOSTE_SCRIPTS_DIR', path: ['scripts', 'dir'], parse: text },

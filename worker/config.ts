@@ -210,7 +210,7 @@ function retentionDuration(what: string) {
 }
 
 /** What an API token may do. */
-export const API_SCOPES = ['runs:write', 'runs:read', 'events:write', 'incidents:read', 'sensors:read', 'rules:read'] as const;
+export const API_SCOPES = ['runs:write', 'runs:read', 'events:write', 'incidents:read', 'sensors:read', 'rules:read', 'approvals:read', 'approvals:write'] as const;
 /** Where the intake API listens unless configured. */
 export const DEFAULT_API_LISTEN = '127.0.0.1:8088';
 /** The largest request body the intake API accepts unless configured (bytes). */
@@ -251,6 +251,10 @@ const apiSchema = z
       )
       .default([]),
     bodyLimit: z.int().min(1_024).max(100 * 1_048_576).default(DEFAULT_API_BODY_LIMIT),
+    /** The API's address as people reach it, for approval links (e.g. https://riposte.corp.example); default http://<listen>. */
+    publicUrl: z.url({ protocol: /^https?$/, message: 'write the http(s) URL people open approval links at, e.g. https://riposte.corp.example' }).optional(),
+    /** A name typed on an approval link's page is checked against the step's approvers (and required) instead of only recorded. */
+    trustLinkNames: z.boolean().default(false),
     /** Intake hooks by name: `POST /v1/hooks/{name}`. */
     hooks: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, { message: 'name a hook with letters, digits, ".", "_" and "-"' }), hookSchema).default({}),
   })
@@ -326,7 +330,7 @@ export const configSchema = z
       .object({ hourLimit: z.int().min(1).default(100_000), dayLimit: z.int().min(1).default(1_000_000) })
       .strict()
       .default({ hourLimit: 100_000, dayLimit: 1_000_000 }),
-    api: apiSchema.default({ listen: DEFAULT_API_LISTEN, tokens: [], bodyLimit: DEFAULT_API_BODY_LIMIT, hooks: {} }),
+    api: apiSchema.default({ listen: DEFAULT_API_LISTEN, tokens: [], bodyLimit: DEFAULT_API_BODY_LIMIT, hooks: {}, trustLinkNames: false }),
     /** Sumo Logic Cloud SIEM: its base URL makes each Insight's link (`<url>/sec/insight/<id>`). */
     cloudSiem: z
       .object({ url: z.url({ protocol: /^https?$/, error: 'write the Cloud SIEM base URL, e.g. https://service.us2.sumologic.com' }).optional() })
@@ -443,4 +447,9 @@ export function connectionTypes(config: Config): Record<string, { type: string; 
 /** The destination ports `http.post` may reach: the default list plus the configured `allowedPorts`. */
 export function allowedPorts(config: Config): number[] {
   return [...DEFAULT_ALLOWED_PORTS, ...config.allowedPorts];
+}
+
+/** Where people open approval links: `api.publicUrl`, else the API's own listen address. */
+export function publicApiUrl(config: Config): string {
+  return (config.api.publicUrl ?? `http://${config.api.listen}`).replace(/\/+$/, '');
 }

@@ -1,6 +1,7 @@
 // Executing one step for one result (or once), shared by the run workflow and its fan-out children.
 import { ActivityFailure, ApplicationFailure, CancelledFailure, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import { runJob } from './run-job';
+import { requestApproval } from './approval';
 import {
   CATALOGUE,
   ChainValidationError,
@@ -115,6 +116,11 @@ export async function attempt(scope: Scope, steps: Record<string, StepRecord>, s
       const job = await runJob(scope, step, prepared.params, index, context.result as ResultRow | undefined);
       if ('error' in job) return { status: 'failed', error: job.error, missing };
       return { status: 'completed', output: missing.length > 0 ? { ...job.output, missingTokens: missing } : job.output, missing };
+    }
+    if (action === 'approval.request') {
+      const asked = await requestApproval(scope, step, stepIndex, prepared.params, index, context);
+      if ('error' in asked) return { status: 'failed', error: asked.error, missing };
+      return { status: 'completed', output: missing.length > 0 ? { ...asked.output, missingTokens: missing } : asked.output, missing };
     }
     const rows =
       spec.rows === 'result'

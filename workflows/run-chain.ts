@@ -19,6 +19,7 @@ import {
 } from '../dsl';
 import { activityOptions, attempt, countStatuses, eachStatus, engine, runEach, stepFailure, type Scope } from './execute';
 import { runSegment, type SegmentInput } from './run-segment';
+import { waitingApprovals } from './approval';
 
 /** The `status` query: current step, progress of an `each` step, and outputs so far. */
 export const statusQuery = defineQuery<RunStatus>('status');
@@ -95,7 +96,7 @@ async function interpret(input: RunInput): Promise<RunOutcome> {
   const contextSteps: Record<string, StepRecord> = {};
   let currentStep: string | null = null;
   let progress: RunStatus['progress'];
-  setHandler(statusQuery, () => ({ currentStep, progress, steps }));
+  setHandler(statusQuery, () => ({ currentStep, progress, steps, ...waitingApprovals(scope) }));
 
   const incidentIds: string[] = [];
   upsertSearchAttributes([

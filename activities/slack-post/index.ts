@@ -47,20 +47,27 @@ export function slackPostBody(s: InsightSummary, channel: string): Record<string
  */
 export function postSlackAction(deps: ActivityDeps) {
   return async function postSlack(request: ActionRequest<'slack.post'>): Promise<ActionOutputs['slack.post']> {
-    const origin = originOf(request);
     const summary = insightSummary(insightOf(request));
-    const access = apiKeyAccess(deps, request, 'https://slack.com/api');
-    const body = slackPostBody(summary, request.params.channel);
-    const headers = { ...access.headers, authorization: `Bearer ${access.key}`, 'content-type': 'application/json; charset=utf-8' };
-    return deliverOnce(deps, request, async () => {
-      const response = await callPeer({ origin, network: deps.config.network, url: joinUrl(access.base, '/chat.postMessage'), method: 'POST', headers, body: JSON.stringify(body), tls: access.tls, secrets: access.secrets });
-      const answer = (response.json ?? {}) as { ok?: boolean; error?: string; ts?: string; channel?: string };
-      if (answer.ok === true && answer.ts) return { ts: answer.ts, channel: answer.channel ?? request.params.channel };
-      const error = answer.error ?? 'no ok field in the answer';
-      const message = `${origin}: Slack chat.postMessage answered ok:false: ${error}`;
-      if (TRANSIENT.has(error)) throw actionFailure('PeerUnavailableError', message, { nextRetryDelayMs: retryAfterMs(response.headers['retry-after']) });
-      if (CREDENTIALS.has(error)) throw actionFailure('ConnectionConfigError', `${message} (check the connection's token and its scopes: chat:write)`);
-      throw actionFailure('PeerRejectedError', message);
-    });
+    return sendSlackMessage(deps, request, slackPostBody(summary, request.params.channel) as SlackMessage);
   };
+}
+
+/** A chat.postMessage body: the channel and what to post. */
+export type SlackMessage = Record<string, unknown> & { channel: string };
+
+/** Posts a chat.postMessage body with the step's apikey connection, once per idempotency key (approval.request's channels use it too). */
+export async function sendSlackMessage(deps: ActivityDeps, request: ActionRequest, body: SlackMessage): Promise<ActionOutputs['slack.post']> {
+  const origin = originOf(request);
+  const access = apiKeyAccess(deps, request, 'https://slack.com/api');
+  const headers = { ...access.headers, authorization: `Bearer ${access.key}`, 'content-type': 'application/json; charset=utf-8' };
+  return deliverOnce(deps, request, async () => {
+    const response = await callPeer({ origin, network: deps.config.network, url: joinUrl(access.base, '/chat.postMessage'), method: 'POST', headers, body: JSON.stringify(body), tls: access.tls, secrets: access.secrets });
+    const answer = (response.json ?? {}) as { ok?: boolean; error?: string; ts?: string; channel?: string };
+    if (answer.ok === true && answer.ts) return { ts: answer.ts, channel: answer.channel ?? body.channel };
+    const error = answer.error ?? 'no ok field in the answer';
+    const message = `${origin}: Slack chat.postMessage answered ok:false: ${error}`;
+    if (TRANSIENT.has(error)) throw actionFailure('PeerUnavailableError', message, { nextRetryDelayMs: retryAfterMs(response.headers['retry-after']) });
+    if (CREDENTIALS.has(error)) throw actionFailure('ConnectionConfigError', `${message} (check the connection's token and its scopes: chat:write)`);
+    throw actionFailure('PeerRejectedError', message);
+  });
 }

@@ -1,5 +1,6 @@
-// The store: incidents, indexed documents (mitre, risk, events), response-limiter claims, and what runs keep for a while.
+// The store: incidents, indexed documents (mitre, risk, events), response-limiter claims, approvals, and what runs keep for a while.
 import { openSql, type SqlDriver } from './sql';
+import { ApprovalStore, approvalsDdl } from './approvals';
 
 /** An incident as the store keeps it. */
 export interface Incident {
@@ -111,7 +112,12 @@ type DocumentRow = { index_name: string; doc_id: string; body: string; created_a
 
 /** The store over one SQL connection. */
 export class Store {
-  private constructor(private readonly sql: SqlDriver) {}
+  /** Approvals of approval.request steps and their links. */
+  readonly approvals: ApprovalStore;
+
+  private constructor(private readonly sql: SqlDriver) {
+    this.approvals = new ApprovalStore(sql);
+  }
 
   /** Opens the store at `url` and creates its tables if needed. */
   static async open(url: string): Promise<Store> {
@@ -125,10 +131,10 @@ export class Store {
     if (this.sql.kind === 'postgres') {
       // Two processes opening a fresh database at once must not race on CREATE TABLE.
       const columns = AGED_TABLES.map((t) => `ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS created_at BIGINT;`).join(' ');
-      await this.sql.exec(`SELECT pg_advisory_lock(7210); ${ddl('postgres')} ${columns} ${RETENTION_INDEXES} SELECT pg_advisory_unlock(7210);`);
+      await this.sql.exec(`SELECT pg_advisory_lock(7210); ${ddl('postgres')} ${approvalsDdl()} ${columns} ${RETENTION_INDEXES} SELECT pg_advisory_unlock(7210);`);
       return;
     }
-    await this.sql.exec(ddl('sqlite'));
+    await this.sql.exec(`${ddl('sqlite')} ${approvalsDdl()}`);
     for (const table of AGED_TABLES) {
       const columns = await this.sql.all<{ name: string }>(`PRAGMA table_info(${table})`);
       if (!columns.some((c) => c.name === 'created_at')) await this.sql.exec(`ALTER TABLE ${table} ADD COLUMN created_at BIGINT`);

@@ -98,21 +98,25 @@ export function teamsFailure(response: Pick<PeerResponse, 'status' | 'text'>): {
 /** Posts the card to the webhook URL of the step's http connection. */
 export function notifyTeamsAction(deps: ActivityDeps) {
   return async function notifyTeams(request: ActionRequest<'teams.notify'>): Promise<ActionOutputs['teams.notify']> {
-    const origin = originOf(request);
     const summary = insightSummary(insightOf(request));
-    const access = webhookAccess(deps, request);
     const legacy = request.params.card === 'messagecard';
-    const card = legacy ? messageCard(summary) : adaptiveCard(summary);
-    const headers = { ...access.headers, 'content-type': 'application/json' };
-    // The failure is thrown inside the delivery, so a 200 that did not deliver is never recorded as sent.
-    return deliverOnce(deps, request, async () => {
-      const response = await callPeer({ origin, network: deps.config.network, url: access.url, method: 'POST', headers, body: JSON.stringify(card), tls: access.tls, secrets: access.secrets });
-      const failed = teamsFailure(response);
-      if (failed) {
-        const hint = failed.status === 413 ? ' (the card is too large for Teams)' : failed.status === 400 && legacy ? ' (a Workflows webhook takes Adaptive Cards only: remove card: "messagecard")' : '';
-        throw actionFailure(failed.type, maskSecrets(`${origin}: Teams answered ${response.status} but did not deliver the message: ${failed.detail}${hint}`, access.secrets));
-      }
-      return { status: response.status };
-    });
+    return sendTeamsCard(deps, request, legacy ? messageCard(summary) : adaptiveCard(summary), legacy);
   };
+}
+
+/** Posts a card to the webhook URL of the step's http connection, once per idempotency key (approval.request's channels use it too). */
+export async function sendTeamsCard(deps: ActivityDeps, request: ActionRequest, card: object, legacy: boolean): Promise<ActionOutputs['teams.notify']> {
+  const origin = originOf(request);
+  const access = webhookAccess(deps, request);
+  const headers = { ...access.headers, 'content-type': 'application/json' };
+  // The failure is thrown inside the delivery, so a 200 that did not deliver is never recorded as sent.
+  return deliverOnce(deps, request, async () => {
+    const response = await callPeer({ origin, network: deps.config.network, url: access.url, method: 'POST', headers, body: JSON.stringify(card), tls: access.tls, secrets: access.secrets });
+    const failed = teamsFailure(response);
+    if (failed) {
+      const hint = failed.status === 413 ? ' (the card is too large for Teams)' : failed.status === 400 && legacy ? ' (a Workflows webhook takes Adaptive Cards only: remove card: "messagecard")' : '';
+      throw actionFailure(failed.type, maskSecrets(`${origin}: Teams answered ${response.status} but did not deliver the message: ${failed.detail}${hint}`, access.secrets));
+    }
+    return { status: response.status };
+  });
 }

@@ -27,6 +27,7 @@ const MINIMAL: Record<ActionName, { with?: Record<string, unknown>; connection?:
   'email.send': { with: { to: 'soc@example.org', subject: 'hits' }, connection: 'smtp' },
   'db.insert': { with: { table: 'alerts' }, connection: 'db' },
   'job.run': { with: { job: 'other' } },
+  'approval.request': { with: { message: 'Block the address?' } },
   'script.run': { with: { interpreter: 'bash', script: 'block.sh' } },
   'sns.publish': { with: { topicArn: 'arn:aws:sns:eu-west-1:123456789012:soc' }, connection: 'aws' },
   'xsoar.incident': { connection: 'xsoar' },
@@ -74,6 +75,7 @@ function beyondShape(action: ActionName, key: string, value: unknown): boolean {
   if (typeof value === 'string' && value.includes('{{result.')) {
     if (action === 'webhook.send' && ['protocol', 'host', 'port'].includes(key)) return true;
     if (action === 'http.post' && key === 'url') return true;
+    if (action === 'approval.request' && key === 'approvers') return true;
   }
   // A command line's shell syntax, and a token as the first entry of a command array.
   if (action === 'script.run' && key === 'command' && (typeof value === 'string' || Array.isArray(value))) return true;

@@ -1,0 +1,295 @@
+// Parameters, channels, decisions and the shapes that cross boundaries for approval.request (DESIGN 7.6).
+import { z } from 'zod';
+import { parseDuration, DURATION_PATTERN } from '../duration';
+import { formatPath, inspectTemplate, isTemplate, TemplateError } from '../template';
+import type { Problem, ValidationContext } from '../validate';
+import { emailSendBeforeRender, emailSendParams } from './email-send';
+import { webhookSendParams } from './webhook-send';
+
+/** The actions a channel may name: the notifications sent when the wait begins. */
+export const APPROVAL_CHANNEL_ACTIONS = ['email.send', 'slack.post', 'teams.notify', 'webhook.send'] as const;
+/** A channel's action. */
+export type ApprovalChannelAction = (typeof APPROVAL_CHANNEL_ACTIONS)[number];
+
+/** The fields of the `approval` token, which only a channel's templates see. */
+export const APPROVAL_TOKENS = ['approveUrl', 'rejectUrl', 'expiresAt', 'message'] as const;
+
+/** The shortest and longest wait. */
+export const APPROVAL_MIN_TIMEOUT_MS = 1_000;
+export const APPROVAL_MAX_TIMEOUT_MS = 30 * 86_400_000;
+
+/** How a decision reached the run; `timeout` when nobody decided in time. */
+export type ApprovalVia = 'link' | 'cli' | 'api' | 'timeout';
+
+/** The three outcomes later steps read (`{{eq steps.ask.decision 'approved'}}`). */
+export type ApprovalDecision = 'approved' | 'rejected' | 'timed_out';
+
+/** approval.request output. */
+export interface ApprovalOutput {
+  decision: ApprovalDecision;
+  /** Who decided: the API token's name, the CLI user, the name typed on the link page (or "link"), null on a timeout. */
+  by: string | null;
+  /** When the decision was taken (ISO 8601). */
+  at: string;
+  comment: string | null;
+  via: ApprovalVia;
+  /** True when the door could tell who decided (API token, CLI user, a typed name trusted by configuration). */
+  verified: boolean;
+}
+
+/** The name of the workflow Update that carries a decision to the waiting run. */
+export const APPROVAL_UPDATE = 'approval';
+
+/** A decision sent by a door. `key` names the approval: `<run id>/<step id>/<result index or once>`. */
+export interface ApprovalDecisionInput {
+  key: string;
+  decision: 'approved' | 'rejected';
+  by: string;
+  verified: boolean;
+  via: Exclude<ApprovalVia, 'timeout'>;
+  comment?: string;
+}
+
+/** An approval waiting for its decision, as the `status` query, the store and the doors show it. */
+export interface PendingApproval {
+  key: string;
+  runId: string;
+  stepId: string;
+  index: number | null;
+  message: string;
+  approvers: string[];
+  expiresAt: string;
+}
+
+/** The key of an approval: one per run, step and result (`once` in once mode). */
+export function approvalKey(runId: string, stepId: string, index: number | null): string {
+  return `${runId}/${stepId}/${index ?? 'once'}`;
+}
+
+/** Longest message, comment and name kept. */
+export const APPROVAL_LIMITS = { message: 4_000, comment: 2_000, name: 200 } as const;
+
+const duration = z
+  .string()
+  .regex(DURATION_PATTERN, { message: 'not a duration; write e.g. "30m", "24h" or "3d"' })
+  .refine((text) => {
+    const ms = parseDuration(text);
+    return ms === undefined || (ms >= APPROVAL_MIN_TIMEOUT_MS && ms <= APPROVAL_MAX_TIMEOUT_MS);
+  }, { message: 'the approval timeout must be between 1s and 30d' });
+
+/** One notification sent when the wait begins; its `with` is checked by the channel's own rules (see {@link channelParamsSchema}). */
+export const approvalChannelSchema = z
+  .object({
+    action: z.enum(APPROVAL_CHANNEL_ACTIONS, { message: `a channel is one of ${APPROVAL_CHANNEL_ACTIONS.join(', ')}` }),
+    connection: z.string().min(1).optional(),
+    with: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+/** A channel as the chain writes it (templates unrendered). */
+export type ApprovalChannel = z.output<typeof approvalChannelSchema>;
+
+/** approval.request parameters. */
+export const approvalRequestParams = z
+  .object({
+    /** What the person approves; shown on the link page, in the Temporal UI and in the channels (`{{approval.message}}`). */
+    message: z.string().min(1, { message: 'say what is to be approved' }).max(APPROVAL_LIMITS.message),
+    /** Names or e-mail addresses allowed to decide, where the door can tell who decides. Empty: anyone who reaches a door. */
+    approvers: z.union([z.array(z.string().min(1).max(APPROVAL_LIMITS.name)).max(100), z.string()]).default([]),
+    /** How long the run waits for a decision. */
+    timeout: duration.default('24h'),
+    /** What the timeout decides: `reject` (decision `timed_out`), `approve`, or `fail` the step. */
+    onTimeout: z.enum(['reject', 'approve', 'fail']).default('reject'),
+    /** Notifications sent when the wait begins; their templates also see `{{approval.approveUrl}}`, `{{approval.rejectUrl}}`, `{{approval.expiresAt}}`. */
+    channels: z.array(approvalChannelSchema).max(10, { message: 'at most 10 channels' }).default([]),
+  })
+  .strict();
+
+export type ApprovalRequestParams = z.output<typeof approvalRequestParams>;
+
+/** slack.post as a channel: the channel, and the mrkdwn text (default: the message and the two links). */
+export const approvalSlackParams = z
+  .object({
+    channel: z.string().min(1, { message: 'give a channel id or #name' }),
+    text: z.string().min(1).optional(),
+  })
+  .strict();
+
+/** teams.notify as a channel: an Adaptive Card with the title, the text (default: the message) and Approve / Reject buttons. */
+export const approvalTeamsParams = z
+  .object({
+    title: z.string().min(1).max(400).optional(),
+    text: z.string().min(1).optional(),
+  })
+  .strict();
+
+/** email.send as a channel: email.send's parameters, with a subject and a body by default; no merge. */
+const approvalEmailParams = emailSendParams.refine((p) => !p.merge, { message: 'an approval e-mail is one message per approval; remove merge', path: ['merge'] });
+
+/** The schema a channel's rendered `with` must pass, given the defaults of {@link channelDefaults}. */
+export function channelParamsSchema(action: ApprovalChannelAction): z.ZodType {
+  switch (action) {
+    case 'email.send':
+      return approvalEmailParams;
+    case 'slack.post':
+      return approvalSlackParams;
+    case 'teams.notify':
+      return approvalTeamsParams;
+    case 'webhook.send':
+      return webhookSendParams;
+  }
+}
+
+/** What a channel's `with` gets when it leaves a field out: a subject for e-mail; every other default is built from the approval itself. */
+export function channelDefaults(action: ApprovalChannelAction, jobName: string): Record<string, unknown> {
+  return action === 'email.send' ? { subject: `Approval needed: ${jobName}` } : {};
+}
+
+/** Which connection types fit each channel, and whether it needs one (the catalogue's rules for the action). */
+const CHANNEL_CONNECTIONS: Record<ApprovalChannelAction, { required: boolean; types: readonly string[] }> = {
+  'email.send': { required: true, types: ['smtp'] },
+  'slack.post': { required: true, types: ['apikey'] },
+  'teams.notify': { required: true, types: ['http'] },
+  'webhook.send': { required: false, types: ['http'] },
+};
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v = root;
+  for (const part of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[part];
+  }
+  return v;
+}
+
+/** True when a value on the path, or the value itself, is a template: its check waits for rendering. */
+function templatedAt(root: unknown, path: readonly PropertyKey[]): boolean {
+  for (let i = 0; i <= path.length; i++) {
+    const v = valueAt(root, path.slice(0, i));
+    if (typeof v === 'string' && isTemplate(v)) return true;
+  }
+  return false;
+}
+
+function walkStrings(value: unknown, path: (string | number)[], visit: (text: string, path: (string | number)[]) => void): void {
+  if (typeof value === 'string') visit(value, path);
+  else if (Array.isArray(value)) value.forEach((v, i) => walkStrings(v, [...path, i], visit));
+  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) walkStrings(v, [...path, k], visit);
+}
+
+/** The roots a template reads; an unparsable template reads nothing here (validation reports its syntax). */
+function rootsOf(text: string): { path: string[]; line: number; column: number }[] {
+  try {
+    const { uses, optional } = inspectTemplate(text);
+    return [...uses, ...optional];
+  } catch (err) {
+    if (err instanceof TemplateError) return [];
+    throw err;
+  }
+}
+
+/**
+ * What plain validation cannot see in an approval.request: each channel's connection and
+ * parameters (by the channel's own rules, fields holding tokens after rendering), `approval.*`
+ * tokens naming a known field, a webhook channel's destination written literally, and approvers
+ * that no result can choose. `prefix` is the step's `with` path (`steps[2].with`).
+ */
+export function approvalRequestProblems(raw: unknown, context: ValidationContext, prefix: (string | number)[], jobName: string): Problem[] {
+  const params = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  const problems: Problem[] = [];
+  const at = (...rest: (string | number)[]) => formatPath([...prefix, ...rest]);
+  walkStrings(params.approvers, ['approvers'], (text, path) => {
+    if (rootsOf(text).some((u) => u.path[0] !== 'params' && u.path[0] !== 'globals') || /\{\{\s*[#^]/.test(text)) {
+      problems.push({ path: at(...path), message: 'approvers decide who may approve: write them literally or from {{params.*}} / {{globals.*}}, never from results, the trigger or step outputs' });
+    }
+  });
+  const channels = Array.isArray(params.channels) ? (params.channels as unknown[]) : [];
+  channels.forEach((c, j) => {
+    if (!c || typeof c !== 'object') return;
+    const channel = c as Record<string, unknown>;
+    const action = channel.action as ApprovalChannelAction;
+    if (!(APPROVAL_CHANNEL_ACTIONS as readonly string[]).includes(action)) return;
+    const rules = CHANNEL_CONNECTIONS[action];
+    const connection = typeof channel.connection === 'string' ? channel.connection : undefined;
+    if (rules.required && connection === undefined) problems.push({ path: at('channels', j, 'connection'), message: `${action} needs a connection; name one from riposte.config.json` });
+    if (connection !== undefined && context.connections) {
+      const found = context.connections[connection];
+      const names = Object.keys(context.connections);
+      if (!found) problems.push({ path: at('channels', j, 'connection'), message: `unknown connection "${connection}"; configured: ${names.length ? names.join(', ') : 'none (add it under "connections" in riposte.config.json)'}` });
+      else if (!rules.types.includes(found.type)) problems.push({ path: at('channels', j, 'connection'), message: `connection "${connection}" is of type ${found.type}; ${action} needs one of type ${rules.types.join(' or ')}` });
+    }
+    const written = (channel.with && typeof channel.with === 'object' && !Array.isArray(channel.with) ? channel.with : {}) as Record<string, unknown>;
+    // As for an email.send step: a literal comma-separated recipient list is split before rendering, never a rendered one.
+    const given = action === 'email.send' ? emailSendBeforeRender(written).params : written;
+    const withDefaults = { ...channelDefaults(action, jobName), ...given };
+    const parsed = channelParamsSchema(action).safeParse(withDefaults);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        if (templatedAt(withDefaults, issue.path)) continue;
+        problems.push({ path: at('channels', j, 'with', ...(issue.path as (string | number)[])), message: issue.message });
+      }
+    }
+    if (action === 'webhook.send') {
+      if (connection === undefined && given.host === undefined) problems.push({ path: at('channels', j, 'with', 'host'), message: 'give the host, or name an http connection that holds the URL' });
+      for (const field of ['protocol', 'host', 'port', 'dynamicHost']) {
+        const v = given[field];
+        if ((typeof v === 'string' && isTemplate(v)) || (field === 'dynamicHost' && v !== undefined)) {
+          problems.push({ path: at('channels', j, 'with', field), message: 'an approval link goes only where the chain says: write protocol, host and port literally (no tokens, no dynamicHost)' });
+        }
+      }
+    }
+    walkStrings(given, ['channels', j, 'with'], (text, path) => {
+      for (const use of rootsOf(text)) {
+        if (use.path[0] !== 'approval') continue;
+        const field = use.path[1];
+        if (field === undefined || !(APPROVAL_TOKENS as readonly string[]).includes(field) || use.path.length > 2) {
+          problems.push({ path: at(...path), message: `token "${use.path.join('.')}" (line ${use.line}, column ${use.column + 1}): the approval token has ${APPROVAL_TOKENS.map((t) => `approval.${t}`).join(', ')}` });
+        }
+      }
+    });
+  });
+  return problems;
+}
+
+/** The approval steps' activities: opening (links issued, channels notified) and closing (links invalidated, decision kept). */
+export interface ApprovalActivities {
+  openApproval(request: OpenApprovalRequest): Promise<OpenApprovalOutcome>;
+  closeApproval(request: CloseApprovalRequest): Promise<void>;
+}
+
+/** What opening an approval needs. The raw link tokens are made inside the activity and never leave it. */
+export interface OpenApprovalRequest {
+  key: string;
+  /** The run's workflow id, and the workflow that waits (a fan-out child for a large `each` step), where decisions are sent. */
+  runId: string;
+  workflowId: string;
+  job: string;
+  stepId: string;
+  stepIndex: number;
+  index: number | null;
+  message: string;
+  approvers: string[];
+  expiresAt: string;
+  /** What the run does next (`block (webhook.send) when ...`), for the link page. */
+  next: string[];
+  runUrl?: string;
+  /** The channels as the chain wrote them, rendered by the activity with the `approval` token added. */
+  channels: ApprovalChannel[];
+  /** The tokens the channels' templates see, besides `approval`. */
+  context: Record<string, unknown>;
+  strict: boolean;
+}
+
+/** What opening did, without a link: which channels were notified. */
+export interface OpenApprovalOutcome {
+  channels: { action: ApprovalChannelAction; connection?: string; sent: true; ref?: string }[];
+}
+
+/** How an approval ended, for the store and the metrics. */
+export interface CloseApprovalRequest {
+  key: string;
+  status: ApprovalDecision | 'cancelled' | 'failed';
+  by?: string | null;
+  via?: ApprovalVia;
+  at: string;
+  comment?: string | null;
+}
