@@ -29,6 +29,7 @@ import { triggerPagerdutyAction } from './pagerduty-trigger';
 import { postSlackAction } from './slack-post';
 import { postSlackWebhookAction } from './slack-webhook';
 import { enrichRecordedFutureAction } from './recordedfuture-enrich';
+import { logger } from '../worker/log';
 import { createApprovalActivities } from './approval-request';
 
 export type { ActivityDeps } from './deps';
@@ -72,7 +73,14 @@ function maskedFailure(err: unknown): unknown {
   return ApplicationFailure.create({ type: err instanceof Error ? err.name : 'Error', message: maskKnownSecrets(message) });
 }
 
-/** Counts each execution by action and outcome (the failure type when it fails) and times it. */
+/** Histogram buckets of `riposte_action_duration_seconds`: from a store write (milliseconds) to a slow peer's timeout (minutes). */
+export const ACTION_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+
+/**
+ * Counts each execution by action, chain and outcome (the failure type when it fails), times it in
+ * seconds, and logs it: one event when an attempt starts (debug) and one when it ends, with the
+ * run, job, step, action, attempt and outcome. Parameters, results and outputs are never logged.
+ */
 function measured<A extends ActionName>(action: A, run: (request: ActionRequest<A>) => Promise<ActionOutputs[A]>) {
   const fn = async (request: ActionRequest<A>) => {
     try {
@@ -83,17 +91,29 @@ function measured<A extends ActionName>(action: A, run: (request: ActionRequest<
   };
   return async (request: ActionRequest<A>): Promise<ActionOutputs[A]> => {
     if (!inActivity()) return fn(request);
-    const meter = Context.current().metricMeter;
+    const context = Context.current();
+    const chain = request.job?.name ?? 'unknown';
+    const fields = { runId: request.run?.id, job: chain, step: request.stepId, action, attempt: context.info.attempt, ...(request.index !== null && request.index !== undefined ? { index: request.index } : {}) };
+    const log = logger();
+    log.debug({ event: 'action.started', ...fields }, `${originOf(request)} started (attempt ${fields.attempt})`);
     const started = performance.now();
     let outcome = 'completed';
+    let failure: string | undefined;
     try {
       return await fn(request);
     } catch (err) {
       outcome = err instanceof ApplicationFailure && err.type ? err.type : 'error';
+      failure = err instanceof Error ? err.message : String(err);
       throw err;
     } finally {
-      meter.createCounter('riposte_action_executions', 'executions', 'action executions by action and outcome').add(1, { action, outcome });
-      meter.createHistogram('riposte_action_latency', 'int', 'ms', 'time an action took, peer call included').record(Math.round(performance.now() - started), { action, outcome });
+      const seconds = (performance.now() - started) / 1000;
+      const labels = { action, chain, outcome };
+      const meter = context.metricMeter;
+      meter.createCounter('riposte_action_executions', '', 'action executions by action, chain and outcome').add(1, labels);
+      meter.createHistogram('riposte_action_duration_seconds', 'float', '', 'time an action took, peer call included, by action, chain and outcome').record(seconds, labels);
+      const event = { event: 'action.finished', ...fields, outcome, durationMs: Math.round(seconds * 1000), ...(failure !== undefined ? { error: failure } : {}) };
+      if (failure === undefined) log.info(event, `${originOf(request)} completed`);
+      else log.warn(event, `${originOf(request)} failed: ${outcome}`);
     }
   };
 }

@@ -7,6 +7,8 @@ import type { Config } from '../worker/config';
 import { freePort, startDevServer, temporalAnswers, type DevServer } from '../worker/temporal-server';
 import { connectWorker, createWorker, quietRuntime } from '../worker/worker';
 import { startConfiguredCodecServer } from '../worker/codec-server';
+import { logger } from '../worker/log';
+import { startConfiguredRetention, type Retention } from '../worker/retention';
 
 /** The embedded server's fixed ports, so the UI link stays the same between runs. */
 export const EMBEDDED_PORT = 7233;
@@ -75,12 +77,16 @@ export async function temporalEnvironment(config: Config, options: { log: (line:
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
   let store: Store | undefined;
+  let retention: Retention | undefined;
+  let connection: Awaited<ReturnType<typeof connectWorker>> | undefined;
   if (options.worker !== false) {
-    quietRuntime({ metricsAddress: config.metricsAddress });
+    quietRuntime({ metricsAddress: config.metricsAddress, logLevel: config.logLevel });
     store = await Store.open(config.storeUrl);
-    const connection = await connectWorker(config, server.address);
+    connection = await connectWorker(config, server.address);
     worker = await createWorker({ config, connection, store });
     running = worker.run();
+    // `riposte dev` lives as long as its state: it purges what its runs leave in the store, as a worker does.
+    if (options.announce) retention = await startConfiguredRetention(config, store, connection, logger());
   }
   if (options.announce) {
     fs.mkdirSync(config.dataDir, { recursive: true });
@@ -92,11 +98,14 @@ export async function temporalEnvironment(config: Config, options: { log: (line:
     embedded: true,
     async close() {
       if (options.announce) fs.rmSync(markerFile(config), { force: true });
+      await retention?.stop();
       if (worker) {
         // The SDK already starts draining on SIGINT/SIGTERM; a second shutdown would throw.
         if (worker.getState() === 'RUNNING') worker.shutdown();
         await running;
       }
+      // An open connection keeps the SDK's runtime, and so the process, alive.
+      await connection?.close();
       await store?.close();
       await server.stop();
       await codec?.close();

@@ -8,6 +8,7 @@ import { parseEvent } from '../worker/events';
 import { Store } from '../activities';
 import { encryptSecret, masterKey } from '../activities/secrets';
 import { ConfigError, loadConfig, type Config } from '../worker/config';
+import { configJsonSchema } from '../worker/config-schema';
 import { installationContext, loadJobs } from '../worker/jobs';
 import { databaseTableProblems } from '../activities/db-insert/tables';
 import { connectClient, readRun, runUrl, startRun, type RunReport } from '../worker/client';
@@ -24,6 +25,8 @@ import { addScript, testScript } from './script';
 import { createScriptHostWorker } from '../worker/script-host';
 import { startConfiguredCodecServer } from '../worker/codec-server';
 import { addTriggerCommands } from './triggers';
+import { configureLogging, type LogFormat, type Logger } from '../worker/log';
+import { startConfiguredRetention } from '../worker/retention';
 import { addApprovalCommands } from './approvals';
 import { CliError, intFlag } from './cli-error';
 import { addOperatorCommands } from './operator-commands';
@@ -213,21 +216,24 @@ program
 program
   .command('dev')
   .description('embedded Temporal server with its UI, a worker and the intake API, until Ctrl-C; syncs the schedules at start; state kept under .riposte/')
-  .action(async () => {
+  .addOption(logFormatOption())
+  .action(async (opts: { logFormat?: LogFormat }) => {
     const cfg = config();
-    if (cfg.temporal.address) throw new CliError('riposte dev runs its own server; unset TEMPORAL_ADDRESS, or use `riposte worker` against your cluster');
-    const env = await temporalEnvironment(cfg, { log, announce: true });
+    const logger = serviceLogger(cfg, 'dev', opts.logFormat);
+    const say = (line: string) => logger.info(line);
+    if (cfg.temporal.address) throw new CliError(`riposte dev runs its own server, and a Temporal address is configured (${cfg.temporal.address}: TEMPORAL_ADDRESS, temporal.address or a Temporal profile); unset it, or use \`riposte worker\` against your cluster`);
+    const env = await temporalEnvironment(cfg, { log: say, announce: true });
     if (!env.embedded) throw new CliError(`\`riposte dev\` already runs for this data directory (Temporal at ${env.address}); stop it first or use \`riposte worker\``);
-    log(`Temporal server: ${env.address}`);
-    log(`Temporal UI:     ${env.uiUrl}`);
-    log(`Worker polling task queue "${cfg.temporal.taskQueue}".`);
+    logger.info({ event: 'temporal.started', address: env.address, uiUrl: env.uiUrl }, `Temporal server ${env.address}, UI ${env.uiUrl}`);
+    logger.info({ event: 'worker.started', taskQueue: cfg.temporal.taskQueue, namespace: cfg.temporal.namespace }, `worker polling task queue "${cfg.temporal.taskQueue}"`);
     const client = await connectClient(cfg, env.address);
     const store = await Store.open(cfg.storeUrl);
     try {
-      await syncAndPrint(client, cfg, env.uiUrl, false);
-      await serveApi(cfg, client, store, env.uiUrl, (address) => {
-        log(`Intake API:      ${address} (OpenAPI at ${address}/openapi.json)${cfg.api.tokens.length ? '' : '; no tokens configured (api.tokens), so every call is refused'}`);
-        log('Ctrl-C to stop.');
+      await syncAndPrint(client, cfg, env.uiUrl, false, { logger });
+      await serveApi(cfg, client, store, env.uiUrl, logger, (address) => {
+        logger.info({ event: 'api.listening', address }, `intake API on ${address} (OpenAPI at ${address}/openapi.json)`);
+        if (cfg.api.tokens.length === 0) logger.warn({ event: 'api.no_tokens' }, 'no tokens configured (api.tokens), so every call is refused');
+        logger.info('Ctrl-C to stop');
       });
     } finally {
       await client.connection.close();
@@ -241,31 +247,39 @@ program
   .description('a worker only, for a real cluster (TEMPORAL_ADDRESS)')
 .option('--task-queue <name>', 'task queue to poll (default from configuration)')
   .option('--host <name>', 'run as the script executor for steps with this "host": poll its task queue and run only script.run')
-  .action(async (opts: { taskQueue?: string; host?: string }) => {
+  .addOption(logFormatOption())
+  .action(async (opts: { taskQueue?: string; host?: string; logFormat?: LogFormat }) => {
     const cfg = config();
-    if (!cfg.temporal.address) throw new CliError('set TEMPORAL_ADDRESS (or temporal.address in riposte.config.json) to the cluster to poll; `riposte dev` runs an embedded one');
-    quietRuntime({ metricsAddress: cfg.metricsAddress });
+    const logger = serviceLogger(cfg, 'worker', opts.logFormat);
+    if (!cfg.temporal.address) throw new CliError('set TEMPORAL_ADDRESS (or temporal.address in riposte.config.json, or TEMPORAL_PROFILE for a Temporal profile) to the cluster to poll; `riposte dev` runs an embedded one');
+    quietRuntime({ metricsAddress: cfg.metricsAddress, logLevel: cfg.logLevel });
     if (opts.host) {
       if (opts.taskQueue) throw new CliError('give --host or --task-queue, not both');
       const connection = await connectWorker(cfg, cfg.temporal.address);
       const hostWorker = await createScriptHostWorker({ config: cfg, connection, host: opts.host });
-      log(`Script executor "${opts.host}" polling "${hostWorker.options.taskQueue}" on ${cfg.temporal.address}; scripts in ${cfg.scripts.dir}. Ctrl-C to stop.`);
+      logger.info({ event: 'worker.started', host: opts.host, taskQueue: hostWorker.options.taskQueue, address: cfg.temporal.address }, `script executor "${opts.host}" polling "${hostWorker.options.taskQueue}" on ${cfg.temporal.address}; scripts in ${cfg.scripts.dir}`);
       const hostRunning = hostWorker.run();
       await Promise.race([waitForSignal(), hostRunning]);
-      hostWorker.shutdown();
+      // The SDK already starts draining on SIGINT/SIGTERM; a second shutdown would throw.
+      if (hostWorker.getState() === 'RUNNING') hostWorker.shutdown();
       await hostRunning;
+      await connection.close();
       return;
     }
-    if (cfg.metricsAddress) log(`Prometheus metrics on http://${cfg.metricsAddress}/metrics`);
+    if (cfg.metricsAddress) logger.info({ event: 'metrics.listening', address: cfg.metricsAddress }, `Prometheus metrics on http://${cfg.metricsAddress}/metrics`);
     const store = await Store.open(cfg.storeUrl);
     const connection = await connectWorker(cfg, cfg.temporal.address);
     const worker = await createWorker({ config: cfg, connection, store, taskQueue: opts.taskQueue });
-    log(`Worker polling "${opts.taskQueue ?? cfg.temporal.taskQueue}" on ${cfg.temporal.address} (namespace ${cfg.temporal.namespace}). Ctrl-C to stop.`);
+    const taskQueue = opts.taskQueue ?? cfg.temporal.taskQueue;
+    logger.info({ event: 'worker.started', taskQueue, namespace: cfg.temporal.namespace, address: cfg.temporal.address }, `worker polling "${taskQueue}" on ${cfg.temporal.address} (namespace ${cfg.temporal.namespace}); Ctrl-C to stop`);
     const running = worker.run();
+    const retention = await startConfiguredRetention(cfg, store, connection, logger);
     await Promise.race([waitForSignal(), running]);
-    worker.shutdown();
+    await retention.stop();
+    if (worker.getState() === 'RUNNING') worker.shutdown();
     await running;
     await store.close();
+    await connection.close();
   });
 
 const incidents = program.command('incidents').description('read incidents from the store');
@@ -302,15 +316,17 @@ program
 program
   .command('api')
   .description('the intake API only (port from api.listen, default 127.0.0.1:8088), against TEMPORAL_ADDRESS or a running `riposte dev`')
-  .action(async () => {
+  .addOption(logFormatOption())
+  .action(async (opts: { logFormat?: LogFormat }) => {
     const cfg = config();
-    const env = await temporalEnvironment(cfg, { log });
+    const logger = serviceLogger(cfg, 'api', opts.logFormat);
+    const env = await temporalEnvironment(cfg, { log: (line) => logger.info(line) });
     const client = await connectClient(cfg, env.address);
     const store = await Store.open(cfg.storeUrl);
     try {
-      await serveApi(cfg, client, store, env.uiUrl, (address) => {
-        log(`Intake API on ${address} (OpenAPI at ${address}/openapi.json), Temporal at ${env.address}. Ctrl-C to stop.`);
-        if (cfg.api.tokens.length === 0) log('No tokens configured (api.tokens in riposte.config.json): every call is refused.');
+      await serveApi(cfg, client, store, env.uiUrl, logger, (address) => {
+        logger.info({ event: 'api.listening', address, temporal: env.address }, `intake API on ${address} (OpenAPI at ${address}/openapi.json), Temporal at ${env.address}; Ctrl-C to stop`);
+        if (cfg.api.tokens.length === 0) logger.warn({ event: 'api.no_tokens' }, 'no tokens configured (api.tokens in riposte.config.json): every call is refused');
       });
     } finally {
       await client.connection.close();
@@ -333,28 +349,51 @@ schedules
     const client = await connectClient(cfg, address);
     try {
       const uiUrl = cfg.temporal.uiUrl ?? dev?.uiUrl;
-      const ok = await syncAndPrint(client, cfg, uiUrl, opts.dryRun === true, opts.json === true);
+      const ok = await syncAndPrint(client, cfg, uiUrl, opts.dryRun === true, { json: opts.json === true });
       if (!ok) process.exitCode = 1;
     } finally {
       await client.connection.close();
     }
   });
 
-/** Syncs the schedules, printing each change; false when some job file does not validate or a schedule was skipped. */
 /** Serves the intake API until Ctrl-C; `announce` gets the address it listens on. */
-async function serveApi(cfg: Config, client: Awaited<ReturnType<typeof connectClient>>, store: Store, uiUrl: string | undefined, announce: (address: string) => void): Promise<void> {
-  const app = await createApi({ config: cfg, client, store, uiUrl, log });
+async function serveApi(cfg: Config, client: Awaited<ReturnType<typeof connectClient>>, store: Store, uiUrl: string | undefined, logger: Logger, announce: (address: string) => void): Promise<void> {
+  const app = await createApi({ config: cfg, client, store, uiUrl, logger });
   announce(await listenApi(app, cfg.api.listen));
   await waitForSignal();
   await app.close();
 }
 
-async function syncAndPrint(client: Awaited<ReturnType<typeof connectClient>>, cfg: Config, uiUrl: string | undefined, dryRun: boolean, json = false): Promise<boolean> {
+/** `--log-format` of the long-running commands. */
+function logFormatOption(): Option {
+  return new Option('--log-format <format>', 'json (one JSON line per event) or pretty (readable); default: pretty on a terminal, json otherwise').choices(['json', 'pretty']);
+}
+
+/** The logger of a long-running command, at the configured logLevel, writing to standard error. */
+function serviceLogger(cfg: Config, command: string, format: LogFormat | undefined): Logger {
+  return configureLogging({ level: cfg.logLevel, format, command });
+}
+
+/**
+ * Syncs the schedules, printing each change (as log events for `riposte dev`); false when some job
+ * file does not validate or a schedule was skipped.
+ */
+async function syncAndPrint(client: Awaited<ReturnType<typeof connectClient>>, cfg: Config, uiUrl: string | undefined, dryRun: boolean, out: { json?: boolean; logger?: Logger } = {}): Promise<boolean> {
   const catalog = loadJobs(cfg);
-  for (const bad of catalog.invalid) for (const p of bad.problems) log(`${bad.file}: ${p.path || '(root)'}: ${p.message}`);
+  for (const bad of catalog.invalid) {
+    for (const p of bad.problems) {
+      if (out.logger) out.logger.warn({ event: 'job.invalid', file: bad.file, path: p.path }, `${bad.file}: ${p.path || '(root)'}: ${p.message}`);
+      else log(`${bad.file}: ${p.path || '(root)'}: ${p.message}`);
+    }
+  }
   const changes = await syncSchedules(client, cfg, catalog, { dryRun, uiUrl });
-  if (json) console.log(JSON.stringify(changes, null, 2));
-  else for (const line of formatChanges(changes, dryRun)) console.log(line);
+  if (out.json) console.log(JSON.stringify(changes, null, 2));
+  else {
+    for (const line of formatChanges(changes, dryRun)) {
+      if (out.logger) out.logger.info({ event: 'schedule.synced' }, line);
+      else console.log(line);
+    }
+  }
   return catalog.invalid.length === 0 && !changes.some((c) => c.change === 'skipped');
 }
 
@@ -380,9 +419,10 @@ program
 
 program
   .command('schema')
-  .description('print the chain JSON Schema')
-  .action(() => {
-    console.log(JSON.stringify(chainJsonSchema(), null, 2));
+  .description('print the chain JSON Schema (schema/chain.schema.json), or with --config the riposte.config.json one')
+  .option('--config', 'the JSON Schema of riposte.config.json (schema/config.schema.json)')
+  .action((opts: { config?: boolean }) => {
+    console.log(JSON.stringify(opts.config ? configJsonSchema() : chainJsonSchema(), null, 2));
   });
 
 const secret = program.command('secret').description('manage encrypted values');

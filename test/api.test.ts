@@ -10,6 +10,7 @@ import { createApi, listenApi } from '../worker/api';
 import { watchProgress } from '../worker/progress';
 import { startHarness, startPeer, type Harness } from './helpers';
 import { expectNoTestSecrets, recordTestSecret } from './secrets-ledger';
+import { createLogger } from '../worker/log';
 
 const curl = promisify(execFile);
 const WRITER = 'siem-writer-s3cr3t-token-0123456789abcdef';
@@ -78,7 +79,8 @@ beforeAll(async () => {
     on: ['insight.created'],
     steps: [{ id: 'incident', action: 'incident.create', with: { title: 'Triage {{trigger.insight.readableId}}: {{trigger.insight.name}}', severity: 'medium' } }],
   });
-  app = await createApi({ config: h.config, client: h.client, store: h.store, uiUrl: 'http://127.0.0.1:8233', log: (line) => logged.push(line) });
+  const destination = { write: (line: string) => logged.push(line) > 0 } as unknown as NodeJS.WritableStream;
+  app = await createApi({ config: h.config, client: h.client, store: h.store, uiUrl: 'http://127.0.0.1:8233', logger: createLogger({ destination, format: 'json' }) });
   base = await listenApi(app, '127.0.0.1:0');
 });
 
@@ -156,7 +158,8 @@ describe('intake API', () => {
     expect([none.status, wrong.status, reader.status, writerReadsIncidents.status]).toEqual([401, 401, 403, 403]);
     expect(reader.body.error).toBe('token "soc-dashboard" lacks the scope "runs:write"');
     expect(writerReadsIncidents.body.error).toBe('token "siem" lacks the scope "incidents:read"');
-    expect(logged.some((l) => l.includes('POST /v1/jobs/:name/runs 403 token=soc-dashboard'))).toBe(true);
+    const events = logged.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events).toContainEqual(expect.objectContaining({ event: 'http.request', method: 'POST', route: '/v1/jobs/:name/runs', status: 403, tokenName: 'soc-dashboard', level: 'info' }));
     expect(logged.join('\n')).not.toContain(WRITER);
     expect(logged.join('\n')).not.toContain(READER);
   });
@@ -265,7 +268,7 @@ describe('intake API', () => {
     const doc = await call('GET', '/openapi.json');
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.body.paths).sort()).toEqual(['/v1/approvals', '/v1/approvals/decisions', '/v1/events/{type}', '/v1/hooks/{hook}', '/v1/hooks/{hook}/{secret}', '/v1/incidents', '/v1/jobs/{name}/runs', '/v1/rules/{id}', '/v1/runs', '/v1/runs/{id}', '/v1/sensors', '/v1/sensors/{id}']);
+    expect(Object.keys(doc.body.paths).sort()).toEqual(['/healthz', '/readyz', '/v1/approvals', '/v1/approvals/decisions', '/v1/events/{type}', '/v1/hooks/{hook}', '/v1/hooks/{hook}/{secret}', '/v1/incidents', '/v1/jobs/{name}/runs', '/v1/rules/{id}', '/v1/runs', '/v1/runs/{id}', '/v1/sensors', '/v1/sensors/{id}']);
     expect(doc.body.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(doc.body.paths['/v1/jobs/{name}/runs'].post.requestBody.content['application/json'].schema.properties).toHaveProperty('results');
   });

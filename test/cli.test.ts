@@ -94,6 +94,12 @@ describe('riposte schema', () => {
     expect(out.code).toBe(0);
     expect(JSON.parse(out.stdout)).toEqual(JSON.parse(fs.readFileSync(path.join(ROOT, 'schema', 'chain.schema.json'), 'utf8')));
   });
+
+  it('prints the riposte.config.json JSON Schema committed as schema/config.schema.json with --config', async () => {
+    const out = await riposte(['schema', '--config']);
+    expect(out.code).toBe(0);
+    expect(JSON.parse(out.stdout)).toEqual(JSON.parse(fs.readFileSync(path.join(ROOT, 'schema', 'config.schema.json'), 'utf8')));
+  });
 });
 
 describe('riposte test (dry run)', () => {

@@ -15,6 +15,7 @@ import { changeRule, ruleStatus } from '../worker/rule-guard';
 import { startHarness, startPeer, type Harness } from './helpers';
 import { CLOUD_SIEM_URL, vendorFixture } from './insight-fixtures';
 import { recordTestSecret } from './secrets-ledger';
+import { createLogger } from '../worker/log';
 
 const SPLUNK = 'splunk-hook-s3cr3t-0123456789abcdef';
 const CSE = 'cse-hook-s3cr3t-0123456789abcdef';
@@ -73,7 +74,9 @@ beforeAll(async () => {
   writeJob('kibana-triage', { steps: [eachSend('/kibana', { rule: '{{result.rule_name}}', host: '{{result.host}}', id: '{{trigger.id}}' })] });
   writeJob('switched-off', { active: false, steps: [send('/never', { x: '1' })] });
   writeJob('guarded', { rule, steps: [send('/never', { x: '1' })] });
-  app = await createApi({ config: h.config, client: h.client, store: h.store, log: (line) => logged.push(line) });
+  // The request log's messages, as the API's JSON log events carry them.
+  const destination = { write: (line: string) => logged.push((JSON.parse(line) as { msg: string }).msg) > 0 } as unknown as NodeJS.WritableStream;
+  app = await createApi({ config: h.config, client: h.client, store: h.store, logger: createLogger({ format: 'json', destination }) });
   base = await listenApi(app, '127.0.0.1:0');
 });
 

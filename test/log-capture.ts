@@ -1,9 +1,11 @@
 // Copies the log output of each test file into its own file, which the end-of-suite secret scan searches.
 //
-// Sinks covered, in the test process: writes to process.stdout and process.stderr (the SDK's
-// DefaultLogger prints there, as do riposte's own prints), console.* calls (vitest reroutes the
-// console, so they are copied separately), every entry the SDK's DefaultLogger receives at any
-// level (workflow, activity and worker logs, before the level filter drops them), and what the
+// Sinks covered, in the test process: writes to process.stdout and process.stderr (riposte's own
+// prints), console.* calls (vitest reroutes the console, so they are copied separately), riposte's
+// structured log (pino, JSON lines), configured here at debug level so that every event a worker or
+// the API writes is searched (written to the terminal too with RIPOSTE_TEST_SHOW_LOGS=1), every
+// entry the SDK's logger receives at any level (workflow, activity and worker logs, before the
+// level filter drops them; riposte's SDK logger is a DefaultLogger), and what the
 // Node child processes tests start with piped stdout/stderr print (the riposte CLI and script
 // executors; read from their 'data' events, so output nobody consumes that way is missed).
 // Not covered: other children (curl, openssl, and the jailed scripts, whose raw output riposte
@@ -17,6 +19,7 @@ import path from 'node:path';
 import { format } from 'node:util';
 import { DefaultLogger } from '@temporalio/worker';
 import { beforeAll, inject } from 'vitest';
+import { configureLogging } from '../worker/log';
 
 const file = path.join(inject('secretLogDir'), `test-${process.pid}-${crypto.randomUUID()}.log`);
 
@@ -30,6 +33,21 @@ function append(source: string, chunk: unknown): void {
 }
 
 beforeAll((suite) => append('file', suite.file.filepath));
+
+const showLogs = process.env.RIPOSTE_TEST_SHOW_LOGS === '1';
+const terminal = process.stderr.write.bind(process.stderr) as (chunk: string) => boolean;
+configureLogging({
+  level: 'debug',
+  format: 'json',
+  destination: {
+    isTTY: false,
+    write(line: string) {
+      append('riposte log', line);
+      if (showLogs) terminal(line);
+      return true;
+    },
+  } as unknown as NodeJS.WritableStream,
+});
 
 for (const [name, stream] of [['stdout', process.stdout], ['stderr', process.stderr]] as const) {
   const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;

@@ -14,6 +14,7 @@ import { startHarness, type Harness } from './helpers';
 import { startRun } from '../worker/client';
 import hostile from './fixtures/hostile-values.json';
 import { preparedRequest } from './prepared-request';
+import { configureLogging } from '../worker/log';
 
 const MASTER_KEY = crypto.randomBytes(32).toString('base64');
 const API_TOKEN = `tok-${crypto.randomUUID()}`;
@@ -27,6 +28,8 @@ const runIds: string[] = [];
 const logged: string[] = [];
 
 function captureLogs(): void {
+  // The worker's log (action failures and the SDK's warnings) goes to standard error here, as in `riposte worker`.
+  configureLogging({ level: 'warn', format: 'json', destination: process.stderr });
   for (const stream of [process.stdout, process.stderr]) {
     const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
     stream.write = ((chunk: unknown, ...rest: unknown[]) => {

@@ -44,4 +44,12 @@ describe('the secret scan', () => {
     expect(secrets.map((s) => s.value)).toEqual([SECRET.value, 'other-s3cr3t']);
     expect(findSecrets(secrets, logTexts(dir))).toEqual([{ label: 'planted API token', where: `the log ${path.join(dir, 'leaky.log')}` }]);
   });
+
+  it('finds a secret in a JSON log line, also where JSON escapes it', () => {
+    const quoted = { label: 'password with a quote', value: 'pa"ss\\word-42' };
+    const line = `[riposte log] ${JSON.stringify({ level: 'warn', event: 'action.finished', error: `login refused for ${quoted.value}` })}`;
+    expect(line).not.toContain(quoted.value);
+    expect(findSecrets([quoted], [{ where: 'the log x.log', text: line }])).toEqual([{ label: 'password with a quote', where: 'the log x.log' }]);
+    expect(findSecrets([quoted], [{ where: 'the log x.log', text: JSON.stringify({ error: 'login refused for ***' }) }])).toEqual([]);
+  });
 });

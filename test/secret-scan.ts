@@ -34,11 +34,16 @@ export function readLedger(ledger: string): TestSecret[] {
   return [...seen.values()];
 }
 
-/** Every secret that appears in every text. */
+/**
+ * Every secret that appears in every text, as written or as a JSON string holds it (riposte's logs
+ * are JSON lines: a secret with a quote, a backslash or a control character appears escaped there).
+ */
 export function findSecrets(secrets: TestSecret[], texts: Iterable<ScannedText>): SecretLeak[] {
   const leaks: SecretLeak[] = [];
   for (const { where, text } of texts) {
-    for (const secret of secrets) if (text.includes(secret.value)) leaks.push({ label: secret.label, where });
+    for (const secret of secrets) {
+      if (text.includes(secret.value) || text.includes(JSON.stringify(secret.value).slice(1, -1))) leaks.push({ label: secret.label, where });
+    }
   }
   return leaks;
 }

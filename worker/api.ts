@@ -15,6 +15,8 @@ import { TRIGGER_ID_PATTERN, startJobRun, type RunStarterDeps } from './job-runs
 import { queryProgress, type RunProgress } from './progress';
 import { RuleGuardInputError, disabledRuleOf, reportRuleSignals, ruleStatus } from './rule-guard';
 import { SensorIdError, listSensors, recordHeartbeat, sensorStatus, sensorWindowMs } from './sensors';
+import { observeApi } from './api-observability';
+import { logger, type Logger } from './log';
 import { approvalsApi } from './approvals-api';
 import { registerHookRoutes } from './hooks';
 
@@ -28,8 +30,8 @@ export interface ApiDeps {
   store: Store;
   /** The Temporal UI base URL, for run links. */
   uiUrl?: string;
-  /** One line per request (method, path, status, token name); tokens and bodies are never written. */
-  log?: (line: string) => void;
+  /** One event per request (method, route, status, token name; never a token, a URL or a body); the process's logger by default. */
+  logger?: Logger;
 }
 
 /** A request the API refuses with 400 and every problem by path. */
@@ -270,12 +272,8 @@ export async function createApi(deps: ApiDeps): Promise<FastifyInstance> {
     request.tokenName = token.name;
     if (!token.scopes.has(scope)) return reply.code(403).send({ error: `token "${token.name}" lacks the scope "${scope}"` });
   });
-  if (deps.log) {
-    const log = deps.log;
-    app.addHook('onResponse', async (request, reply) => {
-      log(`${request.method} ${request.routeOptions.url ?? request.url.split('?')[0]} ${reply.statusCode}${request.tokenName ? ` token=${request.tokenName}` : ''}`);
-    });
-  }
+  const log = deps.logger ?? logger();
+  observeApi(app, { client, store, logger: log });
 
   app.setErrorHandler((err: FastifyError, _request, reply) => {
     if (err instanceof ProblemsError) return reply.code(400).send({ problems: err.problems });
@@ -290,7 +288,7 @@ export async function createApi(deps: ApiDeps): Promise<FastifyInstance> {
     if (err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY') return reply.code(400).send({ problems: [{ path: '', message: `malformed JSON: ${err.message}` }] });
     if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) return reply.code(err.statusCode).send({ error: err.message });
     // Anything else may carry upstream details: the caller gets a generic answer, the log only the message.
-    deps.log?.(`internal error: ${err.message}`);
+    log.error({ event: 'http.error', route: _request.routeOptions.url ?? 'unmatched', error: err.message }, `internal error: ${err.message}`);
     return reply.code(500).send({ error: 'internal error; see the riposte log' });
   });
 

@@ -4,9 +4,8 @@ import { Client, Connection, WorkflowFailedError, WorkflowNotFoundError, type Wo
 import { ApplicationFailure, type WorkflowIdReusePolicy } from '@temporalio/common';
 import { INLINE_RESULTS_LIMIT, RUN_WORKFLOW, assertValidChain, SEARCH_ATTRIBUTES, type Chain, type ResultRow, type ResultsRef, type RunInput, type RunOutcome, type RunResume, type RunStatus, type StepRecord, type Timeframe, type Trigger } from '../dsl';
 import type { Config } from './config';
-import { readTls } from './tls';
+import { temporalConnectionOptions } from './tls';
 import { dataConverter } from './codec';
-import { resolveSecret } from '../activities/secrets';
 import type { Store } from '../activities/store/store';
 
 /** A watcher workflow's answer to `query`, or undefined when no such workflow was ever started. */
@@ -39,9 +38,7 @@ export interface RunReport {
 
 /** Connects a client to the configured Temporal server. */
 export async function connectClient(config: Config, address: string): Promise<Client> {
-  const tls = readTls(config.temporal.tls);
-  const apiKey = config.temporal.apiKey ? resolveSecret(config.temporal.apiKey, 'temporal.apiKey') : undefined;
-  const connection = await Connection.connect({ address, ...(tls ? { tls } : {}), ...(apiKey ? { apiKey } : {}) });
+  const connection = await Connection.connect(temporalConnectionOptions(config, address));
   const converter = dataConverter(config);
   return new Client({ connection, namespace: config.temporal.namespace, ...(converter ? { dataConverter: converter } : {}) });
 }

@@ -1,9 +1,11 @@
 // riposte.config.json: connections, store, globals and the Temporal address, each overridable from the environment.
-import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_ALLOWED_PORTS, DEFAULT_TASK_QUEUE, DURATION_PATTERN, PROTOTYPE_NAMES, formatPath } from '../dsl';
+import { DEFAULT_ALLOWED_PORTS, DEFAULT_TASK_QUEUE, DURATION_PATTERN, PROTOTYPE_NAMES, formatPath, parseDuration } from '../dsl';
 import { networkEntryProblem, type NetworkPolicy, type ProxyRoutes } from '../activities/network';
+import { ConfigError, applyEnvironment, configText, layerTemporal, overriddenBy, readConfigFile, resolveTlsFiles, type ConfigFile } from './config-sources';
+
+export { ConfigError } from './config-sources';
 
 const tlsFiles = z
   .object({
@@ -196,6 +198,17 @@ export const networkSchema = z
   })
   .strict();
 
+/** Log levels, most severe first; `silent` writes nothing. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** A duration of at least a second. */
+function retentionDuration(what: string) {
+  return z
+    .string()
+    .regex(DURATION_PATTERN, { message: 'not a duration; write e.g. "12h", "7d" or "30d"' })
+    .refine((text) => (parseDuration(text) ?? 1_000) >= 1_000, { message: `${what} is at least 1s` });
+}
+
 /** What an API token may do. */
 export const API_SCOPES = ['runs:write', 'runs:read', 'events:write', 'incidents:read', 'sensors:read', 'rules:read', 'approvals:read', 'approvals:write'] as const;
 /** Where the intake API listens unless configured. */
@@ -263,8 +276,13 @@ export const configSchema = z
         namespace: z.string().default('default'),
         taskQueue: z.string().default(DEFAULT_TASK_QUEUE),
         uiUrl: z.string().optional(),
+        /** A profile of the Temporal configuration file (`temporal.toml`) to start from; TEMPORAL_PROFILE overrides it. */
+        profile: z.string().min(1).optional(),
         apiKey: z.string().optional(),
-        tls: tlsFiles.optional(),
+        /** Files relative to this file's folder; `*Data` hold PEM text (from TEMPORAL_TLS_*_DATA or a profile); `disabled` turns TLS off. */
+        tls: tlsFiles.extend({ caData: z.string().optional(), certData: z.string().optional(), keyData: z.string().optional(), disabled: z.boolean().optional() }).strict().optional(),
+        /** gRPC metadata sent with every call (TEMPORAL_GRPC_META_*). */
+        grpcMeta: z.record(z.string(), z.string()).optional(),
         /** Encrypts every payload end to end with AES-256-GCM (see worker/codec.ts). */
         encryptPayloads: z.boolean().default(false),
         /** Secret reference to the payload key (32 bytes, base64); derived from the master key when absent. */
@@ -320,6 +338,18 @@ export const configSchema = z
       .default({}),
     /** Destination ports `http.post` may reach besides 80, 8080, 443, 8443 and 8000. */
     allowedPorts: z.array(z.int().min(1).max(65_535)).default([]),
+    /** The least severe log events the long-running commands (dev, worker, api) write. */
+    logLevel: z.enum(LOG_LEVELS, { message: `write one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+    /** How long the store keeps result sets, step outputs, delivery records and throttle keys (incidents and index documents stay until deleted). */
+    retention: z
+      .object({
+        /** Default: the Temporal namespace's retention, read when the worker starts (7d when it cannot be read). */
+        period: retentionDuration('the retention period').optional(),
+        /** How often a worker purges what is older. */
+        purgeEvery: retentionDuration('purgeEvery').default('1h'),
+      })
+      .strict()
+      .default({ purgeEvery: '1h' }),
     network: networkSchema.default({ allow: [] }),
   })
   .strict();
@@ -327,73 +357,51 @@ export const configSchema = z
 /** Configuration after defaults and environment overrides; `network` with the proxy environment applied. */
 export type Config = Omit<z.output<typeof configSchema>, 'network'> & { network: NetworkPolicy; storeUrl: string; configDir: string };
 
-/** A configuration file that does not validate. */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
-
 /**
- * Loads `riposte.config.json` from `RIPOSTE_CONFIG` or the working directory (optional) and applies
- * the environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_UI_URL,
- * RIPOSTE_TASK_QUEUE, RIPOSTE_METRICS_ADDRESS, RIPOSTE_STORE_URL, RIPOSTE_DATA_DIR, RIPOSTE_JOBS_DIR, RIPOSTE_GLOBALS (JSON),
- * RIPOSTE_SCRIPTS_DIR, RIPOSTE_ALLOW_UNSANDBOXED, RIPOSTE_ENCRYPT_PAYLOADS (true/false),
- * RIPOSTE_API_LISTEN, RIPOSTE_PUBLIC_URL, RIPOSTE_ALLOWED_PORTS (comma-separated), RIPOSTE_NETWORK_ALLOW and RIPOSTE_NETWORK_HOSTS
- * (comma-separated), RIPOSTE_NETWORK_PROXY, and the proxy variables HTTPS_PROXY, HTTP_PROXY and NO_PROXY
- * (lower case too) when no proxy is configured, RIPOSTE_CLOUD_SIEM_URL.
+ * Loads `riposte.config.json` (JSON with comments) from `RIPOSTE_CONFIG` or the working directory
+ * (optional), layers the Temporal connection as the SDK's environment configuration does (see
+ * {@link layerTemporal}), applies the environment's overrides (ENVIRONMENT_OVERRIDES in
+ * config-sources.ts), checks the whole, and resolves relative paths: data and jobs directories, TLS
+ * files, SQLite files and a `sqlite:` store URL against the configuration file's folder.
+ * The network policy then takes RIPOSTE_NETWORK_ALLOW, RIPOSTE_NETWORK_HOSTS, RIPOSTE_NETWORK_PROXY and,
+ * when no proxy is configured, HTTPS_PROXY, HTTP_PROXY and NO_PROXY (lower case too).
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const file = env.RIPOSTE_CONFIG ? path.resolve(cwd, env.RIPOSTE_CONFIG) : path.join(cwd, 'riposte.config.json');
-  let raw: unknown = {};
-  if (fs.existsSync(file)) {
-    try {
-      raw = JSON.parse(fs.readFileSync(file, 'utf8'));
-    } catch (err) {
-      throw new ConfigError(`${file}: malformed JSON: ${(err as Error).message}`);
-    }
-  } else if (env.RIPOSTE_CONFIG) throw new ConfigError(`${file}: no such file (RIPOSTE_CONFIG)`);
+  const text = configText(file);
+  if (text === undefined && env.RIPOSTE_CONFIG) throw new ConfigError(`${file}: no such file (RIPOSTE_CONFIG)`);
+  const source: ConfigFile = text === undefined ? { raw: {}, position: () => file } : readConfigFile(file, text);
+  const configDir = path.dirname(file);
+  const raw = structuredClone(source.raw);
+  // Store URLs and data directories from the file are relative to it; from the environment, to the working directory.
+  const fileStore = (raw.store as { url?: unknown } | undefined)?.url;
+  if (typeof fileStore === 'string' && /^sqlite:(?!\/\/)/.test(fileStore) && !env.RIPOSTE_STORE_URL) {
+    (raw.store as { url: string }).url = `sqlite:${path.resolve(configDir, fileStore.slice('sqlite:'.length))}`;
+  }
+  layerTemporal(raw, env, cwd, configDir);
+  const origins = applyEnvironment(raw, env);
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${file}: ${formatPath(i.path) || '(top level)'}: ${i.message}`).join('\n'));
+    throw new ConfigError(
+      parsed.error.issues
+        .map((i) => {
+          const variable = overriddenBy(origins, i.path);
+          const at = formatPath(i.path as (string | number)[]) || '(top level)';
+          return variable ? `${variable}: ${i.message} (it sets ${at})` : `${source.position(i.path)}: ${at}: ${i.message}`;
+        })
+        .join('\n'),
+    );
   }
   const config = parsed.data;
-  const configDir = path.dirname(file);
-  if (env.RIPOSTE_DATA_DIR) config.dataDir = env.RIPOSTE_DATA_DIR;
-  config.dataDir = path.resolve(configDir, config.dataDir);
-  config.jobsDir = path.resolve(configDir, env.RIPOSTE_JOBS_DIR ?? config.jobsDir);
-  if (env.TEMPORAL_ADDRESS) config.temporal.address = env.TEMPORAL_ADDRESS;
-  if (env.TEMPORAL_NAMESPACE) config.temporal.namespace = env.TEMPORAL_NAMESPACE;
-  if (env.TEMPORAL_API_KEY) config.temporal.apiKey = 'env:TEMPORAL_API_KEY';
-  if (env.TEMPORAL_UI_URL) config.temporal.uiUrl = env.TEMPORAL_UI_URL;
-  if (env.RIPOSTE_TASK_QUEUE) config.temporal.taskQueue = env.RIPOSTE_TASK_QUEUE;
-  if (env.RIPOSTE_METRICS_ADDRESS) config.metricsAddress = env.RIPOSTE_METRICS_ADDRESS;
-  if (env.RIPOSTE_MAX_CACHED_WORKFLOWS) config.maxCachedWorkflows = Math.max(2, Number(env.RIPOSTE_MAX_CACHED_WORKFLOWS));
-  if (env.RIPOSTE_API_LISTEN) config.api.listen = env.RIPOSTE_API_LISTEN;
-  if (env.RIPOSTE_PUBLIC_URL) config.api.publicUrl = env.RIPOSTE_PUBLIC_URL;
-  if (env.RIPOSTE_CLOUD_SIEM_URL) {
-    const url = z.url({ protocol: /^https?$/ }).safeParse(env.RIPOSTE_CLOUD_SIEM_URL);
-    if (!url.success) throw new ConfigError('RIPOSTE_CLOUD_SIEM_URL: write the Cloud SIEM base URL, e.g. https://service.us2.sumologic.com');
-    config.cloudSiem.url = url.data;
-  }
-  if (env.RIPOSTE_ALLOWED_PORTS) {
-    const ports = env.RIPOSTE_ALLOWED_PORTS.split(',').map((p) => Number(p.trim()));
-    if (ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65_535)) throw new ConfigError('RIPOSTE_ALLOWED_PORTS: write port numbers separated by commas, e.g. 9443,8081');
-    config.allowedPorts = ports;
-  }
-  if (env.RIPOSTE_GLOBALS) {
-    try {
-      config.globals = { ...config.globals, ...(JSON.parse(env.RIPOSTE_GLOBALS) as Record<string, unknown>) };
-    } catch {
-      throw new ConfigError('RIPOSTE_GLOBALS: not a JSON object');
-    }
-  }
-  config.scripts.dir = path.resolve(config.dataDir, env.RIPOSTE_SCRIPTS_DIR ?? config.scripts.dir);
+  config.dataDir = path.resolve(origins.has('dataDir') ? cwd : configDir, config.dataDir);
+  config.jobsDir = path.resolve(origins.has('jobsDir') ? cwd : configDir, config.jobsDir);
+  config.scripts.dir = path.resolve(config.dataDir, config.scripts.dir);
   config.scripts.jailDir = path.resolve(config.dataDir, config.scripts.jailDir);
-  if (env.RIPOSTE_ENCRYPT_PAYLOADS) config.temporal.encryptPayloads = env.RIPOSTE_ENCRYPT_PAYLOADS === 'true';
-  if (env.RIPOSTE_ALLOW_UNSANDBOXED) config.scripts.allowUnsandboxed = env.RIPOSTE_ALLOW_UNSANDBOXED === 'true';
-  const storeUrl = env.RIPOSTE_STORE_URL ?? config.store.url ?? `sqlite:${path.join(config.dataDir, 'store.db')}`;
+  for (const connection of Object.values(config.connections)) {
+    if ('tls' in connection && connection.tls) connection.tls = resolveTlsFiles(connection.tls, configDir);
+    if (connection.type === 'database' && connection.file) connection.file = path.resolve(configDir, connection.file);
+  }
+  const storeUrl = config.store.url ?? `sqlite:${path.join(config.dataDir, 'store.db')}`;
   return { ...config, network: networkPolicy(config.network, env), storeUrl, configDir };
 }
 

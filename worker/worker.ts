@@ -1,12 +1,12 @@
 // Builds riposte's Temporal worker: the chain workflow plus every connector.
 import fs from 'node:fs';
 import path from 'node:path';
-import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities, Store } from '../activities';
+import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { ACTION_DURATION_BUCKETS, createActivities, Store } from '../activities';
+import { temporalLogger } from './log';
 import type { Config } from './config';
-import { readTls } from './tls';
+import { temporalConnectionOptions } from './tls';
 import { dataConverter } from './codec';
-import { resolveSecret } from '../activities/secrets';
 import { workflowBundlerOptions } from './bundle';
 
 /** The workflows module, from sources under test and from dist/ when built. */
@@ -17,17 +17,35 @@ export function workflowsPath(): string {
 
 let runtimeInstalled = false;
 /**
- * Installs the SDK runtime once per process: SDK logging at warnings (riposte prints what a user
- * needs), and, with `metricsAddress` (host:port), a Prometheus endpoint at /metrics carrying the
- * SDK's metrics and riposte's own (riposte_runs_total, riposte_steps_total, riposte_action_latency).
+ * Installs the SDK runtime once per process: the SDK's logs (its own, workflows', activities' and
+ * Core's from WARN up, or INFO up at a debug level) go through riposte's logger, and, with
+ * `metricsAddress` (host:port), a Prometheus endpoint at /metrics carries the SDK's metrics and
+ * riposte's own (riposte_runs_total, riposte_steps_total, riposte_action_executions_total,
+ * riposte_action_duration_seconds), durations in seconds.
  */
-export function quietRuntime(options: { metricsAddress?: string } = {}): void {
+export function quietRuntime(options: { metricsAddress?: string; logLevel?: string } = {}): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
+  const verbose = options.logLevel === 'debug' || options.logLevel === 'trace';
   try {
     Runtime.install({
-      logger: new DefaultLogger('WARN'),
-      ...(options.metricsAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: options.metricsAddress, countersTotalSuffix: true } } } } : {}),
+      logger: temporalLogger(),
+      telemetryOptions: {
+        logging: { filter: { core: verbose ? 'INFO' : 'WARN', other: 'WARN' }, forward: {} },
+        ...(options.metricsAddress
+          ? {
+              metrics: {
+                prometheus: {
+                  bindAddress: options.metricsAddress,
+                  countersTotalSuffix: true,
+                  unitSuffix: true,
+                  useSecondsForDurations: true,
+                  histogramBucketOverrides: { riposte_action_duration_seconds: ACTION_DURATION_BUCKETS },
+                },
+              },
+            }
+          : {}),
+      },
     });
   } catch {
     /* already installed */
@@ -36,9 +54,7 @@ export function quietRuntime(options: { metricsAddress?: string } = {}): void {
 
 /** Connects a worker to the configured Temporal server. */
 export async function connectWorker(config: Config, address: string): Promise<NativeConnection> {
-  const tls = readTls(config.temporal.tls);
-  const apiKey = config.temporal.apiKey ? resolveSecret(config.temporal.apiKey, 'temporal.apiKey') : undefined;
-  return NativeConnection.connect({ address, ...(tls ? { tls } : {}), ...(apiKey ? { apiKey } : {}) });
+  return NativeConnection.connect(temporalConnectionOptions(config, address));
 }
 
 /** A given bundle, else the one the build wrote next to dist/workflows, else the sources (bundled at start). */

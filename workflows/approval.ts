@@ -197,10 +197,10 @@ export async function requestApproval(scope: Scope, step: Step, stepIndex: numbe
   showDetails(scope, board);
   const opening = proxyActivities<ApprovalActivities>(activityOptions(step));
   const closing = proxyActivities<ApprovalActivities>({ startToCloseTimeout: '1m', retry: { maximumAttempts: 10, initialInterval: '1s', maximumInterval: '30s' }, summary: `${step.id}: approval closed` });
-  const outcomes = metricMeter.createCounter('riposte_approvals', 'approvals', 'decided approvals by job and decision (approved, rejected, timed_out, cancelled, failed)');
+  const outcomes = metricMeter.createCounter('riposte_approvals', '', 'decided approvals by chain and decision (approved, rejected, timed_out, cancelled, failed)');
   const close = async (request: CloseApprovalRequest) => {
     await closing.closeApproval(request);
-    outcomes.add(1, { job: scope.chain.name, decision: request.status });
+    outcomes.add(1, { chain: scope.chain.name, decision: request.status });
   };
   try {
     try {

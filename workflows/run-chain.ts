@@ -36,13 +36,14 @@ const PREVIEW = 100;
 /** Runs a chain for one trigger. Returns every step's record; a failed run carries them in its failure details. */
 export async function runChain(input: RunInput): Promise<RunOutcome> {
   const job = String((input.chain as { name?: unknown })?.name ?? 'unknown');
-  const runs = metricMeter.createCounter('riposte_runs', 'runs', 'finished runs by job and outcome');
+  // `chain`, not `job`: Prometheus gives every scraped target a `job` label of its own.
+  const runs = metricMeter.createCounter('riposte_runs', '', 'finished runs by chain and outcome');
   try {
     const outcome = await interpret(input);
-    runs.add(1, { job, outcome: 'completed' });
+    runs.add(1, { chain: job, outcome: 'completed' });
     return outcome;
   } catch (err) {
-    runs.add(1, { job, outcome: isCancellation(err) ? 'cancelled' : 'failed' });
+    runs.add(1, { chain: job, outcome: isCancellation(err) ? 'cancelled' : 'failed' });
     throw err;
   }
 }
@@ -120,9 +121,9 @@ async function interpret(input: RunInput): Promise<RunOutcome> {
   const scope: Scope = { chain, base, runId: info.workflowId, ...(resume ? { keyBase: resume.keyBase } : {}), startedAt, resultsRef: ref };
   const large = ref !== undefined || total > FANOUT_THRESHOLD;
 
-  const stepCounter = metricMeter.createCounter('riposte_steps', 'steps', 'finished steps by action and status');
+  const stepCounter = metricMeter.createCounter('riposte_steps', '', 'finished steps by chain, action and status');
   const record = (step: Step, r: StepRecord, contextRecord: StepRecord = r, counted = true) => {
-    if (counted) stepCounter.add(1, { action: step.action, status: r.status });
+    if (counted) stepCounter.add(1, { chain: chain.name, action: step.action, status: r.status });
     steps[step.id] = r;
     contextSteps[step.id] = contextRecord;
     if (step.action === 'incident.create' && r.status !== 'skipped') {

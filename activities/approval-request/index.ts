@@ -171,7 +171,7 @@ async function sendChannel(deps: ActivityDeps, action: ApprovalChannelAction, pa
 /** Sets the pending-approvals gauge from the store, which every worker shares. */
 async function recordPending(deps: ActivityDeps): Promise<void> {
   const pending = await deps.store.approvals.countPending();
-  Context.current().metricMeter.createGauge('riposte_approvals_pending', 'int', 'approvals', 'approvals waiting for a decision').set(pending);
+  Context.current().metricMeter.createGauge('riposte_approvals_pending', 'int', '', 'approvals waiting for a decision').set(pending);
 }
 
 /** The two activities of approval.request, built with the worker's dependencies. */

@@ -1,4 +1,4 @@
-// The store: incidents, indexed documents (mitre, risk, events), response-limiter claims and approvals.
+// The store: incidents, indexed documents (mitre, risk, events), response-limiter claims, approvals, and what runs keep for a while.
 import { openSql, type SqlDriver } from './sql';
 import { ApprovalStore, approvalsDdl } from './approvals';
 
@@ -66,6 +66,7 @@ function ddl(kind: SqlDriver['kind']): string {
       set_id TEXT NOT NULL,
       idx INTEGER NOT NULL,
       body TEXT NOT NULL,
+      created_at BIGINT,
       PRIMARY KEY (set_id, idx)
     );
     CREATE TABLE IF NOT EXISTS step_outputs (
@@ -73,6 +74,7 @@ function ddl(kind: SqlDriver['kind']): string {
       step_id TEXT NOT NULL,
       idx INTEGER NOT NULL,
       body TEXT NOT NULL,
+      created_at BIGINT,
       PRIMARY KEY (run_id, step_id, idx)
     );
     CREATE TABLE IF NOT EXISTS deliveries (
@@ -85,6 +87,24 @@ function ddl(kind: SqlDriver['kind']): string {
       holder TEXT NOT NULL,
       expires_at BIGINT NOT NULL
     );`;
+}
+
+/** The tables whose rows age by `created_at` (epoch milliseconds); stores made before retention existed lack the column. */
+const AGED_TABLES = ['result_rows', 'step_outputs'] as const;
+
+/** Indexes the purge reads by. */
+const RETENTION_INDEXES = `
+    CREATE INDEX IF NOT EXISTS result_rows_created_at ON result_rows (created_at);
+    CREATE INDEX IF NOT EXISTS step_outputs_created_at ON step_outputs (created_at);
+    CREATE INDEX IF NOT EXISTS deliveries_delivered_at ON deliveries (delivered_at);
+    CREATE INDEX IF NOT EXISTS throttles_expires_at ON throttles (expires_at);`;
+
+/** What one purge deleted, by table. */
+export interface PurgeCounts {
+  resultRows: number;
+  stepOutputs: number;
+  deliveries: number;
+  throttles: number;
 }
 
 type IncidentRow = { seq: number | string; index_name: string; job: string; run_id: string; step_id: string; title: string; severity: string; status: string; doc: string; created_at: string };
@@ -110,8 +130,16 @@ export class Store {
   private async migrate(): Promise<void> {
     if (this.sql.kind === 'postgres') {
       // Two processes opening a fresh database at once must not race on CREATE TABLE.
-      await this.sql.exec(`SELECT pg_advisory_lock(7210); ${ddl('postgres')} ${approvalsDdl()} SELECT pg_advisory_unlock(7210);`);
-    } else await this.sql.exec(`${ddl('sqlite')} ${approvalsDdl()}`);
+      const columns = AGED_TABLES.map((t) => `ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS created_at BIGINT;`).join(' ');
+      await this.sql.exec(`SELECT pg_advisory_lock(7210); ${ddl('postgres')} ${approvalsDdl()} ${columns} ${RETENTION_INDEXES} SELECT pg_advisory_unlock(7210);`);
+      return;
+    }
+    await this.sql.exec(`${ddl('sqlite')} ${approvalsDdl()}`);
+    for (const table of AGED_TABLES) {
+      const columns = await this.sql.all<{ name: string }>(`PRAGMA table_info(${table})`);
+      if (!columns.some((c) => c.name === 'created_at')) await this.sql.exec(`ALTER TABLE ${table} ADD COLUMN created_at BIGINT`);
+    }
+    await this.sql.exec(RETENTION_INDEXES);
   }
 
   /** Which database is behind the store. */
@@ -198,12 +226,13 @@ export class Store {
   /** Keeps rows under `(key, idx)` in `table`, in multi-row batches; writing the same rows again changes nothing. */
   private async putRows(table: 'result_rows' | 'step_outputs', key: string[], offset: number, rows: unknown[]): Promise<void> {
     const keyColumns = table === 'result_rows' ? ['set_id'] : ['run_id', 'step_id'];
-    const columns = [...keyColumns, 'idx', 'body'];
+    const columns = [...keyColumns, 'idx', 'body', 'created_at'];
+    const now = Date.now();
     const batch = 400;
     for (let start = 0; start < rows.length; start += batch) {
       const slice = rows.slice(start, start + batch);
       const values = slice.map(() => `(${columns.map(() => '?').join(', ')})`).join(', ');
-      const params = slice.flatMap((row, i) => [...key, offset + start + i, JSON.stringify(row ?? null)]);
+      const params = slice.flatMap((row, i) => [...key, offset + start + i, JSON.stringify(row ?? null), now]);
       await this.sql.run(`INSERT INTO ${table} (${columns.join(', ')}) VALUES ${values} ON CONFLICT (${[...keyColumns, 'idx'].join(', ')}) DO UPDATE SET body = excluded.body`, params);
     }
   }
@@ -246,6 +275,27 @@ export class Store {
   /** Records that a delivery under `key` was made, so a retry does not make it again. */
   async recordDelivery(key: string, output: unknown): Promise<void> {
     await this.sql.run('INSERT INTO deliveries (idem_key, output, delivered_at) VALUES (?, ?, ?) ON CONFLICT (idem_key) DO NOTHING', [key, JSON.stringify(output), new Date().toISOString()]);
+  }
+
+  /**
+   * Deletes what runs keep only for a while and that is older than `cutoff` (epoch milliseconds):
+   * result sets and step outputs written before it, delivery records made before it, and throttle
+   * claims whose window ended before it. Incidents and index documents stay until deleted. Rows
+   * written before retention existed carry no time: they start ageing at their first purge.
+   */
+  async purgeBefore(cutoff: number, now = Date.now()): Promise<PurgeCounts> {
+    for (const table of AGED_TABLES) await this.sql.run(`UPDATE ${table} SET created_at = ? WHERE created_at IS NULL`, [now]);
+    return {
+      resultRows: await this.sql.run('DELETE FROM result_rows WHERE created_at < ?', [cutoff]),
+      stepOutputs: await this.sql.run('DELETE FROM step_outputs WHERE created_at < ?', [cutoff]),
+      deliveries: await this.sql.run('DELETE FROM deliveries WHERE delivered_at < ?', [new Date(cutoff).toISOString()]),
+      throttles: await this.sql.run('DELETE FROM throttles WHERE expires_at < ?', [cutoff]),
+    };
+  }
+
+  /** Answers when the database does (readiness checks). */
+  async ping(): Promise<void> {
+    await this.sql.all('SELECT 1 AS ok');
   }
 
   /** Closes the connection. */

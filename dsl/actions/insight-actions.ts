@@ -16,7 +16,7 @@ export function destinationPort(url: string): number | undefined {
 const headerName = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { message: 'not a valid header name' });
 
 /** Headers a chain may not set because the connector sets them. */
-const RESERVED_HEADERS = new Set(['authorization', 'content-type', 'content-length', 'host', 'transfer-encoding', 'connection']);
+export const RESERVED_HEADERS: ReadonlySet<string> = new Set(['authorization', 'content-type', 'content-length', 'host', 'transfer-encoding', 'connection']);
 
 const extraHeaders = z.record(headerName, z.string()).superRefine((headers, ctx) => {
   for (const name of Object.keys(headers)) {
