@@ -1,5 +1,6 @@
 // The chain JSON Schema, generated from the catalogue's zod schemas, for editors, CI (ajv) and `riposte schema`.
 import { z } from 'zod';
+import { DECIMAL } from './actions/common';
 import { ACTION_NAMES, CATALOGUE, type ActionName } from './catalogue';
 import { PROTOTYPE_NAMES, chainSchema } from './chain';
 import { RESERVED_HEADERS as INSIGHT_ACTION_HEADERS } from './actions/insight-actions';
@@ -91,7 +92,20 @@ function adjust(zodSchema: unknown, json: JsonSchema): void {
   if (def.type === 'pipe' && def.out && def.out._zod.def.type !== 'transform') {
     const { $schema: _drop, ...out } = toJsonSchema(def.out as unknown as z.ZodType);
     void _drop;
-    if (Object.keys(out).length > 0) json.allOf = [...(Array.isArray(json.allOf) ? (json.allOf as JsonSchema[]) : []), out];
+    // After a transform (a number written as text, `numberFromText`) the out side checks the number
+    // the text became: a schema can say so for a number written as one, and leaves text to validate.
+    const input = (def as { in?: ZodInternals }).in?._zod.def;
+    const afterTransform = input?.type === 'pipe' && input.out?._zod.def.type === 'transform';
+    const rule = afterTransform ? { if: { type: 'number' }, then: out } : out;
+    if (afterTransform) {
+      // The text must read as a decimal number (anything else fails once rendered): a template stays the alternative.
+      const branches = Array.isArray(json.anyOf) ? (json.anyOf as JsonSchema[]) : Array.isArray(json.type) ? (json.type as string[]).map((type) => ({ type })) : [];
+      if (branches.some((b) => b.type === 'string')) {
+        delete json.type;
+        json.anyOf = branches.map((b) => (b.type === 'string' ? { ...b, pattern: DECIMAL.source } : b));
+      }
+    }
+    if (Object.keys(out).length > 0) json.allOf = [...(Array.isArray(json.allOf) ? (json.allOf as JsonSchema[]) : []), rule];
   }
   if (typeof json.format === 'string') {
     if (json.format === 'uri' && json.pattern === undefined) json.pattern = URL_SCHEME;
@@ -242,6 +256,8 @@ const REFINEMENTS: Partial<Record<ActionName, { field?: JsonSchema[]; object?: J
   'xsoar.incident': { field: [{ properties: { extraHeaders: { anyOf: [{ type: 'string', pattern: HEADER_LINES }, TEMPLATE_REF] } } }] },
   'http.post': { object: [{ dependentRequired: { password: ['username'] } }] },
   'recordedfuture.enrich': { object: [{ not: { properties: { enrichInsight: { const: false }, enrichSignals: { const: false } }, required: ['enrichInsight'] } }] },
+  'events.index': { object: [{ if: { required: ['documentId'] }, then: { properties: { update: { const: true } }, required: ['update'] } }] },
+  'job.run': { object: [{ if: { properties: { allResults: { const: true } }, required: ['allResults'] }, then: { properties: { passResults: { const: true } }, required: ['passResults'] } }] },
   'db.insert': { literal: ['user'], object: [{ not: { properties: { allResults: { const: true } }, required: ['allResults', 'values'] } }] },
 };
 

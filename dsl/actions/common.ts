@@ -31,7 +31,8 @@ export const mitreSeverity = levels(['low', 'medium', 'high']);
 /** The severity of an incident. */
 export const incidentSeverity = levels(['info', 'low', 'medium', 'high', 'critical']);
 
-const DECIMAL = /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
+/** A decimal number written as text, as {@link numberFromText} reads it. */
+export const DECIMAL = /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/;
 
 /**
  * A number, written as one or as text a token rendered. Text that is empty (a token naming a field

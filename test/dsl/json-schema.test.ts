@@ -62,6 +62,15 @@ function coerced(action: ActionName, key: string): boolean {
   return field?._zod.def.coerce === true;
 }
 
+/** A number that may be written as text (`numberFromText`): the text's range is checked once it is a number, by validate alone. */
+function numberAsText(action: ActionName, key: string): boolean {
+  type Def = { type?: string; in?: { _zod: { def: Def } }; out?: { _zod: { def: Def } }; innerType?: { _zod: { def: Def } } };
+  let def = ((CATALOGUE[action].params as unknown as z.ZodObject).shape[key] as unknown as { _zod: { def: Def } } | undefined)?._zod.def;
+  while (def?.innerType) def = def.innerType._zod.def;
+  const input = def?.type === 'pipe' ? def.in?._zod.def : undefined;
+  return input?.type === 'pipe' && input.out?._zod.def.type === 'transform';
+}
+
 function paramNames(action: ActionName): string[] {
   const schema = (chainJsonSchema().$defs as Record<string, { properties?: Record<string, unknown> }>)[`params:${action}`];
   return Object.keys(schema.properties ?? {});
@@ -82,6 +91,7 @@ function beyondShape(action: ActionName, key: string, value: unknown): boolean {
   if (action === 'job.run' && key === 'job' && value === 'sweep') return true;
   // Number(true), Number(null), Number([1]) are numbers to a coerced parameter; text is checked for its range after coercion.
   if (coerced(action, key) && (typeof value === 'string' || typeof value === 'boolean' || value === null || Array.isArray(value))) return true;
+  if (numberAsText(action, key) && typeof value === 'string' && /^[-+]?\d/.test(value.trim())) return true;
   return false;
 }
 
