@@ -16,6 +16,7 @@ import { queryProgress, type RunProgress } from './progress';
 import { RuleGuardInputError, disabledRuleOf, reportRuleSignals, ruleStatus } from './rule-guard';
 import { SensorIdError, listSensors, recordHeartbeat, sensorStatus, sensorWindowMs } from './sensors';
 import { approvalsApi } from './approvals-api';
+import { consoleApi } from './console-api';
 import { registerHookRoutes } from './hooks';
 
 /** A scope an API token may hold. */
@@ -470,6 +471,7 @@ export async function createApi(deps: ApiDeps): Promise<FastifyInstance> {
   );
 
   await app.register(approvalsApi, { config, client, store });
+  await app.register(consoleApi, { config, client, ...(deps.uiUrl ? { uiUrl: deps.uiUrl } : {}) });
   return app;
 }
 
