@@ -226,6 +226,7 @@ program
       await syncAndPrint(client, cfg, env.uiUrl, false);
       await serveApi(cfg, client, store, env.uiUrl, (address) => {
         log(`Intake API:      ${address} (OpenAPI at ${address}/openapi.json)${cfg.api.tokens.length ? '' : '; no tokens configured (api.tokens), so every call is refused'}`);
+        log(`Chain console:   ${address}/console (a token with the "console" scope)`);
         log('Ctrl-C to stop.');
       });
     } finally {

@@ -84,7 +84,9 @@ async function validateNow() {
     showProblems(data.problems);
     validity.textContent = data.ok ? 'valid' : `${data.problems.length} problem${data.problems.length === 1 ? '' : 's'}`;
     validity.className = data.ok ? 'ok' : 'bad';
-    $('graph').textContent = data.ok ? data.graph : '(the graph shows once the chain is valid)';
+    // An invalid chain keeps the graph of its last valid text, marked as such.
+    if (data.ok) $('graph').textContent = data.graph;
+    $('graph-note').textContent = data.ok ? '' : $('graph').textContent ? 'the last valid version; fix the problems to update it' : 'the graph shows once the chain is valid';
   } catch (err) {
     status(err.message);
   }
@@ -121,7 +123,7 @@ async function openChain(value) {
 
 /** A value of the dry run as nested lists; strings in <pre> so MIME text and CSV keep their lines. */
 function renderValue(value) {
-  if (typeof value === 'string') return el('pre', value);
+  if (typeof value === 'string') return value.includes('\n') || value.length > 100 ? el('pre', value) : el('code', value, { class: 'string' });
   if (Array.isArray(value) || (value && typeof value === 'object')) {
     const list = el('dl', null, { class: 'value' });
     for (const [k, v] of Object.entries(value)) {

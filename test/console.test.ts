@@ -170,7 +170,7 @@ describe('the chain console', () => {
       expect(dry.steps['per-hit'].executions).toHaveLength(values.length);
       // The two dry runs render "now" a moment apart.
       const now = (t: string) => t.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z/g, '<now>');
-      const shown = now(await page.evaluate(() => document.getElementById('preview')!.textContent ?? ''));
+      const shown = now((await page.locator('#preview').textContent()) ?? '');
       expect(shown).toContain(`[mail-soc-report] ${results.length} suspicious logins`);
       for (const s of Object.values(dry.steps).flatMap((step) => step.executions.flatMap((e) => [...strings(e.sends), ...(e.error ? [e.error] : [])]))) expect(shown, `the preview shows ${JSON.stringify(s).slice(0, 80)}`).toContain(now(s));
       for (const v of values) expect(shown, `the preview shows the hostile value ${JSON.stringify(v).slice(0, 60)}`).toContain(v);
@@ -178,7 +178,7 @@ describe('the chain console', () => {
       expect(shown).not.toContain(SECRET);
 
       // The markup stayed text: no element it names exists anywhere on the page, no dialog opened, the title is the page's.
-      expect(await page.evaluate(() => document.querySelectorAll('main script, img, svg, iframe').length)).toBe(0);
+      expect(await page.locator('main script, img, svg, iframe').count()).toBe(0);
       expect(dialogs).toEqual([]);
       expect(await page.title()).toBe('riposte chain console');
     } finally {

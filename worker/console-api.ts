@@ -96,14 +96,14 @@ export async function consoleApi(app: FastifyInstance, deps: ConsoleApiDeps): Pr
 
   const scoped = { config: { scope: 'console' as const } };
 
-  app.post('/v1/console/validate', { ...scoped, schema: { summary: 'The chain console: every problem of a chain text at its line and column, and its graph when valid; writes nothing' } }, async (request, reply) => {
+  app.post('/v1/console/validate', { ...scoped, schema: { hide: true, summary: 'The chain console: every problem of a chain text at its line and column, and its graph when valid; writes nothing' } }, async (request, reply) => {
     const parsed = validateBodySchema.safeParse(request.body ?? {});
     if (!parsed.success) return reply.code(400).send(problemsOf(parsed.error.issues));
     const { ok, problems, ...rest } = validateText(config, parsed.data.text);
     return { ok, problems, ...('graph' in rest ? { graph: rest.graph } : {}) };
   });
 
-  app.post('/v1/console/preview', { ...scoped, schema: { summary: 'The chain console: the dry run of `riposte test` against given results or an Insight; sends nothing' } }, async (request, reply) => {
+  app.post('/v1/console/preview', { ...scoped, schema: { hide: true, summary: 'The chain console: the dry run of `riposte test` against given results or an Insight; sends nothing' } }, async (request, reply) => {
     const parsed = previewBodySchema.safeParse(request.body ?? {});
     if (!parsed.success) return reply.code(400).send(problemsOf(parsed.error.issues));
     const body = parsed.data;
@@ -126,7 +126,7 @@ export async function consoleApi(app: FastifyInstance, deps: ConsoleApiDeps): Pr
     return { chain: validation.chain.name, steps: dryRun(validation.chain, results, body.params ?? {}, config.globals, trigger) };
   });
 
-  app.get('/v1/console/jobs', { ...scoped, schema: { summary: 'The chain console: the jobs of the jobs directory and the example chains' } }, async () => {
+  app.get('/v1/console/jobs', { ...scoped, schema: { hide: true, summary: 'The chain console: the jobs of the jobs directory and the example chains' } }, async () => {
     const catalog = loadJobs(config);
     return {
       jobs: [...catalog.jobs.values()].map((j) => ({ name: j.chain.name, file: path.basename(j.file) })),
@@ -135,7 +135,7 @@ export async function consoleApi(app: FastifyInstance, deps: ConsoleApiDeps): Pr
     };
   });
 
-  app.get('/v1/console/jobs/:name', { ...scoped, schema: { summary: "The chain console: a job file's text" } }, async (request: FastifyRequest<{ Params: { name: string } }>, reply) => {
+  app.get('/v1/console/jobs/:name', { ...scoped, schema: { hide: true, summary: "The chain console: a job file's text" } }, async (request: FastifyRequest<{ Params: { name: string } }>, reply) => {
     const catalog = loadJobs(config);
     const job = catalog.jobs.get(request.params.name);
     const file = job?.file ?? catalog.invalid.find((f) => path.basename(f.file) === `${request.params.name}.json`)?.file;
@@ -143,14 +143,14 @@ export async function consoleApi(app: FastifyInstance, deps: ConsoleApiDeps): Pr
     return { name: request.params.name, text: fs.readFileSync(file, 'utf8') };
   });
 
-  app.get('/v1/console/examples/:name', { ...scoped, schema: { summary: 'The chain console: an example chain and its example results when there are some' } }, async (request: FastifyRequest<{ Params: { name: string } }>, reply) => {
+  app.get('/v1/console/examples/:name', { ...scoped, schema: { hide: true, summary: 'The chain console: an example chain and its example results when there are some' } }, async (request: FastifyRequest<{ Params: { name: string } }>, reply) => {
     const name = request.params.name;
     if (!NAME.test(name) || !exampleNames().includes(name)) return reply.code(404).send({ error: `no example "${name}"` });
     const resultsFile = path.join(EXAMPLES_DIR, `${name}.results.json`);
     return { name, text: fs.readFileSync(path.join(EXAMPLES_DIR, `${name}.json`), 'utf8'), ...(fs.existsSync(resultsFile) ? { results: fs.readFileSync(resultsFile, 'utf8') } : {}) };
   });
 
-  app.get('/v1/console/runs', { ...scoped, schema: { summary: 'The chain console: recent runs with status and Temporal UI link (`riposte runs list --json`)' } }, async (request: FastifyRequest<{ Querystring: { limit?: string } }>, reply) => {
+  app.get('/v1/console/runs', { ...scoped, schema: { hide: true, summary: 'The chain console: recent runs with status and Temporal UI link (`riposte runs list --json`)' } }, async (request: FastifyRequest<{ Querystring: { limit?: string } }>, reply) => {
     const limit = z.coerce.number().int().min(1).max(200).default(25).safeParse(request.query?.limit);
     if (!limit.success) return reply.code(400).send(problemsOf(limit.error.issues.map((i) => ({ ...i, path: ['limit'] }))));
     return listRuns(client, config.temporal.namespace, deps.uiUrl, { limit: limit.data });
