@@ -233,6 +233,7 @@ program
       await serveApi(cfg, client, store, env.uiUrl, logger, (address) => {
         logger.info({ event: 'api.listening', address }, `intake API on ${address} (OpenAPI at ${address}/openapi.json)`);
         if (cfg.api.tokens.length === 0) logger.warn({ event: 'api.no_tokens' }, 'no tokens configured (api.tokens), so every call is refused');
+        logger.info({ event: 'console.listening', address: `${address}/console` }, `chain console on ${address}/console (a token with the "console" scope)`);
         logger.info('Ctrl-C to stop');
       });
     } finally {

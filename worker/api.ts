@@ -18,6 +18,7 @@ import { SensorIdError, listSensors, recordHeartbeat, sensorStatus, sensorWindow
 import { observeApi } from './api-observability';
 import { logger, type Logger } from './log';
 import { approvalsApi } from './approvals-api';
+import { consoleApi } from './console-api';
 import { registerHookRoutes } from './hooks';
 
 /** A scope an API token may hold. */
@@ -469,6 +470,7 @@ export async function createApi(deps: ApiDeps): Promise<FastifyInstance> {
   );
 
   await app.register(approvalsApi, { config, client, store });
+  await app.register(consoleApi, { config, client, ...(deps.uiUrl ? { uiUrl: deps.uiUrl } : {}) });
   return app;
 }
 

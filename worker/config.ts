@@ -210,7 +210,7 @@ function retentionDuration(what: string) {
 }
 
 /** What an API token may do. */
-export const API_SCOPES = ['runs:write', 'runs:read', 'events:write', 'incidents:read', 'sensors:read', 'rules:read', 'approvals:read', 'approvals:write'] as const;
+export const API_SCOPES = ['runs:write', 'runs:read', 'events:write', 'incidents:read', 'sensors:read', 'rules:read', 'approvals:read', 'approvals:write', 'console'] as const;
 /** Where the intake API listens unless configured. */
 export const DEFAULT_API_LISTEN = '127.0.0.1:8088';
 /** The largest request body the intake API accepts unless configured (bytes). */
