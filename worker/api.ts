@@ -470,7 +470,7 @@ export async function createApi(deps: ApiDeps): Promise<FastifyInstance> {
   );
 
   await app.register(approvalsApi, { config, client, store });
-  await app.register(consoleApi, { config, client, ...(deps.uiUrl ? { uiUrl: deps.uiUrl } : {}) });
+  await app.register(consoleApi, { config, client, store, ...(deps.uiUrl ? { uiUrl: deps.uiUrl } : {}) });
   return app;
 }
 

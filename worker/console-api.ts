@@ -10,6 +10,7 @@ import { chainGraph } from '../cli/graph';
 import { locateProblems } from '../cli/problem-positions';
 import { listRuns } from '../cli/runs';
 import type { Config } from './config';
+import type { Store } from '../activities/store/store';
 import { parseEvent } from './events';
 import { installationContext, loadJobs } from './jobs';
 
@@ -17,6 +18,8 @@ import { installationContext, loadJobs } from './jobs';
 export interface ConsoleApiDeps {
   config: Config;
   client: Client;
+  /** Only read: the enrichments an Insight is previewed with. */
+  store: Store;
   /** The Temporal UI base URL, for run links. */
   uiUrl?: string;
 }
@@ -123,7 +126,8 @@ export async function consoleApi(app: FastifyInstance, deps: ConsoleApiDeps): Pr
       trigger = { ...event, id: '<event id>', insightView: insightView(insight, { cloudSiemUrl: config.cloudSiem.url }) };
       if (body.results === undefined) results = [insight as unknown as ResultRow];
     }
-    return { chain: validation.chain.name, steps: dryRun(validation.chain, results, body.params ?? {}, config.globals, trigger) };
+    // The same dry run as `riposte test`: each step's real bytes as its connector builds them, nothing sent.
+    return { chain: validation.chain.name, steps: await dryRun(validation.chain, results, { params: body.params ?? {}, globals: config.globals, trigger, deps: { config, store: deps.store } }) };
   });
 
   app.get('/v1/console/jobs', { ...scoped, schema: { hide: true, summary: 'The chain console: the jobs of the jobs directory and the example chains' } }, async () => {
