@@ -17,7 +17,11 @@ function shellWords(parsed: ShellWord[]): { words: string[] } | { error: string 
       words.push(part);
       continue;
     }
-    if ('op' in part && part.op === 'glob') return { error: `the command holds the glob "${part.pattern}"; riposte runs no shell, so write the file names out or use an argv array` };
+    // No shell expands it: `logs-*` is the program's own argument, as the Smart Monitor example passes an index pattern.
+    if ('op' in part && part.op === 'glob') {
+      words.push(part.pattern);
+      continue;
+    }
     if ('op' in part) return { error: `the command holds the shell operator "${part.op}"; riposte runs one program without a shell: split it into steps or put the logic in a registered script` };
     return { error: 'the command holds a shell comment; remove it' };
   }
@@ -27,7 +31,8 @@ function shellWords(parsed: ShellWord[]): { words: string[] } | { error: string 
 
 /**
  * Splits a command line into argv without a shell. Returns the words, or a message when the line
- * holds shell syntax (operators, redirections, globs, comments) that riposte will not interpret.
+ * holds shell syntax (operators, redirections, comments) that riposte will not interpret. A `*` or `?`
+ * is an ordinary character: nothing expands it.
  */
 export function splitCommand(line: string): { argv: string[] } | { error: string } {
   // Variables are kept as written: no environment is consulted and `$HOME` stays the text `$HOME`.
