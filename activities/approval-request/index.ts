@@ -28,7 +28,7 @@ import { sendEmailAction } from '../email-send';
 import { clipSlack, escapeSlack, SLACK_LIMITS, slackLink } from '../insight/slack';
 import { maskKnownSecrets, resolveLiteralSecrets } from '../secrets';
 import { sendSlackMessage } from '../slack-post';
-import { sendTeamsCard } from '../teams-notify';
+import { adaptiveCardMessage, sendTeamsCard } from '../teams-notify';
 import { sendWebhookAction } from '../webhook-send';
 
 /** The SHA-256 of a link token, hex: all the store ever keeps of it. */
@@ -107,25 +107,13 @@ function slackBody(channel: string, text: string | undefined, a: ApprovalTokens)
  */
 function teamsCard(title: string | undefined, text: string | undefined, a: ApprovalTokens): object {
   const run = (t: string, extra: Record<string, unknown> = {}) => ({ type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: [...t].slice(0, 2_000).join(''), ...extra }] });
-  return {
-    type: 'message',
-    attachments: [
-      {
-        contentType: 'application/vnd.microsoft.card.adaptive',
-        contentUrl: null,
-        content: {
-          $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
-          type: 'AdaptiveCard',
-          version: '1.4',
-          body: [run(title ?? 'Approval needed', { weight: 'Bolder', size: 'Medium' }), run(text ?? a.message), run(`The buttons work once, until ${a.expiresAt}.`, { isSubtle: true })],
-          actions: [
-            { type: 'Action.OpenUrl', title: 'Approve', url: a.approveUrl },
-            { type: 'Action.OpenUrl', title: 'Reject', url: a.rejectUrl },
-          ],
-        },
-      },
+  return adaptiveCardMessage(
+    [run(title ?? 'Approval needed', { weight: 'Bolder', size: 'Medium' }), run(text ?? a.message), run(`The buttons work once, until ${a.expiresAt}.`, { isSubtle: true })],
+    [
+      { type: 'Action.OpenUrl', title: 'Approve', url: a.approveUrl },
+      { type: 'Action.OpenUrl', title: 'Reject', url: a.rejectUrl },
     ],
-  };
+  );
 }
 
 function defaultText(a: ApprovalTokens): string {

@@ -51,6 +51,18 @@ export function messageCard(s: InsightSummary): object {
  * only, so it is the default.
  */
 export function adaptiveCard(s: InsightSummary): object {
+  const link = httpUrl(s.link);
+  return adaptiveCardMessage(
+    [
+      { type: 'TextBlock', text: clip(s.title), weight: 'Bolder', size: 'Medium', wrap: true },
+      { type: 'FactSet', facts: facts(s).map((f) => ({ title: f.label, value: f.value })) },
+    ],
+    link ? [{ type: 'Action.OpenUrl', title: 'Open the Insight', url: link }] : undefined,
+  );
+}
+
+/** The message a Teams webhook takes: one Adaptive Card (schema 1.4) with its body and, when given, its actions. */
+export function adaptiveCardMessage(body: object[], actions?: object[]): object {
   return {
     type: 'message',
     attachments: [
@@ -61,11 +73,8 @@ export function adaptiveCard(s: InsightSummary): object {
           $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
           type: 'AdaptiveCard',
           version: '1.4',
-          body: [
-            { type: 'TextBlock', text: clip(s.title), weight: 'Bolder', size: 'Medium', wrap: true },
-            { type: 'FactSet', facts: facts(s).map((f) => ({ title: f.label, value: f.value })) },
-          ],
-          ...(httpUrl(s.link) ? { actions: [{ type: 'Action.OpenUrl', title: 'Open the Insight', url: httpUrl(s.link) }] } : {}),
+          body,
+          ...(actions ? { actions } : {}),
         },
       },
     ],
