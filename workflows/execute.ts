@@ -163,7 +163,7 @@ export async function runEach(scope: Scope, steps: Record<string, StepRecord>, s
   const activities = proxyActivities<ActionActivities>(activityOptions(step));
   const outputs: unknown[] = new Array(indexes.length).fill(null);
   const statuses: StepStatus[] = new Array(indexes.length).fill('skipped');
-  const errors: string[] = [];
+  const errors: { index: number; text: string }[] = [];
   const missing = new Set<string>();
   let next = 0;
   let done = 0;
@@ -176,14 +176,15 @@ export async function runEach(scope: Scope, steps: Record<string, StepRecord>, s
       statuses[slot] = a.status;
       a.missing.forEach((m) => missing.add(m));
       if (a.status === 'failed') {
-        errors.push(`result ${indexes[slot]}: ${a.error}`);
+        errors.push({ index: indexes[slot], text: `result ${indexes[slot]}: ${a.error}` });
         if (step.onError === 'fail') stop = true;
       }
       onDone(++done);
     }
   };
   await Promise.all(Array.from({ length: Math.min(step.concurrency ?? 20, indexes.length) }, lane));
-  return { outputs, statuses, errors, missing: [...missing] };
+  // In result order, whatever order the executions finished in: the step's error names the first failed result.
+  return { outputs, statuses, errors: errors.sort((a, b) => a.index - b.index).map((e) => e.text), missing: [...missing] };
 }
 
 /** Counts per status. */
