@@ -1,24 +1,11 @@
 // Approvals and their links in the store, the same on SQLite and on the PostgreSQL server running on this machine.
 import crypto from 'node:crypto';
-import os from 'node:os';
-import path from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../activities';
+import { storeBackends } from './store-backends';
 import { linkHash } from '../activities/approval-request';
 
-const schema = `riposte_test_${crypto.randomBytes(4).toString('hex')}`;
-const backends = [
-  ['SQLite', `sqlite:${path.join(os.tmpdir(), `riposte-approvals-${crypto.randomUUID()}.db`)}`],
-  ['PostgreSQL', `postgres://postgres@127.0.0.1:5432/test?schema=${schema}`],
-] as const;
-
-afterAll(async () => {
-  const client = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await client.end();
-});
+const backends = storeBackends('approvals');
 
 function approval(key: string, expiresAt: string, message = 'Block 10.0.0.5?') {
   return { key, runId: 'run-1', workflowId: 'run-1', job: 'approve-block', stepId: 'ask', index: null, message, approvers: ['alice'], next: ['block (webhook.send)'], expiresAt };

@@ -4,25 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Connection } from '@temporalio/client';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Store } from '../activities';
+import { storeBackends } from './store-backends';
 import { loadConfig } from '../worker/config';
 import { createLogger } from '../worker/log';
 import { retentionMs, startRetention } from '../worker/retention';
 
-const schema = `riposte_retention_${crypto.randomBytes(4).toString('hex')}`;
-const backends = [
-  ['SQLite', `sqlite:${path.join(os.tmpdir(), `riposte-retention-${crypto.randomUUID()}.db`)}`],
-  ['PostgreSQL', `postgres://postgres@127.0.0.1:5432/test?schema=${schema}`],
-] as const;
-
-afterAll(async () => {
-  const client = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await client.end();
-});
+const backends = storeBackends('retention');
 
 /** Waits until the clock has moved past `ms`, so rows written after it are strictly newer. */
 async function clockPast(ms: number): Promise<void> {

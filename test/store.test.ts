@@ -1,23 +1,9 @@
 // The store behaves the same on SQLite and on the PostgreSQL server running on this machine.
-import crypto from 'node:crypto';
-import os from 'node:os';
-import path from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../activities';
+import { storeBackends } from './store-backends';
 
-const schema = `riposte_test_${crypto.randomBytes(4).toString('hex')}`;
-const backends = [
-  ['SQLite', `sqlite:${path.join(os.tmpdir(), `riposte-store-${crypto.randomUUID()}.db`)}`],
-  ['PostgreSQL', `postgres://postgres@127.0.0.1:5432/test?schema=${schema}`],
-] as const;
-
-afterAll(async () => {
-  const client = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
-  await client.connect();
-  await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-  await client.end();
-});
+const backends = storeBackends('store');
 
 describe.each(backends)('the store on %s', (_name, url) => {
   let store: Store;
