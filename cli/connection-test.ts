@@ -5,6 +5,7 @@ import { GetCallerIdentityCommand, AssumeRoleCommand, STSClient } from '@aws-sdk
 import { ACTION_NAMES, CATALOGUE, type Chain } from '../dsl';
 import type { ApiKeyConnection, AwsConnection, Config, DatabaseConnection, HttpConnection, SmtpConnection } from '../worker/config';
 import { maskSecrets, resolveSecret } from '../activities/secrets';
+import { connectionKeys } from '../activities/sns-publish';
 import { transportFor } from '../activities/email-send';
 import { openDatabase } from '../activities/db-insert/drivers';
 import { resolveLogin } from '../activities/db-insert';
@@ -196,15 +197,7 @@ async function testAws(name: string, c: AwsConnection, network: NetworkPolicy): 
   const where = `connections.${name}`;
   const secrets: string[] = [];
   const region = c.region ?? 'us-east-1';
-  const keys =
-    c.accessKeyId && c.secretAccessKey
-      ? {
-          accessKeyId: resolveSecret(c.accessKeyId, `${where}.accessKeyId`),
-          secretAccessKey: resolveSecret(c.secretAccessKey, `${where}.secretAccessKey`),
-          ...(c.sessionToken ? { sessionToken: resolveSecret(c.sessionToken, `${where}.sessionToken`) } : {}),
-        }
-      : undefined;
-  if (keys) secrets.push(keys.secretAccessKey, ...(keys.sessionToken ? [keys.sessionToken] : []));
+  const keys = connectionKeys(name, c, secrets);
   const sts = (credentials?: typeof keys) => new STSClient({ region, maxAttempts: 1, requestHandler: policyAgents(network), ...(c.stsEndpoint ? { endpoint: c.stsEndpoint } : {}), ...(credentials ? { credentials } : {}) });
   const results: CheckResult[] = [];
   const identity = async (label: string, credentials?: typeof keys) => {

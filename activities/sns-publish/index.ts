@@ -43,18 +43,26 @@ function awsFailure(origin: string, call: string, err: unknown, secrets: string[
   return actionFailure('PeerRejectedError', answer);
 }
 
+/**
+ * The access keys an aws connection holds, resolved, or undefined when it names none (the SDK's
+ * default chain then signs). The secret parts are added to `secrets` for masking.
+ */
+export function connectionKeys(name: string, c: AwsConnection, secrets: string[]): Credentials | undefined {
+  const where = `connections.${name}`;
+  if (!c.accessKeyId || !c.secretAccessKey) return undefined;
+  const keys: Credentials = {
+    accessKeyId: resolveSecret(c.accessKeyId, `${where}.accessKeyId`),
+    secretAccessKey: resolveSecret(c.secretAccessKey, `${where}.secretAccessKey`),
+    ...(c.sessionToken ? { sessionToken: resolveSecret(c.sessionToken, `${where}.sessionToken`) } : {}),
+  };
+  secrets.push(keys.secretAccessKey, ...(keys.sessionToken ? [keys.sessionToken] : []));
+  return keys;
+}
+
 async function credentialsFor(request: ActionRequest<'sns.publish'>, c: AwsConnection, region: string, secrets: string[], network: NetworkPolicy): Promise<Credentials | undefined> {
   const origin = originOf(request);
   const where = `connections.${request.connection}`;
-  const keys: Credentials | undefined =
-    c.accessKeyId && c.secretAccessKey
-      ? {
-          accessKeyId: resolveSecret(c.accessKeyId, `${where}.accessKeyId`),
-          secretAccessKey: resolveSecret(c.secretAccessKey, `${where}.secretAccessKey`),
-          ...(c.sessionToken ? { sessionToken: resolveSecret(c.sessionToken, `${where}.sessionToken`) } : {}),
-        }
-      : undefined;
-  if (keys) secrets.push(keys.secretAccessKey, ...(keys.sessionToken ? [keys.sessionToken] : []));
+  const keys = connectionKeys(request.connection ?? '', c, secrets);
   const roleArn = request.params.roleArn ?? c.roleArn;
   if (!roleArn) return keys;
   // Without keys the SDK's default chain (environment, instance profile) is the caller of AssumeRole.
