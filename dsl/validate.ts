@@ -11,6 +11,7 @@ import { approvalRequestProblems } from './actions/approval-request';
 import { DOCUMENT_ID_WITHOUT_UPDATE } from './actions/store-writes';
 import { DURATION_PATTERN, durationMs } from './duration';
 import { TOKEN_ROOTS, TemplateError, formatPath, inspectTemplate, isTemplate, unsupportedTemplateFeatures } from './template';
+import { valueAt } from './value-at';
 
 /** One problem in a chain, with the path of the field it concerns. */
 export interface Problem {
@@ -85,15 +86,6 @@ function zodProblems(issues: readonly z.core.$ZodIssue[], prefix: (string | numb
 
 function depth(issues: readonly z.core.$ZodIssue[]): number {
   return Math.max(0, ...issues.map((i) => i.path.length));
-}
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let v = root;
-  for (const part of path) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<PropertyKey, unknown>)[part];
-  }
-  return v;
 }
 
 /** Issues at a field that holds a token, or below one, wait until the token is rendered. */

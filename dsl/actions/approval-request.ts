@@ -5,6 +5,7 @@ import { formatPath, inspectTemplate, isTemplate, TemplateError } from '../templ
 import type { Problem, ValidationContext } from '../validate';
 import { emailSendBeforeRender, emailSendParams } from './email-send';
 import { webhookSendParams } from './webhook-send';
+import { valueAt } from '../value-at';
 
 /** The actions a channel may name: the notifications sent when the wait begins. */
 export const APPROVAL_CHANNEL_ACTIONS = ['email.send', 'slack.post', 'teams.notify', 'webhook.send'] as const;
@@ -151,15 +152,6 @@ const CHANNEL_CONNECTIONS: Record<ApprovalChannelAction, { required: boolean; ty
   'teams.notify': { required: true, types: ['http'] },
   'webhook.send': { required: false, types: ['http'] },
 };
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let v = root;
-  for (const part of path) {
-    if (v === null || typeof v !== 'object') return undefined;
-    v = (v as Record<PropertyKey, unknown>)[part];
-  }
-  return v;
-}
 
 /** True when a value on the path, or the value itself, is a template: its check waits for rendering. */
 function templatedAt(root: unknown, path: readonly PropertyKey[]): boolean {
