@@ -1,4 +1,5 @@
 // Hostile results against the trust rule (DESIGN 7.1): every corpus value through webhook.send's templated fields, secrets, destinations, budgets, inline chains.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -8,6 +9,7 @@ import { validateChain } from '../dsl';
 import { encryptSecret } from '../activities/secrets';
 import { createApi, listenApi } from '../worker/api';
 import { startHarness, startPeer, type Harness } from './helpers';
+import { runForInsight, sampleInsight } from './insight-fixtures';
 import { expectNoTestSecrets, recordTestSecret } from './secrets-ledger';
 
 const corpus = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'hostile-values.json'), 'utf8')) as Record<string, string>;
@@ -56,6 +58,7 @@ beforeAll(async () => {
     config.connections.hook = { type: 'http', url: `http://127.0.0.1:${peer.port}/base`, auth: { type: 'bearer', token: 'env:RIPOSTE_TEST_HOSTILE_BEARER' } };
     config.connections.smtp = { type: 'smtp', host: '127.0.0.1', port: smtpPort, secure: false, starttls: 'never', auth: { user: 'soc', pass: 'env:RIPOSTE_TEST_HOSTILE_SMTP' }, from: 'riposte@example.org' };
     config.api.tokens = [{ name: 'siem', token: 'env:RIPOSTE_TEST_HOSTILE_API', scopes: ['runs:write', 'runs:read'] }];
+    config.allowedPorts = [peer.port];
   });
   h.config.temporal.taskQueue = h.taskQueue;
   fs.mkdirSync(h.config.jobsDir, { recursive: true });
@@ -133,6 +136,27 @@ describe('every corpus value through every templated field of webhook.send', () 
     expect(report.steps.hook.error).toMatch(/"\." and "\.\." segments are refused/);
     // "%2e%2e" is text: it arrives encoded as "%252e%252e", one segment.
     expect(peer.received.map((r) => r.url)).toEqual(['/base/a/%252e%252e/x']);
+  });
+});
+
+describe('every corpus value in a token of http.post\'s URL', () => {
+  it('stays one path segment at the literal origin, or fails the step at once for a NUL', async () => {
+    for (const [name, v] of values) {
+      peer.received.length = 0;
+      const chain = { name: `hostile-post-${name.toLowerCase()}`, on: ['insight.created'], steps: [{ id: 'post', action: 'http.post', retry: fast, with: { url: `http://127.0.0.1:${peer.port}/in/{{trigger.insight.name}}/end` } }] };
+      const report = await runForInsight(h, chain, sampleInsight({ name: v }), 'insight.created', `hostile-post-${name}-${crypto.randomUUID()}`);
+      if (v.includes('\u0000')) {
+        expect(report.steps.post.error, name).toMatch(/the URL path holds a NUL character/);
+        expect(peer.received, name).toHaveLength(0);
+        continue;
+      }
+      expect(report.status, name).toBe('completed');
+      const url = new URL(peer.received[0].url, 'http://x');
+      expect(url.pathname.startsWith('/in/') && url.pathname.endsWith('/end'), `${name}: ${url.pathname}`).toBe(true);
+      expect(decodeURIComponent(url.pathname.slice('/in/'.length, -'/end'.length)), name).toBe(v);
+      expect(url.search, name).toBe('');
+    }
+    expect(other.received).toHaveLength(0);
   });
 });
 
