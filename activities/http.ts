@@ -1,4 +1,4 @@
-// The one HTTP client every connector uses: undici, TLS options, the network policy, and the failure table of DESIGN 4.5.
+// The one HTTP client every connector uses: undici, TLS options, the network policy, and the failure table (4xx but 408/429 not retried; 408, 429, 5xx and network faults retried, at Retry-After when given).
 import fs from 'node:fs';
 import net from 'node:net';
 import { Agent, buildConnector, EnvHttpProxyAgent, Pool, request, type Dispatcher } from 'undici';

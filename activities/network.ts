@@ -1,4 +1,4 @@
-// The outbound network policy (DESIGN 7.2): which destinations an action may reach, checked on the address actually connected.
+// The outbound network policy: which destinations an action may reach, checked on the address actually connected.
 import dns from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';

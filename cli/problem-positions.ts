@@ -68,7 +68,7 @@ export function locateProblems(file: string, text: string, problems: readonly Pr
 
 /**
  * The text form: `FILE:LINE:COLUMN: PATH: message`, the shape compilers print and editors and CI
- * annotations read. DESIGN 6's `FILE: PATH: message` keeps its order and parts; the position joins
+ * annotations read. The earlier `FILE: PATH: message` keeps its order and parts; the position joins
  * the file name as compilers write it. The root's path prints as `(root)`.
  */
 export function formatProblem(p: LocatedProblem): string {

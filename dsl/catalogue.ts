@@ -70,8 +70,8 @@ export interface ActionSpec<S extends z.ZodType = z.ZodType> {
   /** Output fields, for documentation and `steps.<id>.<field>` checks. */
   output: readonly string[];
   /**
-   * What `mode: "once"` (the seeds' "Run Once") means for this action: the seed's own sentence for
-   * it (none where the seed has no such switch) and the reading riposte implements.
+   * What `mode: "once"` (Smart Monitor's "Run Once") means for this action: Smart Monitor's own sentence for
+   * it (none where its documentation has no such switch) and the reading riposte implements.
    */
   onceReading: { seed?: string; reading: string };
 }

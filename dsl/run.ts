@@ -111,7 +111,7 @@ export interface ActionRequest<A extends ActionName = ActionName> {
   params: ActionParams<A>;
   /**
    * The `with` paths whose chain text is literally a secret reference: the only values the activity
-   * resolves as secrets. Anything else, whatever it reads, is data (DESIGN 7.1).
+   * resolves as secrets. Anything else, whatever it reads, is data.
    */
   secretPaths?: (string | number)[][];
   /** "Merge" fields for the activity to render once per result, over every result (see dsl/prepare.ts). */

@@ -1,4 +1,4 @@
-// Which parameter values are secret references: only text the chain file wrote literally (DESIGN 7.1).
+// Which parameter values are secret references: only text the chain file wrote literally.
 /** True for text that is a secret reference (`env:NAME` or `enc:v1:...`) rather than a literal. */
 export function isSecretReference(text: string): boolean {
   return text.startsWith('env:') || text.startsWith('enc:v1:');
@@ -6,7 +6,7 @@ export function isSecretReference(text: string): boolean {
 
 /**
  * The paths under a step's `with` whose chain text is literally a secret reference (no tokens).
- * Only these are ever resolved: a rendered value that happens to read `env:NAME` is data (DESIGN 7.1).
+ * Only these are ever resolved: a rendered value that happens to read `env:NAME` is data.
  * `localParams` is left out: it only feeds tokens, and tokens never resolve secrets.
  */
 export function literalSecretPaths(raw: unknown): (string | number)[][] {

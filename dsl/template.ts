@@ -11,7 +11,7 @@ export const TOKEN_ROOTS = ['result', 'results', 'index', 'steps', 'params', 'gl
 /**
  * How a rendered field is escaped: plain text, HTML-escaped for HTML fields, or `uri` for the path and
  * query of a URL, where every value a token reads is percent-encoded as one URI component so that a
- * result can never add a `/`, `?`, `#` or `//` of its own (DESIGN 7.1).
+ * result can never add a `/`, `?`, `#` or `//` of its own.
  */
 export type Escaping = 'text' | 'html' | 'uri';
 
@@ -115,7 +115,7 @@ const HELPERS: Record<string, (...list: unknown[]) => unknown> = {
 };
 for (const [name, fn] of Object.entries(HELPERS)) engine.registerHelper(name, fn);
 
-// `log` writes to the worker's console: result data has no business there (DESIGN 7.1).
+// `log` writes to the worker's console: result data has no business there.
 engine.unregisterHelper('log');
 
 /** The helper names tokens may call, besides Handlebars' built-ins (if, unless, each, with, lookup). */

@@ -4,9 +4,9 @@ import { insightInputSchema, type Insight } from './insight';
 import type { Problem } from './validate';
 
 /**
- * Actions of the Cloud SIEM seed that it offers for Insight creation and on demand but NOT when an
- * Insight is closed: the seed shows "When Closed" only for HTTP POST v2 (`http.post`). Actions
- * outside the CSE seed (the store writes, `events.log`, `webhook.send`, ...) are riposte's own and
+ * Sumo Logic Cloud SIEM actions that Cloud SIEM offers for Insight creation and on demand but NOT when an
+ * Insight is closed: Cloud SIEM shows "When Closed" only for HTTP POST v2 (`http.post`). Actions
+ * outside Cloud SIEM's list (the store writes, `events.log`, `webhook.send`, ...) are riposte's own and
  * may run on any event.
  */
 export const NOT_ON_CLOSE_ACTIONS = [
@@ -22,7 +22,7 @@ function notOnClose(step: Record<string, unknown>): boolean {
 }
 
 /**
- * Checks a chain's event subscriptions: a job on `insight.closed` may only use actions the seed
+ * Checks a chain's event subscriptions: a job on `insight.closed` may only use actions Cloud SIEM
  * offers on close. Reports at `on[i]` and at each offending `steps[j].action`.
  */
 export function checkEventSubscriptions(raw: Record<string, unknown>): Problem[] {

@@ -337,7 +337,7 @@ function dedupe(problems: Problem[]): Problem[] {
 
 /**
  * webhook.send's origin comes from the chain or the connection: tokens may fill protocol, host or
- * port only with `dynamicHost: true` (DESIGN 7.1).
+ * port only with `dynamicHost: true`: a result never chooses where riposte connects.
  */
 function webhookDestinationProblems(step: Record<string, unknown>, connection: string | undefined, at: (...rest: (string | number)[]) => string): Problem[] {
   const w = (step.with ?? {}) as Record<string, unknown>;

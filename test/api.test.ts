@@ -95,7 +95,7 @@ describe('intake API', () => {
     const results = [{ src_ip: '198.51.100.7' }, { src_ip: '198.51.100.8' }];
     const { stdout } = await curl('curl', ['-sS', '-X', 'POST', `${base}/v1/jobs/ssh-bruteforce/runs`, '-H', `Authorization: Bearer ${WRITER}`, '-H', 'Content-Type: application/json', '-H', 'Idempotency-Key: alert-4711', '-d', JSON.stringify({ results })]);
     const started = JSON.parse(stdout);
-    // The link names the run itself (DESIGN 7.4): the Temporal UI refuses one without the run id.
+    // The link names the run itself: the Temporal UI refuses one without the run id.
     const runId = (await h.client.workflow.getHandle('ssh-bruteforce-alert-4711').describe()).runId;
     expect(started).toEqual({
       runId: 'ssh-bruteforce-alert-4711',

@@ -211,7 +211,7 @@ describe('the alertmanager hook', () => {
 });
 
 describe('the json hook', () => {
-  // Elastic leaves a Kibana webhook connector's body to the user; this is the one the README shows.
+  // Elastic leaves a Kibana webhook connector's body to the user; this is the one docs/triggers.md shows.
   const kibanaBody = (id: string) => ({ id, rule: { id: 'b3f1', name: 'Brute force' }, context: { alerts: [{ rule_name: 'Brute force', host: 'web-01' }, { rule_name: 'Brute force', host: 'web-02' }] } });
 
   it('takes the results and the trigger id where the JSON Pointers say, and the same id again starts nothing new', async () => {

@@ -1,4 +1,4 @@
-// Hostile results against the trust rule (DESIGN 7.1): every corpus value through webhook.send's templated fields, secrets, destinations, budgets, inline chains.
+// Hostile results against the trust rule (results are data, never steering): every corpus value through webhook.send's templated fields, secrets, destinations, budgets, inline chains.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';

@@ -1,4 +1,4 @@
-// Seed options exactly as the seeds mean them, asserted on what the store and the peers received: severity, drilldown bounds, updates, computed fields, numbers, GET bodies, Run Once of job.run, cancellation.
+// Smart Monitor action options exactly as its documentation means them, asserted on what the store and the peers received: severity, drilldown bounds, updates, computed fields, numbers, GET bodies, Run Once of job.run, cancellation.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

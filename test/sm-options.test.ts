@@ -164,7 +164,7 @@ describe('mitre.risk options', () => {
 
 describe('email.send reserved headers', () => {
   it("refuses every header of the seed's reserved list, in any case, naming the header", () => {
-    // The seed's list as printed (its "In-Reply-T" is In-Reply-To cut short).
+    // Smart Monitor's list as printed (its "In-Reply-T" is In-Reply-To cut short).
     const seedList = ['Return-Path', 'Received', 'Resent-Date', 'Resent-From', 'Resent-Sender', 'Resent-To', 'Resent-Cc', 'Resent-Bcc', 'Resent-Message-Id', 'Date', 'From', 'Sender', 'Reply-To', 'To', 'Message-Id', 'In-Reply-To', 'References', 'Subject', 'Errors-To', 'MIME-Version', 'Content-Type', 'Content-Transfer-Encoding', 'Content-MD5', 'Content-Length', 'Received-SPF'];
     for (const name of [...seedList, ...seedList.map((n) => n.toLowerCase())]) {
       const problems = problemsOf({ name: 'x', steps: [{ id: 'm', action: 'email.send', connection: 'smtp', with: { to: 'soc@example.org', subject: 's', headers: { [name]: 'v', 'X-Allowed': ['a', 'b'] } } }] });

@@ -381,7 +381,7 @@ export async function createApi(deps: ApiDeps): Promise<FastifyInstance> {
     },
   );
 
-  // Intake hooks (DESIGN 7.3): each checks its own secret, so they carry no scope.
+  // Intake hooks: each checks its own secret, so they carry no scope.
   registerHookRoutes(app, { config, client, store, ...(deps.uiUrl ? { uiUrl: deps.uiUrl } : {}) });
 
   app.get(

@@ -117,7 +117,7 @@ function resultsSize(results: ResultRow[]): number {
 
 /**
  * The Temporal UI page of one run: `<ui>/namespaces/<ns>/workflows/<workflow id>/<run id>/history`
- * (DESIGN 7.4). The UI answers a link without the run id with an error page, so the run id is required.
+ * (run id included). The UI answers a link without the run id with an error page, so the run id is required.
  */
 export function runUrl(uiUrl: string | undefined, namespace: string, workflowId: string, runId: string): string | undefined {
   if (!uiUrl) return undefined;

@@ -50,7 +50,7 @@ const smtpConnection = z
 const databaseUser = z.object({ user: z.string().min(1), password: z.string().optional() }).strict();
 
 /**
- * A database for db.insert (the seed's JDBC connection) with its named users (the seed's JDBC users).
+ * A database for db.insert (Smart Monitor's JDBC connection) with its named users (its JDBC users).
  * PostgreSQL and MySQL/MariaDB need host and database; SQLite needs file (relative to the configuration file).
  */
 const databaseConnection = z
@@ -179,7 +179,7 @@ function proxyProblem(value: string): string | undefined {
 }
 
 /**
- * The outbound network policy (DESIGN 7.2). Without `allow`, connections to loopback, private,
+ * The outbound network policy. Without `allow`, connections to loopback, private,
  * link-local, CGNAT and other non-public addresses are refused; `allow` exempts addresses, CIDR
  * ranges and host names (`*.domain` too); `hosts`, when set, is the only set of reachable
  * destinations; `proxy` routes HTTP actions through a proxy.
@@ -222,7 +222,7 @@ const hookJob = z.string().min(1, { message: 'name the job of the jobs directory
 const hookSecret = z.string().min(1, { message: 'give the secret the sender presents (an env:NAME or enc:v1:... reference)' });
 
 /**
- * An intake hook (DESIGN 7.3): a sender that cannot speak riposte's own API shape posts its own
+ * An intake hook: a sender that cannot speak riposte's own API shape posts its own
  * body to `/v1/hooks/{name}`. `sumo-insight` fires Insight events (every subscribed job, or `job`
  * only); the other formats start `job`.
  */

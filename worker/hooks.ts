@@ -1,4 +1,4 @@
-// Intake hooks (DESIGN 7.3): Splunk, Cloud SIEM, Alertmanager and any JSON sender post their own body to /v1/hooks/{hook}.
+// Intake hooks: Splunk, Cloud SIEM, Alertmanager and any JSON sender post their own body to /v1/hooks/{hook}.
 import crypto from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';

@@ -57,7 +57,7 @@ export async function runJob(scope: Scope, step: Step, rendered: unknown, index:
     throw err;
   }
   const workflowId = `${scope.keyBase ?? scope.runId}/job/${step.id}/${index ?? 'once'}`;
-  // Run Once hands the job the first result, as the seed's sentence for this action says; allResults hands it all.
+  // Run Once hands the job the first result, as Smart Monitor's sentence for this action says; allResults hands it all.
   const one = index !== null ? result : scope.base.results[0];
   const rows = !params.passResults
     ? { results: [] }

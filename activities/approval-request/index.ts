@@ -213,7 +213,7 @@ export function createApprovalActivities(deps: ActivityDeps): ApprovalActivities
             const first = parsed.error.issues[0];
             throw actionFailure('ActionInputError', `${where}: with.${first.path.join('.')}: ${first.message}`);
           }
-          // Only what the chain wrote literally as a secret reference is resolved (DESIGN 7.1).
+          // Only what the chain wrote literally as a secret reference is resolved.
           const params = resolveLiteralSecrets(parsed.data as Record<string, unknown>, literalSecretPaths(channel.with), where);
           const rows = request.index !== null ? [request.context.result as ResultRow].filter(Boolean) : ((request.context.results as ResultRow[] | undefined) ?? []);
           const ref = await sendChannel(

@@ -5,7 +5,7 @@ import type { ActionOutputs, ActionRequest } from '../../dsl';
 import { actionFailure } from '../errors';
 import { loadAllResults, originOf, type ActivityDeps } from '../deps';
 
-/** The scheduler log's file name, as the seed names it. */
+/** The scheduler log's file name, as Smart Monitor's Job Scheduler names it. */
 export const SCHEDULER_LOG = 'job_scheduler.log';
 
 /**

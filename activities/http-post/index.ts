@@ -11,7 +11,7 @@ import { resolveSecret } from '../secrets';
 
 /**
  * The POST exactly as it goes out (the step sends it, the dry run shows it): the Insight as
- * `GET /sec/v1/insights/{id}` answers it, `{ "data": <Insight>, "errors": [] }`; the seed says the
+ * `GET /sec/v1/insights/{id}` answers it, `{ "data": <Insight>, "errors": [] }`; Sumo Logic says the
  * POST is "the same as the JSON output from the /insight/:id API endpoint". The port is checked
  * again here because a URL built from tokens escapes validation.
  */

@@ -24,7 +24,7 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt
 const escapeMrkdwn = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /**
- * Builds the summary the seed describes: the entity the Insight fired on, the MITRE tactics (from
+ * Builds the summary Sumo Logic's Cloud SIEM Actions describe: the entity the Insight fired on, the MITRE tactics (from
  * the Signals' stages and MITRE tags, named, with their ATT&CK ids), and a link to the Insight.
  */
 export function insightSummary(view: InsightView): InsightSummary {

@@ -1,4 +1,4 @@
-// Parameters, channels, decisions and the shapes that cross boundaries for approval.request (DESIGN 7.6).
+// Parameters, channels, decisions and the shapes that cross boundaries for approval.request.
 import { z } from 'zod';
 import { parseDuration, DURATION_PATTERN } from '../duration';
 import { formatPath, inspectTemplate, isTemplate, TemplateError } from '../template';

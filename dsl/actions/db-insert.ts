@@ -32,7 +32,7 @@ export const dbInsertParams = z
     user: z.string().min(1).optional(),
     /** Column -> value (tokens allowed); when absent, every field of the result goes to the column of the same name. */
     values: z.record(z.string().regex(identifier, { message: 'not a column name: use letters, digits, "_" and "$", starting with a letter or "_"' }), z.unknown()).optional(),
-    /** In once mode, write every result instead of only the first (the seed's "Run Once" takes the first). */
+    /** In once mode, write every result instead of only the first (Smart Monitor's "Run Once" takes the first). */
     allResults: z.boolean().default(false),
   })
   .strict()

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { splitLiteralList, type LiteralParams } from '../segments';
 
-/** Headers the seed reserves for the system; a chain may not set them. */
+/** Headers Smart Monitor's e-mail action reserves for the system; a chain may not set them. */
 export const RESERVED_HEADERS = [
   'Return-Path', 'Received', 'Resent-Date', 'Resent-From', 'Resent-Sender', 'Resent-To', 'Resent-Cc', 'Resent-Bcc',
   'Resent-Message-Id', 'Date', 'From', 'Sender', 'Reply-To', 'To', 'Message-Id', 'In-Reply-To', 'References', 'Subject',
@@ -10,7 +10,7 @@ export const RESERVED_HEADERS = [
 ] as const;
 
 /**
- * Headers that carry addresses, besides the seed's list: recipients come only from to, cc and bcc,
+ * Headers that carry addresses, besides Smart Monitor's list: recipients come only from to, cc and bcc,
  * so none of these may be set (a value from a result would otherwise add a recipient or a reply
  * path). Every `Resent-*` header is refused too.
  */

@@ -1,7 +1,7 @@
 // Parameters of events.log (Smart Monitor "Event logging").
 import { z } from 'zod';
 
-/** events.log parameters: the seed has no options; an optional message tags each line. */
+/** events.log parameters: Smart Monitor's event logging has no options; an optional message tags each line. */
 export const eventsLogParams = z
   .object({
     message: z.string().optional(),

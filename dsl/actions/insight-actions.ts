@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { secretRef } from './common';
 
-/** The destination ports the seed allows for HTTP POST v2, unless configuration adds others. */
+/** The destination ports Sumo Logic Cloud SIEM allows for HTTP POST v2, unless configuration adds others. */
 export const DEFAULT_ALLOWED_PORTS: readonly number[] = [80, 8080, 443, 8443, 8000];
 
 /** The port a URL reaches: the explicit one, or the scheme's default. Undefined for an unparsable URL. */

@@ -13,7 +13,7 @@ export const jobRunParams = z
     wait: z.boolean().default(true),
     /**
      * Hand the job this step's results: the current result in each mode; in once mode the first
-     * result, as the seed's Run Once ("performed only for the first search result").
+     * result, as Smart Monitor's Run Once ("performed only for the first search result").
      */
     passResults: z.boolean().default(false),
     /** In once mode with passResults, hand the job every result instead of the first. */

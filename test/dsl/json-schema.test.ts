@@ -78,7 +78,7 @@ function paramNames(action: ActionName): string[] {
 
 /**
  * What validation refuses by reading the chain beyond its shape: which token a destination reads
- * (DESIGN 7.1), an argument's text (e.g. a command line's shell syntax). A schema accepts these.
+ * (results never choose one), an argument's text (e.g. a command line's shell syntax). A schema accepts these.
  */
 function beyondShape(action: ActionName, key: string, value: unknown): boolean {
   if (typeof value === 'string' && value.includes('{{result.')) {
