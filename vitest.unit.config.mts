@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+// The fast tier: connectors in MockActivityEnvironment against loopback peers, the interpreter
+// against stub activities. No Temporal server, no database server: `npm run test:unit`.
+export default defineConfig({
+  test: {
+    include: ['test/unit/**/*.test.ts'],
+    testTimeout: 20_000,
+    pool: 'forks',
+    fileParallelism: true,
+  },
+});
