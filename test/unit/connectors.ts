@@ -53,3 +53,10 @@ export async function startConnectors(configure: (config: Config) => void = () =
     },
   };
 }
+
+/** The activities of a worker whose store is gone: every store call fails as it does when the database is lost. */
+export async function startWithLostStore(): Promise<Connectors> {
+  const connectors = await startConnectors();
+  await connectors.store.close();
+  return connectors;
+}
