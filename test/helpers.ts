@@ -1,18 +1,18 @@
 // Test harness: a worker on the shared dev server with its own task queue and store, and recording HTTP peers.
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { assertValidChain, type ResultRow } from '../dsl';
 import { Store } from '../activities';
-import { loadConfig, type Config } from '../worker/config';
+import type { Config } from '../worker/config';
 import { createWorker, quietRuntime } from '../worker/worker';
 import { readRun, startRun, type RunReport } from '../worker/client';
+import { testConfig } from './loopback';
 import { expectNoTestSecrets } from './secrets-ledger';
+
+export { startPeer, type Received } from './loopback';
 
 /** A worker on its own task queue with a fresh SQLite store. */
 export interface Harness {
@@ -30,10 +30,8 @@ export interface Harness {
 /** Starts a harness; `configure` adjusts the configuration (connections, globals); `address` names another Temporal server than the suite's. */
 export async function startHarness(configure: (config: Config) => void = () => undefined, storeUrl?: string, address: string = inject('temporalAddress')): Promise<Harness> {
   quietRuntime();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'riposte-test-'));
-  // Test peers listen on 127.0.0.1 only: exactly that loopback address is allowed, nothing else.
-  const config = loadConfig({ RIPOSTE_DATA_DIR: dataDir, RIPOSTE_CONFIG: '', RIPOSTE_NETWORK_ALLOW: '127.0.0.1' }, dataDir);
-  configure(config);
+  const config = testConfig(configure);
+  const dataDir = config.dataDir;
   const store = await Store.open(storeUrl ?? `sqlite:${path.join(dataDir, 'store.db')}`);
   const taskQueue = `test-${crypto.randomUUID()}`;
   const nativeConnection = await NativeConnection.connect({ address });
@@ -61,46 +59,6 @@ export async function startHarness(configure: (config: Config) => void = () => u
       await nativeConnection.close();
       await connection.close();
       await store.close();
-    },
-  };
-}
-
-/** One request a test peer received. */
-export interface Received {
-  method: string;
-  url: string;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-/** A real HTTP server on 127.0.0.1 that records every request and answers with `respond`. */
-export async function startPeer(respond: (req: Received, count: number) => { status: number; headers?: Record<string, string>; body?: unknown; delayMs?: number }) {
-  const received: Received[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const entry = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
-      received.push(entry);
-      const answer = respond(entry, received.length);
-      const send = () => {
-        const body = answer.body === undefined ? '' : typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
-        res.writeHead(answer.status, { 'content-type': typeof answer.body === 'object' ? 'application/json' : 'text/plain', ...answer.headers });
-        res.end(body);
-      };
-      if (answer.delayMs) setTimeout(send, answer.delayMs);
-      else send();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  return {
-    port,
-    url: `http://127.0.0.1:${port}`,
-    received,
-    async close() {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
     },
   };
 }

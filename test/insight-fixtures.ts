@@ -1,7 +1,7 @@
 // Insights as Sumo Logic Cloud SIEM sends them (its published examples, and one shaped like them with Records), and running a chain for an Insight event.
 import fs from 'node:fs';
 import path from 'node:path';
-import { assertValidChain, insightView, type Insight } from '../dsl';
+import { assertValidChain, insightView, type Insight, type Trigger } from '../dsl';
 import { readRun, startRun, type RunReport } from '../worker/client';
 import type { Harness } from './helpers';
 
@@ -92,6 +92,11 @@ export const SAMPLE_LINK = `${CLOUD_SIEM_URL}/sec/insight/9bd0a2f4-3c3e-4c5a-9c5
 /** The tactics the sample Insight's summaries name. */
 export const SAMPLE_TACTICS = 'Initial Access (TA0001), Execution (TA0002)';
 
+/** The trigger the intake builds for an Insight event: the Insight as sent and its view, whose link comes from `cloudSiemUrl`. */
+export function insightTrigger(insight: Insight = sampleInsight(), type: 'insight.created' | 'insight.closed' | 'insight.on_demand' = 'insight.created', cloudSiemUrl: string | undefined = CLOUD_SIEM_URL): Trigger {
+  return { type, insight, insightView: insightView(insight, { cloudSiemUrl }) };
+}
+
 /** Validates the chain and runs it for an Insight event on the harness's worker, with the trigger the intake builds. */
 export async function runForInsight(
   h: Harness,
@@ -101,8 +106,8 @@ export async function runForInsight(
   workflowId?: string,
 ): Promise<RunReport> {
   const valid = assertValidChain(chain);
-  const view = insightView(insight, { cloudSiemUrl: h.config.cloudSiem.url ?? CLOUD_SIEM_URL });
-  const handle = await startRun(h.client, { chain: valid, results: [], trigger: { type, insight, insightView: view }, taskQueue: h.taskQueue, store: h.store, workflowId });
+  const trigger = insightTrigger(insight, type, h.config.cloudSiem.url ?? CLOUD_SIEM_URL);
+  const handle = await startRun(h.client, { chain: valid, results: [], trigger, taskQueue: h.taskQueue, store: h.store, workflowId });
   return readRun(handle, true, h.store);
 }
 

@@ -5,28 +5,20 @@ import { startHarness, startPeer, type Harness } from './helpers';
 import { recordTestSecret } from './secrets-ledger';
 import type { Insight } from '../dsl';
 import { publishedInsight, quickRetry, runForInsight, sampleInsight, vendorFixture } from './insight-fixtures';
+import { recordedFutureAnswer, RF_HASH } from './recordedfuture-peer';
 
 const TOKEN = 'rf-api-token-s3cr3t-abcdef0123456789';
-const HASH = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+const HASH = RF_HASH;
 
 let h: Harness;
 let rf: Awaited<ReturnType<typeof startPeer>>;
 let sink: Awaited<ReturnType<typeof startPeer>>;
 
-const RISK: Record<string, unknown> = {
-  '/v2/ip/203.0.113.77?fields=risk': { data: { risk: { score: 89, criticalityLabel: 'Malicious', riskSummary: '5 of 64 Risk Rules currently observed.', evidenceDetails: [{ rule: 'Current C&C Server' }, { rule: 'Recent Phishing Host' }] } } },
-  '/v2/domain/evil-login.example.net?fields=risk': { data: { risk: { score: 65, criticalityLabel: 'Suspicious', riskSummary: '2 of 46 Risk Rules currently observed.', evidenceDetails: [{ rule: 'Recently Reported Phishing' }] } } },
-};
-
 beforeAll(async () => {
   recordTestSecret('Recorded Future API token', TOKEN);
   recordTestSecret('wrong Recorded Future API token', 'wrong-s3cr3t-token-000000');
   process.env.RIPOSTE_TEST_RF_TOKEN = TOKEN;
-  rf = await startPeer((req) => {
-    if (req.headers['x-rftoken'] !== TOKEN) return { status: 401, body: { error: { status: 401, message: 'Unauthorized' } } };
-    const answer = RISK[req.url];
-    return answer ? { status: 200, body: answer } : { status: 404, body: { error: { status: 404, message: 'Not found' } } };
-  });
+  rf = await startPeer((req) => recordedFutureAnswer(req, TOKEN));
   sink = await startPeer(() => ({ status: 200 }));
   h = await startHarness((config) => {
     config.allowedPorts.push(sink.port);

@@ -1,58 +1,22 @@
 // sns.publish against an SNS + STS peer on 127.0.0.1 that recomputes every SigV4 signature independently (aws4).
-import crypto from 'node:crypto';
-import aws4 from 'aws4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateChain } from '../dsl';
 import { startHarness, startPeer, type Harness, type Received } from './helpers';
 import { recordTestSecret } from './secrets-ledger';
 import { quickRetry, runForInsight, sampleInsight } from './insight-fixtures';
 import hostile from './fixtures/hostile-values.json';
-import { vendorText } from './vendor-peers';
+import { awsXmlError, snsPublishAnswer, verifySigV4, type Verified } from './aws-peer';
 
 const BASE = { accessKeyId: 'AKIDRIPOSTETEST0001', secretAccessKey: 'base/s3cr3t/key/for+tests/0000000000000' };
 const ASSUMED = { accessKeyId: 'ASIARIPOSTEASSUMED01', secretAccessKey: 'assumed/s3cr3t/key/for+tests/111111111', sessionToken: 'FwoGZXIvYXdzEassumed-s3cr3t-session-token' };
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:cse-insights';
 const ROLE = 'arn:aws:iam::123456789012:role/riposte-publisher';
 
-/** What the peer accepted, after checking the signature. */
-interface Verified {
-  service: string;
-  region: string;
-  accessKeyId: string;
-  form: URLSearchParams;
-}
-
 const accepted: Verified[] = [];
 let throttleFirst = false;
 
-function xmlError(status: number, code: string, message: string) {
-  return { status, headers: { 'content-type': 'text/xml' }, body: `<ErrorResponse><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>req-err</RequestId></ErrorResponse>` };
-}
-
-/**
- * Recomputes the SigV4 signature of a request from the headers it says it signed, with the
- * secret the peer knows for its access key, and refuses it unless both signatures agree.
- */
-function verify(req: Received): Verified | string {
-  const auth = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(String(req.headers.authorization ?? ''));
-  if (!auth) return 'no SigV4 Authorization header';
-  const [, accessKeyId, , region, service, signedHeaders] = auth;
-  const known = [BASE, ASSUMED].find((k) => k.accessKeyId === accessKeyId);
-  if (!known) return `unknown access key ${accessKeyId}`;
-  if (known === ASSUMED && req.headers['x-amz-security-token'] !== ASSUMED.sessionToken) return 'missing or wrong session token';
-  const claimed = req.headers['x-amz-content-sha256'];
-  if (claimed !== undefined && claimed !== crypto.createHash('sha256').update(req.body).digest('hex')) return 'payload hash mismatch';
-  const headers: Record<string, string> = {};
-  for (const name of signedHeaders.split(';')) headers[name] = String(req.headers[name] ?? '');
-  // With doNotModifyHeaders aws4 would sign at its own clock; sign at the request's X-Amz-Date, or a
-  // request made in one second and checked in the next would not match.
-  const signer = new aws4.RequestSigner({ host: headers.host, path: req.url, method: req.method, service, region, headers, body: req.body, doNotModifyHeaders: true } as aws4.Request, known) as unknown as { datetime: string; sign(): aws4.Request };
-  signer.datetime = String(req.headers['x-amz-date'] ?? '');
-  const signed = signer.sign();
-  const expected = (signed.headers as Record<string, string>).Authorization ?? (signed.headers as Record<string, string>).authorization;
-  if (expected !== req.headers.authorization) return 'signature mismatch';
-  return { service, region, accessKeyId, form: new URLSearchParams(req.body) };
-}
+const xmlError = awsXmlError;
+const verify = (req: Received) => verifySigV4(req, [BASE, ASSUMED]);
 
 let h: Harness;
 let peer: Awaited<ReturnType<typeof startPeer>>;
@@ -81,12 +45,7 @@ beforeAll(async () => {
     }
     if (checked.service === 'sns' && action === 'Publish') {
       if (throttleFirst && n === 1) return xmlError(400, 'Throttling', 'Rate exceeded');
-      // Publish's documented constraints (test/fixtures/vendor/sns/publish-constraints.json); SNS answers InvalidParameter.
-      const subject = checked.form.get('Subject');
-      if (subject !== null && ([...subject].length >= 100 || /[\u0000-\u001f\u007f-\u009f]/.test(subject))) return xmlError(400, 'InvalidParameter', 'Invalid parameter: Subject');
-      if (Buffer.byteLength(checked.form.get('Message') ?? '') > 262_144) return xmlError(400, 'InvalidParameter', 'Invalid parameter: Message too long');
-      // The example response of the Publish API reference, with a MessageId of the peer's own.
-      return { status: 200, headers: { 'content-type': 'text/xml' }, body: vendorText('sns/publish-response.xml').replace('567910cd-659e-55d4-8ccb-5aaf14679dc0', `msg-${accepted.length}`) };
+      return snsPublishAnswer(checked.form, `msg-${accepted.length}`);
     }
     return xmlError(400, 'InvalidAction', `unexpected ${checked.service} ${action}`);
   });

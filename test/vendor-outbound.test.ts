@@ -9,118 +9,33 @@ import { clipSlack, escapeSlack } from '../activities/insight/slack';
 import { utcTimestamp } from '../activities/insight/time';
 import { insightSummary } from '../activities/insight/summary';
 import { readRun, startRun, type RunReport } from '../worker/client';
-import { startHarness, startPeer, type Harness, type Received } from './helpers';
+import { startHarness, type Harness } from './helpers';
 import { recordTestSecret } from './secrets-ledger';
 import { CLOUD_SIEM_URL, SAMPLE_LINK, quickRetry, sampleInsight } from './insight-fixtures';
 import hostile from './fixtures/hostile-values.json';
-import { hipchatProblems, pagerdutyError, pagerdutyProblems, slackDisplayed, slackMentions, slackPostMessageProblems, slackSequences, teamsWorkflowsProblems, TEAMS_MAX_BYTES, vendorJson, vendorText } from './vendor-peers';
-
-type Answer = { status: number; headers?: Record<string, string>; body?: unknown };
+import { hipchatProblems, pagerdutyError, pagerdutyProblems, slackDisplayed, slackMentions, slackPostMessageProblems, slackSequences, startVendorPeer, teamsWorkflowsProblems, HIPCHAT_ROOM_TOKEN, TEAMS_MAX_BYTES, VENDOR_TOKENS, vendorJson, vendorText, type VendorPeer } from './vendor-peers';
 
 const HOSTILE = Object.entries(hostile).filter(([k]) => k !== '$comment') as [string, string][];
-const TOKENS = { RIPOSTE_TEST_VENDOR_PD_KEY: 'PDR0UT1NGs3cr3t0000000000000000', RIPOSTE_TEST_VENDOR_SLACK: 'xoxb-3333-4444-vendor-s3cr3t' };
 const UI = 'http://127.0.0.1:8233';
 
 let h: Harness;
-let peer: Awaited<ReturnType<typeof startPeer>>;
-/** Per path prefix, the vendor answer to give after the peer's own checks passed; defaults to the vendor's success. */
-let script: (req: Received, n: number) => Answer | undefined = () => undefined;
-/** Messages the Teams and Slack peers accepted (a delivered message, as a user would see it in the channel). */
-const delivered: { vendor: string; body: Record<string, unknown> }[] = [];
-
-function teamsPeer(req: Received, n: number): Answer {
-  let body: Record<string, unknown>;
-  try {
-    body = JSON.parse(req.body) as Record<string, unknown>;
-  } catch {
-    return { status: 400, body: 'Bad payload' };
-  }
-  // Teams answers 200 for a card it then fails to deliver, with the failure in the body.
-  if (Buffer.byteLength(req.body) > TEAMS_MAX_BYTES) return { status: 200, body: vendorText('teams/failure-413.txt') };
-  if (req.url.startsWith('/workflows/') && teamsWorkflowsProblems(body).length > 0) return { status: 200, body: vendorText('teams/failure-400.txt') };
-  const scripted = script(req, n);
-  if (scripted) return scripted;
-  delivered.push({ vendor: 'teams', body });
-  return { status: 200, body: vendorText('teams/incoming-webhook-ok.txt') };
-}
-
-function slackApiPeer(req: Received, n: number): Answer {
-  if (req.headers.authorization !== `Bearer ${TOKENS.RIPOSTE_TEST_VENDOR_SLACK}`) return { status: 200, body: { ok: false, error: 'invalid_auth' } };
-  const body = JSON.parse(req.body) as Record<string, unknown>;
-  const problems = slackPostMessageProblems(body);
-  if (problems.length > 0) return { status: 200, body: { ok: false, error: problems[0].split(':')[0], errors: problems } };
-  const scripted = script(req, n);
-  if (scripted) return scripted;
-  delivered.push({ vendor: 'slack', body });
-  return { status: 200, body: { ...vendorJson<Record<string, unknown>>('slack/chat.postMessage-ok.json'), channel: 'C1H9RESGL' } };
-}
-
-function slackHookPeer(req: Received, n: number): Answer {
-  let body: Record<string, unknown>;
-  try {
-    body = JSON.parse(req.body) as Record<string, unknown>;
-  } catch {
-    return { status: 400, body: 'invalid_payload' };
-  }
-  if (typeof body.text !== 'string') return { status: 400, body: 'invalid_payload' };
-  const scripted = script(req, n);
-  if (scripted) return scripted;
-  delivered.push({ vendor: 'slack-hook', body });
-  return { status: 200, body: 'ok' };
-}
-
-function pagerdutyPeer(req: Received, n: number): Answer {
-  const problems = pagerdutyProblems(req.body);
-  const event = problems.includes('JSON parse error') ? {} : (JSON.parse(req.body) as { routing_key?: string; dedup_key?: string });
-  if (event.routing_key !== TOKENS.RIPOSTE_TEST_VENDOR_PD_KEY) problems.push('routing_key unknown');
-  if (problems.length > 0) return { status: 400, body: pagerdutyError(problems) };
-  const scripted = script(req, n);
-  if (scripted) return scripted;
-  return { status: 202, body: { ...vendorJson<Record<string, unknown>>('pagerduty/enqueue-202.json'), dedup_key: event.dedup_key } };
-}
+let peer: VendorPeer;
+let exchange: VendorPeer['exchange'];
+let delivered: VendorPeer['delivered'];
 
 beforeAll(async () => {
-  Object.assign(process.env, TOKENS);
-  for (const [name, value] of Object.entries(TOKENS)) recordTestSecret(name, value);
+  peer = await startVendorPeer();
+  ({ exchange, delivered } = peer);
+  for (const [name, value] of Object.entries(VENDOR_TOKENS)) recordTestSecret(name, value);
   recordTestSecret('Teams webhook path', 'tw-s3cr3t-path');
   recordTestSecret('Slack webhook path', 'sh-s3cr3t-path');
-  peer = await startPeer((req, n) => {
-    if (req.url.startsWith('/teams/') || req.url.startsWith('/workflows/')) return teamsPeer(req, n);
-    if (req.url.startsWith('/slack/api/')) return slackApiPeer(req, n);
-    if (req.url.startsWith('/services/')) return slackHookPeer(req, n);
-    if (req.url.startsWith('/pd/')) return pagerdutyPeer(req, n);
-    if (req.url.startsWith('/hipchat/v2/room/')) {
-      const problems = hipchatProblems(JSON.parse(req.body) as Record<string, unknown>);
-      return problems.length > 0 ? { status: 400, body: { error: { code: 400, message: problems.join('; '), type: 'Bad Request' } } } : { status: 204 };
-    }
-    return { status: 404, body: 'not a vendor path' };
-  });
-  h = await startHarness((config) => {
-    config.connections.teams = { type: 'http', url: `${peer.url}/teams/webhookb2/tw-s3cr3t-path` };
-    config.connections.workflows = { type: 'http', url: `${peer.url}/workflows/triggers/manual/paths/invoke?sig=tw-s3cr3t-path` };
-    config.connections.slack = { type: 'apikey', url: `${peer.url}/slack/api`, key: 'env:RIPOSTE_TEST_VENDOR_SLACK' };
-    config.connections['slack-hook'] = { type: 'http', url: `${peer.url}/services/T000/B000/sh-s3cr3t-path` };
-    config.connections.pd = { type: 'apikey', url: `${peer.url}/pd`, key: 'env:RIPOSTE_TEST_VENDOR_PD_KEY' };
-    config.connections['hipchat-cloud'] = { type: 'apikey', key: 'hipchat-s3cr3t-room-token' };
-    config.connections['hipchat-server'] = { type: 'apikey', url: `${peer.url}/hipchat`, key: 'hipchat-s3cr3t-room-token' };
-  });
-  recordTestSecret('HipChat room token', 'hipchat-s3cr3t-room-token');
+  h = await startHarness((config) => Object.assign(config.connections, peer.connections));
+  recordTestSecret('HipChat room token', HIPCHAT_ROOM_TOKEN);
 });
 afterAll(async () => {
   await h?.close();
   await peer?.close();
 });
-
-async function exchange<T>(respond: (req: Received, n: number) => Answer | undefined, fn: () => Promise<T>): Promise<T> {
-  peer.received.length = 0;
-  delivered.length = 0;
-  script = respond;
-  try {
-    return await fn();
-  } finally {
-    script = () => undefined;
-  }
-}
 
 const one = (id: string, action: string, connection: string, withParams: Record<string, unknown> = {}) => ({
   name: `vendor-${id}`,

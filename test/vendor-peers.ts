@@ -1,6 +1,8 @@
 // What the outbound test peers check and answer, from each vendor's published constraints and examples (test/fixtures/vendor/SOURCES.md).
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Connection } from '../worker/config';
+import { startPeer, type Received } from './loopback';
 
 const VENDOR = path.join(__dirname, 'fixtures', 'vendor');
 
@@ -152,3 +154,116 @@ export function hipchatProblems(body: Record<string, unknown>): string[] {
   }
   return problems;
 }
+
+/** One answer of a test peer. */
+export type Answer = { status: number; headers?: Record<string, string>; body?: unknown };
+
+/** The keys the vendor peer knows, in the environment variables its connections name. */
+export const VENDOR_TOKENS = { RIPOSTE_TEST_VENDOR_PD_KEY: 'PDR0UT1NGs3cr3t0000000000000000', RIPOSTE_TEST_VENDOR_SLACK: 'xoxb-3333-4444-vendor-s3cr3t' };
+/** The room token of the HipChat connections. */
+export const HIPCHAT_ROOM_TOKEN = 'hipchat-s3cr3t-room-token';
+
+/**
+ * One loopback peer that answers as Teams (incoming and Workflows webhooks), Slack (chat.postMessage
+ * and incoming webhooks), PagerDuty's Events API v2 and HipChat's room notification do, after
+ * checking each request as the vendor documents; `connections` point at it. `exchange` clears what
+ * the peer received and delivered, and runs `fn` with `respond` answering instead of the vendor's
+ * success once a request passed the checks.
+ */
+export async function startVendorPeer() {
+  Object.assign(process.env, VENDOR_TOKENS);
+  /** Per request, the vendor answer to give after the peer's own checks passed; defaults to the vendor's success. */
+  let script: (req: Received, n: number) => Answer | undefined = () => undefined;
+  /** Messages the Teams and Slack peers accepted (a delivered message, as a user would see it in the channel). */
+  const delivered: { vendor: string; body: Record<string, unknown> }[] = [];
+
+  function teamsPeer(req: Received, n: number): Answer {
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(req.body) as Record<string, unknown>;
+    } catch {
+      return { status: 400, body: 'Bad payload' };
+    }
+    // Teams answers 200 for a card it then fails to deliver, with the failure in the body.
+    if (Buffer.byteLength(req.body) > TEAMS_MAX_BYTES) return { status: 200, body: vendorText('teams/failure-413.txt') };
+    if (req.url.startsWith('/workflows/') && teamsWorkflowsProblems(body).length > 0) return { status: 200, body: vendorText('teams/failure-400.txt') };
+    const scripted = script(req, n);
+    if (scripted) return scripted;
+    delivered.push({ vendor: 'teams', body });
+    return { status: 200, body: vendorText('teams/incoming-webhook-ok.txt') };
+  }
+
+  function slackApiPeer(req: Received, n: number): Answer {
+    if (req.headers.authorization !== `Bearer ${VENDOR_TOKENS.RIPOSTE_TEST_VENDOR_SLACK}`) return { status: 200, body: { ok: false, error: 'invalid_auth' } };
+    const body = JSON.parse(req.body) as Record<string, unknown>;
+    const problems = slackPostMessageProblems(body);
+    if (problems.length > 0) return { status: 200, body: { ok: false, error: problems[0].split(':')[0], errors: problems } };
+    const scripted = script(req, n);
+    if (scripted) return scripted;
+    delivered.push({ vendor: 'slack', body });
+    return { status: 200, body: { ...vendorJson<Record<string, unknown>>('slack/chat.postMessage-ok.json'), channel: 'C1H9RESGL' } };
+  }
+
+  function slackHookPeer(req: Received, n: number): Answer {
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(req.body) as Record<string, unknown>;
+    } catch {
+      return { status: 400, body: 'invalid_payload' };
+    }
+    if (typeof body.text !== 'string') return { status: 400, body: 'invalid_payload' };
+    const scripted = script(req, n);
+    if (scripted) return scripted;
+    delivered.push({ vendor: 'slack-hook', body });
+    return { status: 200, body: 'ok' };
+  }
+
+  function pagerdutyPeer(req: Received, n: number): Answer {
+    const problems = pagerdutyProblems(req.body);
+    const event = problems.includes('JSON parse error') ? {} : (JSON.parse(req.body) as { routing_key?: string; dedup_key?: string });
+    if (event.routing_key !== VENDOR_TOKENS.RIPOSTE_TEST_VENDOR_PD_KEY) problems.push('routing_key unknown');
+    if (problems.length > 0) return { status: 400, body: pagerdutyError(problems) };
+    const scripted = script(req, n);
+    if (scripted) return scripted;
+    return { status: 202, body: { ...vendorJson<Record<string, unknown>>('pagerduty/enqueue-202.json'), dedup_key: event.dedup_key } };
+  }
+
+  const peer = await startPeer((req, n) => {
+    if (req.url.startsWith('/teams/') || req.url.startsWith('/workflows/')) return teamsPeer(req, n);
+    if (req.url.startsWith('/slack/api/')) return slackApiPeer(req, n);
+    if (req.url.startsWith('/services/')) return slackHookPeer(req, n);
+    if (req.url.startsWith('/pd/')) return pagerdutyPeer(req, n);
+    if (req.url.startsWith('/hipchat/v2/room/')) {
+      const problems = hipchatProblems(JSON.parse(req.body) as Record<string, unknown>);
+      return problems.length > 0 ? { status: 400, body: { error: { code: 400, message: problems.join('; '), type: 'Bad Request' } } } : { status: 204 };
+    }
+    return { status: 404, body: 'not a vendor path' };
+  });
+  const connections: Record<string, Connection> = {
+    teams: { type: 'http', url: `${peer.url}/teams/webhookb2/tw-s3cr3t-path` },
+    workflows: { type: 'http', url: `${peer.url}/workflows/triggers/manual/paths/invoke?sig=tw-s3cr3t-path` },
+    slack: { type: 'apikey', url: `${peer.url}/slack/api`, key: 'env:RIPOSTE_TEST_VENDOR_SLACK' },
+    'slack-hook': { type: 'http', url: `${peer.url}/services/T000/B000/sh-s3cr3t-path` },
+    pd: { type: 'apikey', url: `${peer.url}/pd`, key: 'env:RIPOSTE_TEST_VENDOR_PD_KEY' },
+    'hipchat-cloud': { type: 'apikey', key: HIPCHAT_ROOM_TOKEN },
+    'hipchat-server': { type: 'apikey', url: `${peer.url}/hipchat`, key: HIPCHAT_ROOM_TOKEN },
+  };
+  return {
+    ...peer,
+    delivered,
+    connections,
+    async exchange<T>(respond: (req: Received, n: number) => Answer | undefined, fn: () => Promise<T>): Promise<T> {
+      peer.received.length = 0;
+      delivered.length = 0;
+      script = respond;
+      try {
+        return await fn();
+      } finally {
+        script = () => undefined;
+      }
+    },
+  };
+}
+
+/** A peer started with {@link startVendorPeer}. */
+export type VendorPeer = Awaited<ReturnType<typeof startVendorPeer>>;
