@@ -1,6 +1,6 @@
 // Parameters of mitre.tag (Smart Monitor "MITRE ATT&CK techniques").
 import { z } from 'zod';
-import { additionalFieldsBeside, attackTechnique, mitreSeverity } from './common';
+import { additionalFieldsBeside, attackTechnique, mitreSeverity } from '../shared/common';
 
 /** The fields of a mitre document that mitre.tag computes; additionalFields may not name them. */
 export const MITRE_TAG_FIELDS = ['technique', 'parent_technique', 'name', 'rule', 'layer', 'severity', 'incident_id', 'event', 'job', 'run_id', 'step_id', 'result_index', 'timestamp', 'id', 'index', 'created_at', 'updated_at'] as const;

@@ -1,6 +1,6 @@
 // Parameters of incident.create (Smart Monitor "Creating an incident").
 import { z } from 'zod';
-import { additionalFields, incidentSeverity, indexName } from './common';
+import { additionalFields, incidentSeverity, indexName } from '../shared/common';
 
 /** An absolute time: an ISO 8601 date, or a date and time with `Z` or an offset. */
 const ABSOLUTE_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/;

@@ -1,6 +1,8 @@
 // Parameters of job.run (Smart Monitor "Run Job": start another job of the jobs directory).
 import { z } from 'zod';
-import { JOB_NAME_PATTERN } from '../chain';
+import { JOB_NAME_PATTERN } from '../../names';
+
+export { MAX_JOB_DEPTH } from './policy';
 
 /** job.run parameters. */
 export const jobRunParams = z
@@ -32,6 +34,3 @@ export interface JobRunOutput {
   /** Each step's status in the job's run, when waited for. */
   steps?: Record<string, string>;
 }
-
-/** How deep job.run may nest: guards what validation cannot see, such as job names built from tokens. */
-export const MAX_JOB_DEPTH = 8;

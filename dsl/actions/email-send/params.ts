@@ -1,6 +1,7 @@
 // Parameters of email.send (Smart Monitor "Sending E-mail", Cloud SIEM "Email").
 import { z } from 'zod';
-import { splitLiteralList, type LiteralParams } from '../segments';
+
+export { emailSendBeforeRender } from './literal';
 
 /** Headers the seed reserves for the system; a chain may not set them. */
 export const RESERVED_HEADERS = [
@@ -81,22 +82,6 @@ export const emailSendParams = z
   .superRefine((p, ctx) => {
     if (p.subject === undefined && p.format !== 'summary') ctx.addIssue({ code: 'custom', path: ['subject'], message: 'give a subject' });
   });
-
-/**
- * Recipient fields as the chain wrote them, before rendering: a literal comma-separated string
- * (Cloud SIEM's "comma-separated list of the email addresses") becomes one entry per address. The
- * split reads only literal text, so a token stays one entry: what it renders to must be one address.
- */
-export function emailSendBeforeRender(params: Record<string, unknown>): LiteralParams {
-  const out: Record<string, unknown> = { ...params };
-  for (const field of ['to', 'cc', 'bcc'] as const) {
-    const value = params[field];
-    if (typeof value !== 'string') continue;
-    const pieces = splitLiteralList(value);
-    if (pieces && pieces.length > 1) out[field] = pieces;
-  }
-  return { params: out, problems: [] };
-}
 
 export type EmailSendParams = z.infer<typeof emailSendParams>;
 /** email.send output. */

@@ -1,6 +1,7 @@
 // Parameters of db.insert (Smart Monitor "Recording in the DB").
 import { z } from 'zod';
-import type { LiteralParams, LiteralProblem } from '../segments';
+
+export { dbInsertBeforeRender } from './literal';
 
 const identifier = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
 const qualified = /^[A-Za-z_][A-Za-z0-9_$]{0,62}(\.[A-Za-z_][A-Za-z0-9_$]{0,62})?$/;
@@ -40,21 +41,6 @@ export const dbInsertParams = z
     message: 'values are rendered once for the step, so they cannot describe every result; with allResults each result\'s fields are written as they are (or use mode "each" with values)',
     path: ['values'],
   });
-
-/**
- * db.insert's literal text, read before rendering: a table name holding a token is marked as
- * such (it must then be one the connection allows), and the user, which picks the credentials,
- * must be written out.
- */
-export function dbInsertBeforeRender(params: Record<string, unknown>): LiteralParams {
-  const out: Record<string, unknown> = { ...params };
-  const problems: LiteralProblem[] = [];
-  if (typeof params.table === 'string' && params.table.includes('{{')) out.table = { fromToken: params.table };
-  if (typeof params.user === 'string' && params.user.includes('{{')) {
-    problems.push({ path: ['user'], message: 'the user picks the credentials that write, so it must be written out; a token cannot choose it' });
-  }
-  return { params: out, problems };
-}
 
 export type DbInsertParams = z.infer<typeof dbInsertParams>;
 

@@ -1,6 +1,6 @@
 // Parameters of webhook.send (Smart Monitor "Webhook").
 import { z } from 'zod';
-import { numberFromText, secretRef } from './common';
+import { numberFromText, secretRef } from '../shared/common';
 
 /** Headers that carry credentials: their values must be secret references, never literals. */
 const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set(['authorization', 'proxy-authorization', 'cookie', 'x-api-key', 'x-auth-token']);
