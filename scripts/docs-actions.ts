@@ -105,9 +105,19 @@ function code(text: string): string {
   return text.includes('`') ? `\`\` ${text} \`\`` : `\`${text}\``;
 }
 
-function parameterRow(p: ParameterInfo): string {
-  const fallback = p.required ? 'required' : p.default !== undefined ? code(JSON.stringify(p.default)) : 'optional';
-  return `| ${code(p.name)} | ${cell(code(p.type))} | ${cell(fallback)} | ${cell(p.description ?? '')} |`;
+function parameterRows(parameters: readonly ParameterInfo[], described: Readonly<Record<string, string>>): string[] {
+  const description = (p: ParameterInfo) => described[p.name] ?? p.description ?? '';
+  const withDescriptions = parameters.some((p) => description(p) !== '');
+  const row = (p: ParameterInfo) => {
+    const fallback = p.required ? 'required' : p.default !== undefined ? code(JSON.stringify(p.default)) : 'optional';
+    return `| ${code(p.name)} | ${cell(code(p.type))} | ${cell(fallback)} |${withDescriptions ? ` ${cell(description(p))} |` : ''}`;
+  };
+  return [withDescriptions ? '| parameter | type | default | description |' : '| parameter | type | default |', withDescriptions ? '|---|---|---|---|' : '|---|---|---|', ...parameters.map(row)];
+}
+
+function outputRows(fields: readonly string[], described: Readonly<Record<string, string>>): string[] {
+  if (!fields.some((f) => described[f])) return ['| field |', '|---|', ...fields.map((f) => `| ${code(f)} |`)];
+  return ['| field | description |', '|---|---|', ...fields.map((f) => `| ${code(f)} | ${cell(described[f] ?? '')} |`)];
 }
 
 /** The docs page of one action. */
@@ -130,7 +140,7 @@ export function actionPage(definition: ActionDefinition): string {
     `| receives | ${p.rows === 'none' ? 'its parameters only' : p.rows === 'result' ? 'the step\'s result' : 'every result'}${p.receivesTrigger ? ', and the run\'s trigger' : ''} |`,
     `| timeout | ${code(p.timeout)} per attempt${p.heartbeatTimeout ? ` (heartbeat ${code(p.heartbeatTimeout)})` : ''} |`,
     `| retry | ${p.retry.maxAttempts} attempt${p.retry.maxAttempts === 1 ? '' : 's'}, first retry after ${code(p.retry.initialInterval)}, backoff ×${p.retry.backoff}, at most ${code(p.retry.maxInterval)} apart |`,
-    `| runs on a closed Insight | ${p.onClosedInsight === undefined ? 'yes' : p.onClosedInsight === false ? 'no (Cloud SIEM offers "When Closed" only to HTTP POST v2)' : `not as ${cell(p.onClosedInsight.describe)}`} |`,
+    `| runs on a closed Insight | ${p.onClosedInsight === undefined ? 'yes' : p.onClosedInsight === false ? 'no (Cloud SIEM offers "When Closed" only to HTTP POST v2)' : `yes, except with ${cell(code(`${p.onClosedInsight.field}: ${JSON.stringify(p.onClosedInsight.equals)}`))}`} |`,
     '',
     '## Run Once (`mode: "once"`)',
     '',
@@ -141,13 +151,13 @@ export function actionPage(definition: ActionDefinition): string {
     '',
     ...(parameters.length === 0
       ? ['None.']
-      : ['| parameter | type | default | description |', '|---|---|---|---|', ...parameters.map(parameterRow)]),
+      : parameterRows(parameters, definition.docs?.parameters ?? {})),
     '',
     '## Output (`steps.<id>.<field>`)',
     '',
-    ...(p.output.length === 0 ? ['None.'] : ['| field | description |', '|---|---|', ...p.output.map((f) => `| ${code(f)} | ${cell(outputs[f] ?? '')} |`)]),
+    ...(p.output.length === 0 ? ['None.'] : outputRows(p.output, outputs)),
     '',
-    'Every step also has `missingTokens`, and a step of `mode: "once"` that ran per result has `outputs`.',
+    'Every step also has `missingTokens`; a later `once` step reading an `each` step also sees `outputs`, the list of every result\'s output.',
     '',
   ];
   const example = definition.docs?.example;

@@ -62,8 +62,8 @@ export interface ActionDefinition<P extends ActionPolicy = ActionPolicy, S exten
   jsonSchema?: SchemaRefinements;
   /** Connection types this action brings to the configuration. */
   connectionTypes?: readonly ConnectionType[];
-  /** For the action's docs page: further paragraphs, what each output field holds, an example step. */
-  docs?: { notes?: readonly string[]; outputs?: Readonly<Record<string, string>>; example?: Record<string, unknown> };
+  /** For the action's docs page: further paragraphs, what each parameter and output field holds, an example step. */
+  docs?: { notes?: readonly string[]; parameters?: Readonly<Record<string, string>>; outputs?: Readonly<Record<string, string>>; example?: Record<string, unknown> };
 }
 
 /** Declares an action's definition, keeping its literal types (the policy's name, the schema's output). */

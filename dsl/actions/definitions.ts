@@ -20,6 +20,7 @@ import { definition as pagerdutyTrigger, type Output as PagerdutyTriggerOutput }
 import { definition as slackPost, type Output as SlackPostOutput } from './slack-post';
 import { definition as slackWebhook, type Output as SlackWebhookOutput } from './slack-webhook';
 import { definition as recordedfutureEnrich, type Output as RecordedfutureEnrichOutput } from './recordedfuture-enrich';
+import { definition as syslogSend, type Output as SyslogSendOutput } from './syslog-send';
 
 /** Every action's definition, by its contract name, in registration order. */
 export const DEFINITIONS = {
@@ -44,6 +45,7 @@ export const DEFINITIONS = {
   'slack.post': slackPost,
   'slack.webhook': slackWebhook,
   'recordedfuture.enrich': recordedfutureEnrich,
+  'syslog.send': syslogSend,
 } as const;
 
 /** Each action's output. */
@@ -69,4 +71,5 @@ export interface ActionOutputs {
   'slack.post': SlackPostOutput;
   'slack.webhook': SlackWebhookOutput;
   'recordedfuture.enrich': RecordedfutureEnrichOutput;
+  'syslog.send': SyslogSendOutput;
 }

@@ -20,6 +20,7 @@ import { policy as pagerdutyTrigger } from './pagerduty-trigger/policy';
 import { policy as slackPost } from './slack-post/policy';
 import { policy as slackWebhook } from './slack-webhook/policy';
 import { policy as recordedfutureEnrich } from './recordedfuture-enrich/policy';
+import { policy as syslogSend } from './syslog-send/policy';
 
 /** Every action's policy, by its contract name, in registration order. */
 export const POLICIES = {
@@ -44,4 +45,5 @@ export const POLICIES = {
   'slack.post': slackPost,
   'slack.webhook': slackWebhook,
   'recordedfuture.enrich': recordedfutureEnrich,
+  'syslog.send': syslogSend,
 } as const;
