@@ -3,7 +3,7 @@ import dgram from 'node:dgram';
 import fs from 'node:fs';
 import os from 'node:os';
 import tls from 'node:tls';
-import type net from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import type { ActionOutputs, ActionRequest } from '../../dsl';
 import { DEFAULT_MAX_MESSAGE, DEFAULT_PORTS, HEADER_LIMITS, PRINTUSASCII, syslogConnection, type SyslogConnection } from '../../dsl/actions/syslog-send';
 import { deliverOnce, originOf, type ActivityDeps } from '../deps';
@@ -33,7 +33,9 @@ function tlsOptions(c: SyslogConnection): tls.ConnectionOptions {
     ...(c.tls?.caFile ? { ca: fs.readFileSync(c.tls.caFile) } : {}),
     ...(c.tls?.certFile ? { cert: fs.readFileSync(c.tls.certFile) } : {}),
     ...(c.tls?.keyFile ? { key: fs.readFileSync(c.tls.keyFile) } : {}),
-    servername: c.tls?.servername ?? c.host,
+    // The certificate is checked against the host (an IP address SAN for an address); SNI carries names only (RFC 6066).
+    host: c.host,
+    ...(c.tls?.servername || !isIP(c.host) ? { servername: c.tls?.servername ?? c.host } : {}),
   };
 }
 
@@ -46,14 +48,14 @@ async function sendDatagram(address: string, port: number, message: Buffer): Pro
   }
 }
 
-async function sendStream(socket: net.Socket | tls.TLSSocket, frame: Buffer): Promise<void> {
+async function sendStream(socket: Socket | tls.TLSSocket, frame: Buffer): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
     socket.end(frame, () => resolve());
   });
 }
 
-function startTls(socket: net.Socket, c: SyslogConnection): Promise<tls.TLSSocket> {
+function startTls(socket: Socket, c: SyslogConnection): Promise<tls.TLSSocket> {
   return new Promise((resolve, reject) => {
     const secure = tls.connect({ socket, ...tlsOptions(c) });
     secure.setTimeout(CONNECT_TIMEOUT_MS, () => secure.destroy(Object.assign(new Error('TLS handshake timed out'), { code: 'ETIMEDOUT' })));
