@@ -23,21 +23,13 @@ const SD_NAME_EXCLUDED = /[= \]"]/;
 /** The SD-IDs IANA registered (RFC 5424 section 7); any other SD-ID is `name@<private enterprise number>`. */
 export const IANA_SD_IDS = ['timeQuality', 'origin', 'meta'] as const;
 
-/** One of a fixed list of names, in any case, or its code. */
-function coded<const T extends readonly [string, ...string[]]>(names: T, what: string) {
+/** One of a fixed list of names, or its code as a number or as text (what a token renders). */
+function coded<const T extends readonly [string, ...string[]]>(names: T) {
+  const codes = names.map((_, i) => String(i)) as [string, ...string[]];
   const message = `write one of ${names.join(', ')} (or its code 0-${names.length - 1})`;
   return z
-    .union([z.int().min(0).max(names.length - 1), z.string().trim().toLowerCase()], { message })
-    .transform((v, ctx) => {
-      if (typeof v === 'number') return v;
-      if (/^\d+$/.test(v) && Number(v) < names.length) return Number(v);
-      const index = (names as readonly string[]).indexOf(v);
-      if (index < 0) {
-        ctx.addIssue({ code: 'custom', message: `not a ${what}: ${message}` });
-        return z.NEVER;
-      }
-      return index;
-    });
+    .union([z.int().min(0).max(names.length - 1), z.enum([...names, ...codes] as [string, ...string[]])], { message })
+    .transform((v) => (typeof v === 'number' ? v : /^\d+$/.test(v) ? Number(v) : (names as readonly string[]).indexOf(v)));
 }
 
 /** A header field: PRINTUSASCII only, at most `max` octets (RFC 5424 section 6.2); a token's value is checked once rendered. */
@@ -49,25 +41,38 @@ function headerField(field: string, max: number) {
     .regex(PRINTUSASCII, { message: `${field} holds a space, a control character or a character outside US-ASCII; RFC 5424 allows printable US-ASCII (33-126) only` });
 }
 
-const sdName = (what: string) =>
-  z.string().regex(SD_NAME, { message: `${what} is 1 to 32 printable US-ASCII characters (RFC 5424 SD-NAME)` }).refine((n) => !SD_NAME_EXCLUDED.test(n), { message: `${what} may not hold "=", a space, "]" or '"' (RFC 5424 SD-NAME)` });
+/** Why `name` is not an SD-NAME (SD-ID or PARAM-NAME: 1 to 32 PRINTUSASCII except '=', SP, ']', '"'), or undefined. */
+function sdNameProblem(name: string, what: string): string | undefined {
+  if (!SD_NAME.test(name) || SD_NAME_EXCLUDED.test(name)) return `${what} "${name}" is not an RFC 5424 SD-NAME: 1 to 32 printable US-ASCII characters, no "=", space, "]" or '"'`;
+  return undefined;
+}
 
-const sdId = sdName('an SD-ID').refine((id) => (IANA_SD_IDS as readonly string[]).includes(id) || /^[^@]+@\d+(\.\d+)*$/.test(id), {
-  message: `an SD-ID is one IANA registered (${IANA_SD_IDS.join(', ')}) or name@<private enterprise number>, e.g. "riposte@32473"`,
+/** STRUCTURED-DATA as SD-ID -> PARAM-NAME -> value; the names are checked here, the values escaped when sent. */
+const structuredData = z.record(z.string(), z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))).superRefine((elements, ctx) => {
+  for (const [id, params] of Object.entries(elements)) {
+    const idProblem = sdNameProblem(id, 'the SD-ID');
+    if (idProblem) ctx.addIssue({ code: 'custom', path: [id], message: idProblem });
+    else if (!(IANA_SD_IDS as readonly string[]).includes(id) && !/^[^@]+@\d+(\.\d+)*$/.test(id)) {
+      ctx.addIssue({ code: 'custom', path: [id], message: `an SD-ID is one IANA registered (${IANA_SD_IDS.join(', ')}) or name@<private enterprise number>, e.g. "riposte@32473"` });
+    }
+    for (const name of Object.keys(params)) {
+      const problem = sdNameProblem(name, 'the PARAM-NAME');
+      if (problem) ctx.addIssue({ code: 'custom', path: [id, name], message: problem });
+    }
+  }
 });
 
 /** syslog.send parameters. Where the message goes (host, port, transport, TLS) lives in a syslog connection. */
 export const syslogSendParams = z
   .object({
     message: z.string().describe('the MSG text (tokens allowed); sent as UTF-8 after a BOM, truncated at the connection\'s maxMessageBytes'),
-    facility: coded(FACILITIES, 'facility').prefault('user').describe('facility name or code: kern, user, ..., local0-local7'),
-    severity: coded(SEVERITIES, 'severity').prefault('notice').describe('severity name or code: emergency (0) ... debug (7)'),
+    facility: coded(FACILITIES).prefault('user').describe('facility name or code: kern, user, ..., local0-local7'),
+    severity: coded(SEVERITIES).prefault('notice').describe('severity name or code: emergency (0) ... debug (7)'),
     appName: headerField('appName', HEADER_LIMITS.appName).default('riposte').describe('APP-NAME'),
     procId: headerField('procId', HEADER_LIMITS.procId).optional().describe('PROCID; "-" when absent'),
     msgId: headerField('msgId', HEADER_LIMITS.msgId).optional().describe('MSGID, e.g. the rule id; "-" when absent'),
     hostname: headerField('hostname', HEADER_LIMITS.hostname).optional().describe('HOSTNAME; the connection\'s hostname, else the worker\'s host name'),
-    structuredData: z
-      .record(sdId, z.record(sdName('a PARAM-NAME'), z.union([z.string(), z.number(), z.boolean()])))
+    structuredData: structuredData
       .optional()
       .describe('SD-ID -> { PARAM-NAME: value }; values may hold tokens and are escaped (\\" \\\\ \\])'),
   })
