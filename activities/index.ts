@@ -29,6 +29,7 @@ import { triggerPagerdutyAction } from './pagerduty-trigger';
 import { postSlackAction } from './slack-post';
 import { postSlackWebhookAction } from './slack-webhook';
 import { enrichRecordedFutureAction } from './recordedfuture-enrich';
+import { sendSyslogAction } from './syslog-send';
 import { logger } from '../worker/log';
 import { createApprovalActivities } from './approval-request';
 
@@ -149,6 +150,7 @@ export function createActivities(deps: ActivityDeps): ActionActivities & EngineA
     'slack.post': measured('slack.post', postSlackAction(deps)),
     'slack.webhook': measured('slack.webhook', postSlackWebhookAction(deps)),
     'recordedfuture.enrich': measured('recordedfuture.enrich', enrichRecordedFutureAction(deps)),
+    'syslog.send': measured('syslog.send', sendSyslogAction(deps)),
     async acquireThrottle(request) {
       const claim = await withStore('response limiter', () => deps.store.acquireThrottle(request.key, request.holder, request.windowMs));
       return { acquired: claim.acquired, until: new Date(claim.until).toISOString() };

@@ -22,6 +22,7 @@ import { buildSlackPostRequest } from './slack-post';
 import { buildSlackWebhookRequest } from './slack-webhook';
 import { indicatorsOf, lookupRequest } from './recordedfuture-enrich';
 import { captureSnsPublish } from './sns-publish';
+import { buildSyslogMessage } from './syslog-send';
 import { apiKeyAccess, vendorInsightOf } from './insight/insight';
 
 /** One HTTP request as it goes out: method, full URL, the headers riposte sets and the body bytes (UTF-8). */
@@ -40,7 +41,8 @@ export type WirePreview =
   | ({ kind: 'script' } & ScriptPreview)
   | { kind: 'documents'; index: string; write: 'add' | 'merge'; documents: { id: string; body: Record<string, unknown> }[] }
   | { kind: 'incident'; index: string; title: string; severity: string; document: Record<string, unknown> }
-  | { kind: 'log'; file: string; lines: string[] };
+  | { kind: 'log'; file: string; lines: string[] }
+  | { kind: 'frame'; destination: string; frame: string };
 
 /** The HTTP client adds these to every request by itself; the dry run names them rather than guessing their values. */
 export const CLIENT_HEADERS_NOTE = 'the HTTP client adds host, connection and content-length';
@@ -118,6 +120,10 @@ async function build(deps: ActivityDeps, request: ActionRequest<ActivityActionNa
     case 'events.log': {
       const { file, lines } = await logLines(deps, request as ActionRequest<'events.log'>, now);
       return { kind: 'log', file, lines };
+    }
+    case 'syslog.send': {
+      const m = buildSyslogMessage(deps, request as ActionRequest<'syslog.send'>, now);
+      return { kind: 'frame', destination: m.target, frame: m.frame.toString('utf8') };
     }
   }
 }

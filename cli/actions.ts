@@ -1,17 +1,9 @@
-// `riposte actions`: the catalogue as users read it, generated from the action specs and their zod schemas.
-import { z } from 'zod';
+// `riposte actions`: the catalogue as users read it, generated from the action definitions.
 import { ACTION_NAMES, CATALOGUE, type ActionName, type ActionSpec } from '../dsl';
+import { parametersOf as parametersOfSchema, type ParameterInfo } from '../dsl/action-docs';
 import { CliError } from './cli-error';
 
-/** One parameter of an action, from its zod schema. */
-export interface ParameterInfo {
-  name: string;
-  /** A short type: `string`, `integer`, `boolean`, `string | string[]`, `"GET" | "POST"`, `object`. */
-  type: string;
-  required: boolean;
-  default?: unknown;
-  description?: string;
-}
+export type { ParameterInfo } from '../dsl/action-docs';
 
 /** What `riposte actions show ACTION --json` prints. */
 export interface ActionInfo {
@@ -27,45 +19,9 @@ export interface ActionInfo {
   outputs: readonly string[];
 }
 
-type JsonSchema = {
-  type?: string | string[];
-  enum?: unknown[];
-  const?: unknown;
-  anyOf?: JsonSchema[];
-  oneOf?: JsonSchema[];
-  items?: JsonSchema;
-  properties?: Record<string, JsonSchema>;
-  required?: string[];
-  default?: unknown;
-  description?: string;
-};
-
-/** A JSON Schema node as a short type expression. */
-function typeOf(s: JsonSchema): string {
-  if (s.const !== undefined) return JSON.stringify(s.const);
-  if (s.enum) return s.enum.map((v) => JSON.stringify(v)).join(' | ');
-  const union = s.anyOf ?? s.oneOf;
-  if (union) return [...new Set(union.map(typeOf))].join(' | ');
-  if (s.type === 'array') return `${s.items ? wrap(typeOf(s.items)) : 'any'}[]`;
-  if (Array.isArray(s.type)) return s.type.join(' | ');
-  return s.type ?? 'any';
-}
-
-function wrap(t: string): string {
-  return t.includes(' | ') ? `(${t})` : t;
-}
-
 /** The action's parameters with types, defaults and whether they are required, from its schema. */
 export function parametersOf(action: ActionName): ParameterInfo[] {
-  const schema = z.toJSONSchema(CATALOGUE[action].params, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
-  const required = new Set(schema.required ?? []);
-  return Object.entries(schema.properties ?? {}).map(([name, p]) => ({
-    name,
-    type: typeOf(p),
-    required: required.has(name),
-    ...(p.default !== undefined ? { default: p.default } : {}),
-    ...(p.description ? { description: p.description } : {}),
-  }));
+  return parametersOfSchema(CATALOGUE[action].params);
 }
 
 /** One action of the catalogue, or a clear error naming the known ones. */

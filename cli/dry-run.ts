@@ -196,6 +196,8 @@ function formatWire(w: WirePreview | JobPreview): string {
       return `creates an incident in ${w.index}: [${w.severity}] ${w.title} ${JSON.stringify(w.document)}`;
     case 'log':
       return w.lines.length === 0 ? `appends nothing to ${w.file}` : `appends to ${w.file}:\n${w.lines.join('\n')}`;
+    case 'frame':
+      return `to ${w.destination}:\n${w.frame}`;
     case 'job':
       return `starts job ${w.job}${w.wait ? ' and waits for it' : ''} with params ${JSON.stringify(w.params)} and ${w.results.length} result(s)${w.results.length ? `: ${JSON.stringify(w.results)}` : ''}`;
   }

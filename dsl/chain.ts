@@ -98,8 +98,9 @@ export const searchSchema = z
   .strict()
   .refine((s) => (s.sql === undefined) !== (s.url === undefined), { message: 'give exactly one of "sql" or "url"' });
 
-/** A chain's name, which is also its job's name in the jobs directory. */
-export const JOB_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
+import { JOB_NAME_PATTERN } from './names';
+
+export { JOB_NAME_PATTERN } from './names';
 
 /** A chain file. */
 export const chainSchema = z

@@ -1,4 +1,4 @@
-// The chain language: schemas, catalogue, validation and tokens. Pure and bundle-safe.
+// The chain language: schemas, catalogue, validation and tokens. Workflows import dsl/model.ts instead (no zod).
 export * from './catalogue';
 export * from './chain';
 export * from './csv';
@@ -14,5 +14,5 @@ export * from './insight';
 export * from './attack-tactics';
 export * from './job-graph';
 export * from './triggers';
-export * from './actions/insight-actions';
-export * from './actions/approval-request';
+export * from './actions/shared/insight-params';
+export * from './actions/approval-request/params';

@@ -1,10 +1,12 @@
 // Turns a step and the run's data into what its activity is sent: shared by the workflow and the dry run.
-import { CATALOGUE, type ActionName, type ActionSpec } from './catalogue';
+import { POLICIES, type ActionName } from './action-policies';
+import { BEFORE_RENDER } from './actions/literals';
+import type { ActionPolicy } from './actions/policy';
 import type { Chain, Step } from './chain';
 import type { ResultRow, StepRecord } from './run';
 import { formatPath, isTruthy, renderString, renderTree, withRenderBudget, type Escaping } from './template';
 import { literalSecretPaths } from './secret-refs';
-import { ChainValidationError, parseRenderedParams } from './validate';
+import { ChainValidationError } from './problems';
 
 /** The tokens every step of a run sees, before `result`, `index` and `steps` are added. */
 export interface BaseContext {
@@ -91,24 +93,24 @@ function stepSecretPaths(step: Step): (string | number)[][] {
 /** How {@link prepareStep} finishes. */
 export interface PrepareOptions {
   /**
-   * Check the rendered parameters against the action's schema here (default). The workflow turns
-   * this off and leaves the check to the activity, so the workflow sandbox never evaluates zod.
+   * Rendered parameters are checked against the action's schema by the activity (and by the dry
+   * run), never here: the workflow sandbox does not evaluate zod. Only `false` is accepted.
    */
-  parse?: boolean;
+  parse?: false;
   /** Render "merge" fields over `context.results` here (the dry run, which has every result) instead of leaving them to the activity. */
   mergeHere?: boolean;
 }
 
 /**
- * Renders `when`, local params, `with` and the throttle key, then (unless told not to) checks the
- * rendered parameters against the action's schema. Throws TemplateError or ChainValidationError naming the field.
+ * Renders `when`, local params, `with` and the throttle key; the caller checks the rendered
+ * parameters against the action's schema. Throws TemplateError or ChainValidationError naming the field.
  */
 export function prepareStep(chain: Pick<Chain, 'strict'>, step: Step, stepIndex: number, context: Record<string, unknown>, options: PrepareOptions = {}): PreparedStep {
   return withRenderBudget(() => prepareWithinBudget(chain, step, stepIndex, context, options));
 }
 
 function prepareWithinBudget(chain: Pick<Chain, 'strict'>, step: Step, stepIndex: number, context: Record<string, unknown>, options: PrepareOptions): PreparedStep {
-  const spec: ActionSpec = CATALOGUE[step.action as ActionName];
+  const spec: ActionPolicy = POLICIES[step.action as ActionName];
   const strict = chain.strict;
   const missing = new Set<string>();
   if (step.when !== undefined) {
@@ -117,7 +119,7 @@ function prepareWithinBudget(chain: Pick<Chain, 'strict'>, step: Step, stepIndex
     if (!isTruthy(when.text)) return { skip: true, missing: [...missing] };
   }
   // Structure (argv words, recipient lists, marks on token-written fields) is read from the literal text first.
-  const literal = spec.beforeRender?.(step.with as Record<string, unknown>);
+  const literal = BEFORE_RENDER[step.action]?.(step.with as Record<string, unknown>);
   if (literal && literal.problems.length > 0) throw new ChainValidationError(literal.problems.map((p) => ({ path: formatPath(['steps', stepIndex, 'with', ...p.path]), message: p.message })));
   const raw = (literal?.params ?? step.with) as Record<string, unknown>;
   let scope = context;
@@ -151,7 +153,7 @@ function prepareWithinBudget(chain: Pick<Chain, 'strict'>, step: Step, stepIndex
       merge = undefined;
     }
   }
-  const params = options.parse === false ? rendered.value : parseRenderedParams(step.action as ActionName, rendered.value, ['steps', stepIndex, 'with']);
+  const params = rendered.value;
   const throttleKey = step.throttle ? renderString(step.throttle.key, scope, { strict }).text : undefined;
   return { skip: false, params, missing: [...missing], throttleKey, secretPaths: stepSecretPaths(step), ...(merge ? { merge } : {}) };
 }

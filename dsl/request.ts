@@ -1,5 +1,6 @@
 // The request an action's activity receives, built from a prepared step: one builder for the workflow and the dry run.
-import { CATALOGUE, type ActionName, type ActionSpec, type ActivityActionName } from './catalogue';
+import { POLICIES, type ActionName, type ActivityActionName } from './action-policies';
+import type { ActionPolicy } from './actions/policy';
 import type { Step } from './chain';
 import type { BaseContext, MergeRequest } from './prepare';
 import type { ActionRequest, ResultRow, ResultsRef } from './run';
@@ -34,7 +35,7 @@ export function actionRequest(
   incidentId?: string,
 ): ActionRequest<ActivityActionName> {
   const action = step.action as ActionName;
-  const spec: ActionSpec = CATALOGUE[action];
+  const spec: ActionPolicy = POLICIES[action];
   const rows =
     spec.rows === 'result'
       ? { result }

@@ -1,50 +1,8 @@
 // Event triggers: the events a job subscribes to, what each carries, and the state of sensor and rule watchers.
 import { z } from 'zod';
 import { insightInputSchema, type Insight } from './insight';
-import type { Problem } from './validate';
 
-/**
- * Sumo Logic Cloud SIEM actions that Cloud SIEM offers for Insight creation and on demand but NOT when an
- * Insight is closed: Cloud SIEM shows "When Closed" only for HTTP POST v2 (`http.post`). Actions
- * outside Cloud SIEM's list (the store writes, `events.log`, `webhook.send`, ...) are riposte's own and
- * may run on any event.
- */
-export const NOT_ON_CLOSE_ACTIONS = [
-  'sns.publish', 'xsoar.incident', 'hipchat.notify', 'teams.notify', 'pagerduty.trigger',
-  'recordedfuture.enrich', 'slack.post', 'slack.webhook',
-] as const;
-
-/** True when a step is a Cloud SIEM notification not offered on close (e-mail counts only as the CSE summary). */
-function notOnClose(step: Record<string, unknown>): boolean {
-  const action = step.action;
-  if (action === 'email.send') return (step.with as Record<string, unknown> | undefined)?.format === 'summary';
-  return typeof action === 'string' && (NOT_ON_CLOSE_ACTIONS as readonly string[]).includes(action);
-}
-
-/**
- * Checks a chain's event subscriptions: a job on `insight.closed` may only use actions Cloud SIEM
- * offers on close. Reports at `on[i]` and at each offending `steps[j].action`.
- */
-export function checkEventSubscriptions(raw: Record<string, unknown>): Problem[] {
-  const on = Array.isArray(raw.on) ? (raw.on as unknown[]) : [];
-  const closedAt = on.indexOf('insight.closed');
-  if (closedAt < 0) return [];
-  const steps = Array.isArray(raw.steps) ? (raw.steps as unknown[]) : [];
-  const offending: { index: number; action: string }[] = [];
-  steps.forEach((s, index) => {
-    const step = s && typeof s === 'object' ? (s as Record<string, unknown>) : {};
-    if (notOnClose(step)) offending.push({ index, action: step.action === 'email.send' ? 'email.send with format summary' : String(step.action) });
-  });
-  if (offending.length === 0) return [];
-  const names = [...new Set(offending.map((o) => o.action))].join(', ');
-  return [
-    { path: `on[${closedAt}]`, message: `"insight.closed" is offered only to http.post (HTTP POST v2) among the Cloud SIEM actions, and this job uses ${names}; remove "insight.closed" or move those steps to a job on "insight.created"` },
-    ...offending.map((o) => ({
-      path: `steps[${o.index}].action`,
-      message: `${o.action} does not run when an Insight is closed (the job subscribes to "insight.closed"); use http.post, or put this step in a job on "insight.created"`,
-    })),
-  ];
-}
+export { NOT_ON_CLOSE_ACTIONS, checkEventSubscriptions } from './closed-insight';
 
 /** A network sensor as a `sensor.offline` event carries it. */
 export const sensorSchema = z

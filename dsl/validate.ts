@@ -1,42 +1,15 @@
 // Validates a chain before anything runs and reports every problem with its path.
 import { parse as parseJsonc, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import type { z } from 'zod';
-import { ACTION_NAMES, CATALOGUE, PLANNED_ACTIONS, isActionName, type ActionName, type ActionSpec } from './catalogue';
+import { ACTION_NAMES, CATALOGUE, DEFINITIONS, PLANNED_ACTIONS, isActionName, type ActionName, type ActionSpec } from './catalogue';
+import type { ActionDefinition } from './actions/define';
 import { chainSchema, type Chain } from './chain';
-import { cycleThrough, type JobGraph } from './job-graph';
-import { checkEventSubscriptions } from './triggers';
-import { destinationPort } from './actions/insight-actions';
-import { DEFAULT_SCRIPT_TIMEOUT } from './actions/script-run';
-import { approvalRequestProblems } from './actions/approval-request';
-import { DOCUMENT_ID_WITHOUT_UPDATE } from './actions/store-writes';
-import { DURATION_PATTERN, durationMs } from './duration';
+import { checkEventSubscriptions } from './closed-insight';
+import { ChainValidationError, type Problem, type ValidationContext } from './problems';
 import { TOKEN_ROOTS, TemplateError, formatPath, inspectTemplate, isTemplate, unsupportedTemplateFeatures } from './template';
 import { valueAt } from './value-at';
 
-/** One problem in a chain, with the path of the field it concerns. */
-export interface Problem {
-  path: string;
-  message: string;
-}
-
-/** What validation knows of the installation: the configured connections by name, and the job names. */
-export interface ValidationContext {
-  connections?: Record<string, { type: string; users?: readonly string[] }>;
-  /** Names of the jobs in the jobs directory, for steps that name another job. */
-  jobs?: readonly string[];
-  /** Which jobs each job of the jobs directory starts, to refuse a chain that can reach itself. */
-  jobGraph?: JobGraph;
-  /** Destination ports `http.post` may reach; without it the ports are checked only when the step runs. */
-  allowedPorts?: readonly number[];
-}
-
-/** A chain that did not validate; `problems` lists every problem found. */
-export class ChainValidationError extends Error {
-  constructor(readonly problems: Problem[]) {
-    super(problems.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)).join('\n'));
-    this.name = 'ChainValidationError';
-  }
-}
+export { ChainValidationError, type Problem, type ValidationContext } from './problems';
 
 /** The outcome of validation. */
 export type Validation = { ok: true; chain: Chain; problems: [] } | { ok: false; problems: Problem[] };
@@ -220,20 +193,15 @@ export function validateChain(value: unknown, context: ValidationContext = {}): 
             problems.push({ path: at('connection'), message: `connection "${connection}" is of type ${found.type}; ${action} needs one of type ${spec.connectionTypes.join(' or ')}` });
           }
         }
-        if (action === 'db.insert' && connection !== undefined && context.connections?.[connection]?.users) {
-          problems.push(...databaseUserProblems(step.with, connection, context.connections[connection].users ?? [], at));
+        const definition: ActionDefinition = DEFINITIONS[action];
+        if (definition.check) {
+          const params = (step.with ?? {}) as Record<string, unknown>;
+          problems.push(...definition.check({ step, params, connection, context, chain: raw, prefix: ['steps', i], at, policy: spec }));
         }
-        if (action === 'job.run') problems.push(...jobRunProblems(raw.name, step.with, context, at));
-        if (action === 'approval.request') problems.push(...approvalRequestProblems(step.with, context, ['steps', i, 'with'], String(raw.name ?? '')));
-        if (action === 'webhook.send') problems.push(...webhookDestinationProblems(step, connection, at));
         if (spec.mergeFields && step.mode === 'each' && (step.with as Record<string, unknown> | undefined)?.merge === true) {
           problems.push({ path: at('with', 'merge'), message: 'merge sends one message for all results, but mode "each" sends one per result; set "mode": "once" (Run Once) to merge, or drop merge' });
         }
-        if (action === 'script.run') problems.push(...scriptTimeoutProblems(step, spec, at));
-        if (step.host !== undefined && action !== 'script.run') problems.push({ path: at('host'), message: `${action} runs on the chain's worker; "host" names a script executor and is only for script.run` });
-        if (action === 'http.post') problems.push(...checkPostDestination(step, connection, context, at));
-        if (action === 'events.index') problems.push(...indexUpdateProblems(step, at));
-        if (action === 'job.run') problems.push(...jobRunResultsProblems(step, at));
+        if (step.host !== undefined && !spec.takesHost) problems.push({ path: at('host'), message: `${action} runs on the chain's worker; "host" names a script executor and is only for script.run` });
       }
     }
     const checkTemplate = (text: string, path: (string | number)[]) => {
@@ -301,30 +269,6 @@ function unknownConnection(name: string, connections: Record<string, unknown>): 
   return `unknown connection "${name}"; configured: ${names.length ? names.join(', ') : 'none (add it under "connections" in riposte.config.json)'}`;
 }
 
-/** db.insert names one of its connection's users, or none when the connection has at most one. */
-function databaseUserProblems(params: unknown, connection: string, users: readonly string[], at: (...rest: (string | number)[]) => string): Problem[] {
-  const user = (params as Record<string, unknown> | undefined)?.user;
-  if (typeof user === 'string' && !isTemplate(user) && !users.includes(user)) {
-    return [{ path: at('with', 'user'), message: `connection "${connection}" has no user "${user}"; its users: ${users.length ? users.join(', ') : 'none'}` }];
-  }
-  if (user === undefined && users.length > 1) return [{ path: at('with', 'user'), message: `connection "${connection}" has several users (${users.join(', ')}); name the one that writes` }];
-  return [];
-}
-
-/** job.run names a known job, and not one that leads back to this chain. */
-function jobRunProblems(chainName: unknown, params: unknown, context: ValidationContext, at: (...rest: (string | number)[]) => string): Problem[] {
-  const job = (params as Record<string, unknown> | undefined)?.job;
-  if (typeof job !== 'string' || job.length === 0 || isTemplate(job)) return [];
-  const self = typeof chainName === 'string' ? chainName : undefined;
-  if (job === self) return [{ path: at('with', 'job'), message: `job "${job}" is this chain itself; a job cannot start itself through job.run` }];
-  if (context.jobs && !context.jobs.includes(job)) {
-    return [{ path: at('with', 'job'), message: `unknown job "${job}"; jobs in the jobs directory: ${context.jobs.length ? [...context.jobs].sort().join(', ') : 'none'}` }];
-  }
-  const cycle = self && context.jobGraph ? cycleThrough(self, job, context.jobGraph) : undefined;
-  if (cycle) return [{ path: at('with', 'job'), message: `job "${job}" leads back to this chain (${cycle.join(' → ')}); a chain cannot reach itself through job.run` }];
-  return [];
-}
-
 function dedupe(problems: Problem[]): Problem[] {
   const seen = new Set<string>();
   return problems.filter((p) => {
@@ -333,96 +277,6 @@ function dedupe(problems: Problem[]): Problem[] {
     seen.add(key);
     return true;
   });
-}
-
-/**
- * webhook.send's origin comes from the chain or the connection: tokens may fill protocol, host or
- * port only with `dynamicHost: true`: a result never chooses where riposte connects.
- */
-function webhookDestinationProblems(step: Record<string, unknown>, connection: string | undefined, at: (...rest: (string | number)[]) => string): Problem[] {
-  const w = (step.with ?? {}) as Record<string, unknown>;
-  const problems: Problem[] = [];
-  if (connection === undefined && w.host === undefined) problems.push({ path: at('with', 'host'), message: 'give the host, or name an http connection that holds the URL' });
-  if (w.dynamicHost !== true) {
-    for (const field of ['protocol', 'host', 'port']) {
-      const v = w[field];
-      if (typeof v === 'string' && !readsOnlyOwnValues(v)) {
-        problems.push({ path: at('with', field), message: `a result may not choose where the request goes: write ${field} literally or from {{params.*}} / {{globals.*}}, or set "dynamicHost": true to let results choose it (the network policy still applies)` });
-      }
-    }
-  }
-  return problems;
-}
-
-/**
- * True when a template reads nothing but the chain's params and the configuration's globals: values
- * the chain author and the operator chose (params a caller overrides come with an API token), never
- * results, the trigger or step outputs. Templates that do not parse are reported elsewhere.
- */
-function readsOnlyOwnValues(text: string): boolean {
-  if (!isTemplate(text)) return true;
-  try {
-    const { uses, optional } = inspectTemplate(text);
-    return [...uses, ...optional].every((u) => u.path[0] === 'params' || u.path[0] === 'globals') && !/\{\{\s*[#^]/.test(text);
-  } catch {
-    return true;
-  }
-}
-
-/** The literal start of a URL up to its path: `https://host:port/`. */
-const LITERAL_ORIGIN = /^https?:\/\/[^/?#{}\s]+[/?#]/i;
-
-/** http.post needs a URL, and a literal URL must reach an allowed port (checked again before connecting). */
-function checkPostDestination(step: Record<string, unknown>, connection: string | undefined, context: ValidationContext, at: (...rest: (string | number)[]) => string): Problem[] {
-  const url = ((step.with ?? {}) as Record<string, unknown>).url;
-  if (url === undefined) return connection === undefined ? [{ path: at('with', 'url'), message: 'give the URL, or name an http connection that holds it' }] : [];
-  if (typeof url === 'string' && isTemplate(url)) {
-    const head = url.slice(0, url.indexOf('{{'));
-    if (!LITERAL_ORIGIN.test(head) && !readsOnlyOwnValues(url)) return [{ path: at('with', 'url'), message: 'write the scheme, host and port literally (https://host:port/...) or from {{params.*}} / {{globals.*}}; tokens from the Insight or results may fill only the path and query, so that a log field cannot choose where the Insight goes' }];
-  }
-  if (typeof url !== 'string' || isTemplate(url) || !context.allowedPorts) return [];
-  const port = destinationPort(url);
-  if (port === undefined || context.allowedPorts.includes(port)) return [];
-  return [{ path: at('with', 'url'), message: `port ${port} is not an allowed destination port (${context.allowedPorts.join(', ')}); use one of them, or add it to "allowedPorts" in riposte.config.json` }];
-}
-
-/**
- * A script must end (killed at its own `with.timeout`) before the step's activity times out:
- * otherwise Temporal starts the next attempt while the first script still runs, and the script
- * runs twice at once.
- */
-function scriptTimeoutProblems(step: Record<string, unknown>, spec: ActionSpec, at: (...rest: (string | number)[]) => string): Problem[] {
-  const script = ((step.with ?? {}) as Record<string, unknown>).timeout ?? DEFAULT_SCRIPT_TIMEOUT;
-  const activity = step.timeout ?? spec.timeout;
-  if (typeof script !== 'string' || typeof activity !== 'string' || !DURATION_PATTERN.test(script) || !DURATION_PATTERN.test(activity)) return [];
-  if (durationMs(script) < durationMs(activity)) return [];
-  return [{ path: at('timeout'), message: `the step times out after ${activity} but its script may run ${script} (with.timeout); make the step's timeout longer than the script's, e.g. "${Math.ceil(durationMs(script) / 1000) + 30}s"` }];
-}
-
-/**
- * events.index `update` in `each` mode: each result updates the document its `documentId` names,
- * so the id must be there and come from the result; one id for all would have every result merge
- * into one document in no set order.
- */
-function indexUpdateProblems(step: Record<string, unknown>, at: (...rest: (string | number)[]) => string): Problem[] {
-  const w = (step.with ?? {}) as Record<string, unknown>;
-  // The schema says this too, but not for a documentId holding a token, which it checks only once rendered.
-  if (w.documentId !== undefined && w.update !== true) return [{ path: at('with', 'documentId'), message: DOCUMENT_ID_WITHOUT_UPDATE }];
-  if (step.mode !== 'each' || w.update !== true) return [];
-  if (w.documentId === undefined) return [{ path: at('with', 'documentId'), message: 'in each mode every result updates the document documentId names: give one from the result, e.g. "{{result.host}}", or use mode "once" to update one document' }];
-  if (typeof w.documentId === 'string' && !isTemplate(w.documentId)) {
-    return [{ path: at('with', 'documentId'), message: 'this documentId is the same for every result, so all results would update one document in no set order: build it from the result, e.g. "{{result.host}}", or use mode "once"' }];
-  }
-  return [];
-}
-
-/** job.run's allResults hands every result to the job: only in `once` mode, and only with passResults. */
-function jobRunResultsProblems(step: Record<string, unknown>, at: (...rest: (string | number)[]) => string): Problem[] {
-  const w = (step.with ?? {}) as Record<string, unknown>;
-  if (w.allResults !== true) return [];
-  if (step.mode === 'each') return [{ path: at('with', 'allResults'), message: 'in each mode the job gets the current result; allResults is for mode "once", where it hands the job every result instead of the first' }];
-  if (w.passResults !== true) return [{ path: at('with', 'allResults'), message: 'allResults says which results passResults hands the job; set "passResults": true as well' }];
-  return [];
 }
 
 /** Parses and validates chain JSON text. */

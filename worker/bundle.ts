@@ -4,24 +4,13 @@ import path from 'node:path';
 import { bundleWorkflowCode, type BundleOptions } from '@temporalio/worker';
 import { workflowsPath } from './worker';
 
-/** The stand-in for zod in the workflow bundle (see inert-zod.ts); sources in tests, compiled files otherwise. */
-function inertZodPath(): string {
-  const source = path.join(__dirname, 'inert-zod.ts');
-  return fs.existsSync(source) ? source : path.join(__dirname, 'inert-zod.js');
-}
-
 /**
- * Bundler options every workflow bundle of riposte uses: zod is replaced by an inert stand-in, and
- * cron-parser (used by chain validation only, which never runs in a workflow) is left out.
+ * Bundler options every workflow bundle of riposte uses. Workflows import only the plain model
+ * (dsl/model.ts), so zod never enters the bundle; cron-parser (used by chain validation only,
+ * which never runs in a workflow) is left out should anything reach for it.
  */
-export function workflowBundlerOptions(): Pick<BundleOptions, 'webpackConfigHook' | 'ignoreModules'> {
-  return {
-    ignoreModules: ['cron-parser'],
-    webpackConfigHook: (config) => ({
-      ...config,
-      resolve: { ...config.resolve, alias: { ...(config.resolve?.alias as Record<string, string> | undefined), zod$: inertZodPath() } },
-    }),
-  };
+export function workflowBundlerOptions(): Pick<BundleOptions, 'ignoreModules'> {
+  return { ignoreModules: ['cron-parser'] };
 }
 
 /** Where the build puts the bundle: dist/workflows.bundle.js. */

@@ -1,7 +1,7 @@
 // riposte.config.json: connections, store, globals and the Temporal address, each overridable from the environment.
 import path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_ALLOWED_PORTS, DEFAULT_TASK_QUEUE, DURATION_PATTERN, PROTOTYPE_NAMES, formatPath, parseDuration } from '../dsl';
+import { ACTION_CONNECTION_TYPES, DEFAULT_ALLOWED_PORTS, DEFAULT_TASK_QUEUE, DURATION_PATTERN, PROTOTYPE_NAMES, formatPath, parseDuration } from '../dsl';
 import { networkEntryProblem, type NetworkPolicy, type ProxyRoutes } from '../activities/network';
 import { ConfigError, applyEnvironment, configText, layerTemporal, overriddenBy, readConfigFile, resolveTlsFiles, type ConfigFile } from './config-sources';
 
@@ -123,6 +123,8 @@ export const connectionSchema = z.discriminatedUnion('type', [
   databaseConnection,
   awsConnection,
   apiKeyConnection,
+  // Connection types an action brings with its definition (dsl/actions/<action>/), e.g. syslog for syslog.send.
+  ...(ACTION_CONNECTION_TYPES.map((c) => c.schema) as unknown as [typeof apiKeyConnection]),
 ]);
 export type Connection = z.infer<typeof connectionSchema>;
 export type HttpConnection = z.infer<typeof httpConnection>;

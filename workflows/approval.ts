@@ -14,7 +14,7 @@ import {
   type CloseApprovalRequest,
   type PendingApproval,
   type Step,
-} from '../dsl';
+} from '../dsl/model';
 import { activityOptions, type Scope } from './execute';
 
 /** The Update a door sends; its validator refuses a decision that cannot win, so a refused one leaves no trace in history. */

@@ -3,7 +3,7 @@ import { ActivityFailure, ApplicationFailure, CancellationScope, CancelledFailur
 import { runJob } from './run-job';
 import { requestApproval } from './approval';
 import {
-  CATALOGUE,
+  POLICIES as CATALOGUE,
   ChainValidationError,
   TemplateError,
   actionRequest,
@@ -17,7 +17,7 @@ import {
   type ActionOutputs,
   type ActionRequest,
   type ActivityActionName,
-  type ActionSpec,
+  type ActionPolicy as ActionSpec,
   type BaseContext,
   type Chain,
   type EngineActivities,
@@ -26,7 +26,7 @@ import {
   type Step,
   type StepRecord,
   type StepStatus,
-} from '../dsl';
+} from '../dsl/model';
 
 /** The engine's own activities: response limiter, result loading, output keeping. */
 export const engine = proxyActivities<EngineActivities>({

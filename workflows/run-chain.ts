@@ -16,7 +16,7 @@ import {
   type StepRecord,
   type StepStatus,
   type Timeframe,
-} from '../dsl';
+} from '../dsl/model';
 import { activityOptions, attempt, countStatuses, eachStatus, engine, endsCancelled, runEach, stepFailure, type Scope } from './execute';
 import { runSegment, type SegmentInput } from './run-segment';
 import { waitingApprovals } from './approval';

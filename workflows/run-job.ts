@@ -1,7 +1,7 @@
 // job.run: another job of the jobs directory runs as a child of this run, waited for or left to run on its own.
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ActivityFailure, ChildWorkflowFailure, ParentClosePolicy, executeChild, startChild } from '@temporalio/workflow';
-import { CATALOGUE, JOB_NAME_PATTERN, MAX_JOB_DEPTH, RUN_WORKFLOW, type ActionParams, type Chain, type JobRunOutput, type ResultRow, type RunInput, type RunOutcome, type Step, type Trigger } from '../dsl';
+import { POLICIES as CATALOGUE, JOB_NAME_PATTERN, MAX_JOB_DEPTH, RUN_WORKFLOW, type ActionParams, type Chain, type JobRunOutput, type ResultRow, type RunInput, type RunOutcome, type Step, type Trigger } from '../dsl/model';
 import { endsCancelled, engine, type Scope } from './execute';
 
 /** The child's outcome, or why it could not run or did not complete. */

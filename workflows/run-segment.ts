@@ -1,5 +1,5 @@
 // A fan-out child: runs a segment of consecutive `each` steps for one chunk of a large result set.
-import type { BaseContext, Chain, ResultRow, ResultsRef, StepRecord, StepStatus } from '../dsl';
+import type { BaseContext, Chain, ResultRow, ResultsRef, StepRecord, StepStatus } from '../dsl/model';
 import { countStatuses, engine, runEach, type Scope } from './execute';
 
 /** What a chunk needs: its results (inline or by reference) and the outputs of earlier steps. */

@@ -1,6 +1,6 @@
 // Long-running watchers: one per sensor (offline after a silence window) and one per rule (the signal-count guard).
 import { condition, continueAsNew, defineQuery, defineSignal, patched, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
-import type { Heartbeat, Outage, RuleLimits, RuleOperation, RuleState, SensorState, TriggerActivities } from '../dsl';
+import type { Heartbeat, Outage, RuleLimits, RuleOperation, RuleState, SensorState, TriggerActivities } from '../dsl/model';
 
 // Bounded, so a failure reaches the watcher's state; the watcher then tries again later itself.
 const { fireEvent } = proxyActivities<TriggerActivities>({

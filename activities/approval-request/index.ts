@@ -3,6 +3,7 @@ import crypto from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import {
   CATALOGUE,
+  type ActionSpec,
   TemplateError,
   channelDefaults,
   channelParamsSchema,
@@ -59,15 +60,15 @@ function mapStrings(value: unknown, fn: (s: string) => string): unknown {
 
 /** Renders one channel's `with` with the action's escaping rules: HTML fields escaped, URL paths percent-encoded, Slack text with every value escaped. */
 export function renderChannel(channel: ApprovalChannel, context: Record<string, unknown>, strict: boolean, path: (string | number)[]): Record<string, unknown> {
-  const spec = CATALOGUE[channel.action];
-  const html = new Set<string>('htmlFields' in spec ? spec.htmlFields(channel.with) : []);
-  const uri = new Set<string>('uriFields' in spec ? spec.uriFields : []);
+  const spec: ActionSpec = CATALOGUE[channel.action];
+  const html = new Set<string>(spec.htmlFields?.(channel.with) ?? []);
+  const uri = new Set<string>(spec.uriFields ?? []);
   const escapingFor = (at: (string | number)[]): Escaping => {
     const field = at.slice(path.length).join('.');
     return html.has(field) ? 'html' : uri.has(field) ? 'uri' : 'text';
   };
   // Structure the action reads from literal text (an e-mail's recipient list) is read here too, before rendering.
-  const literal = 'beforeRender' in spec ? spec.beforeRender(channel.with) : undefined;
+  const literal = spec.beforeRender?.(channel.with);
   if (literal && literal.problems.length > 0) throw new TemplateError(literal.problems.map((p) => `${formatPath(['with', ...p.path])}: ${p.message}`).join('; '));
   const written = (literal?.params ?? channel.with) as Record<string, unknown>;
   return withRenderBudget(() => {

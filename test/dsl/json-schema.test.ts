@@ -38,6 +38,7 @@ const MINIMAL: Record<ActionName, { with?: Record<string, unknown>; connection?:
   'slack.post': { with: { channel: '#soc' }, connection: 'slack' },
   'slack.webhook': { connection: 'slack-hook' },
   'recordedfuture.enrich': { connection: 'rf' },
+  'syslog.send': { with: { message: 'hello' }, connection: 'siem' },
 };
 
 function chainWith(action: ActionName, params: Record<string, unknown> | undefined, extra: Record<string, unknown> = {}): unknown {
