@@ -27,7 +27,31 @@ export class TemplateError extends Error {
   }
 }
 
-const engine = HandlebarsEngine.create();
+/**
+ * The template engine, made on first use: modules that only read this file's types and constants
+ * (the workflow's) never create it, and the workflow bundle leaves Handlebars out altogether.
+ */
+let made: typeof HandlebarsEngine | undefined;
+function hb(): typeof HandlebarsEngine {
+  if (made) return made;
+  if (typeof HandlebarsEngine?.create !== 'function') throw new TemplateError('templates are rendered by activities: this code has no template engine');
+  const engine = HandlebarsEngine.create();
+  for (const [name, fn] of Object.entries(HELPERS)) engine.registerHelper(name, fn);
+  // `log` writes to the worker's console: result data has no business there (DESIGN 7.1).
+  engine.unregisterHelper('log');
+  const builtinEach = engine.helpers.each as (this: unknown, ...list: unknown[]) => unknown;
+  engine.registerHelper('each', function countedEach(this: unknown, ...list: unknown[]) {
+    const items = list[0];
+    const size = Array.isArray(items) ? items.length : typeof items === 'object' && items !== null ? Object.keys(items).length : 0;
+    if (budget) {
+      budget.iterations += size;
+      if (budget.iterations > RENDER_ITERATION_BUDGET) throw new TemplateError(`rendering would take more than ${RENDER_ITERATION_BUDGET.toLocaleString('en')} {{#each}} iterations; loop over fewer results (nested {{#each}} multiply)`);
+    }
+    return builtinEach.apply(this, list);
+  });
+  made = engine;
+  return engine;
+}
 
 function isOptions(value: unknown): value is Handlebars.HelperOptions {
   return typeof value === 'object' && value !== null && 'hash' in value && 'data' in value;
@@ -84,7 +108,7 @@ const HELPERS: Record<string, (...list: unknown[]) => unknown> = {
     const options = list[list.length - 1] as Handlebars.HelperOptions;
     const data = rowsOf(rows);
     const html = format === 'html' || (format === undefined && options?.data?.root?.__escaping === 'html');
-    return html ? new engine.SafeString(toHtmlTable(data)) : toTextTable(data);
+    return html ? new (hb().SafeString)(toHtmlTable(data)) : toTextTable(data);
   },
   join: (...list) => {
     const [values, separator] = args(list);
@@ -113,11 +137,6 @@ const HELPERS: Record<string, (...list: unknown[]) => unknown> = {
     return formatDate(date, typeof format === 'string' ? format : 'iso');
   },
 };
-for (const [name, fn] of Object.entries(HELPERS)) engine.registerHelper(name, fn);
-
-// `log` writes to the worker's console: result data has no business there (DESIGN 7.1).
-engine.unregisterHelper('log');
-
 /** The helper names tokens may call, besides Handlebars' built-ins (if, unless, each, with, lookup). */
 export const HELPER_NAMES = [...Object.keys(HELPERS), 'if', 'unless', 'each', 'with', 'lookup'];
 
@@ -147,17 +166,6 @@ export function withRenderBudget<T>(fn: () => T): T {
     budget = outer;
   }
 }
-
-const builtinEach = engine.helpers.each as (this: unknown, ...list: unknown[]) => unknown;
-engine.registerHelper('each', function countedEach(this: unknown, ...list: unknown[]) {
-  const items = list[0];
-  const size = Array.isArray(items) ? items.length : typeof items === 'object' && items !== null ? Object.keys(items).length : 0;
-  if (budget) {
-    budget.iterations += size;
-    if (budget.iterations > RENDER_ITERATION_BUDGET) throw new TemplateError(`rendering would take more than ${RENDER_ITERATION_BUDGET.toLocaleString('en')} {{#each}} iterations; loop over fewer results (nested {{#each}} multiply)`);
-  }
-  return builtinEach.apply(this, list);
-});
 
 /**
  * Features a chain's template may not use: partials and decorators (none are registered, and a
@@ -212,7 +220,7 @@ export function isTemplate(text: string): boolean {
 
 function parse(text: string): hbs.AST.Program {
   try {
-    return engine.parse(text);
+    return hb().parse(text);
   } catch (err) {
     const e = err as { message?: string; lineNumber?: number; column?: number };
     const first = String(e.message ?? err).split('\n');
@@ -289,7 +297,7 @@ function compile(text: string, escaping: Escaping): HandlebarsTemplateDelegate {
   let template = compiled.get(cacheKey);
   if (!template) {
     inspectTemplate(text);
-    template = engine.compile(text, { noEscape: escaping === 'text' });
+    template = hb().compile(text, { noEscape: escaping === 'text' });
     if (compiled.size > 2_000) compiled.clear();
     compiled.set(cacheKey, template);
   }

@@ -12,11 +12,13 @@ function inertZodPath(): string {
 
 /**
  * Bundler options every workflow bundle of riposte uses: zod is replaced by an inert stand-in, and
- * cron-parser (used by chain validation only, which never runs in a workflow) is left out.
+ * cron-parser (used by chain validation only, which never runs in a workflow) and Handlebars
+ * (templates are rendered by activities; dsl/template.ts makes its engine on first use, which a
+ * workflow never reaches) are left out.
  */
 export function workflowBundlerOptions(): Pick<BundleOptions, 'webpackConfigHook' | 'ignoreModules'> {
   return {
-    ignoreModules: ['cron-parser'],
+    ignoreModules: ['cron-parser', 'handlebars'],
     webpackConfigHook: (config) => ({
       ...config,
       resolve: { ...config.resolve, alias: { ...(config.resolve?.alias as Record<string, string> | undefined), zod$: inertZodPath() } },

@@ -1,6 +1,9 @@
 // A fan-out child: runs a segment of consecutive `each` steps for one chunk of a large result set.
 import type { BaseContext, Chain, ResultRow, ResultsRef, StepRecord, StepStatus } from '../dsl';
-import { countStatuses, engine, runEach, type Scope } from './execute';
+import { countStatuses, runEach } from './execute';
+import { TEMPLATES_IN_ACTIVITY } from './interpreter';
+import type { Ports, StepScope } from './ports';
+import { temporalPorts } from './temporal-ports';
 
 /** What a chunk needs: its results (inline or by reference) and the outputs of earlier steps. */
 export interface SegmentInput {
@@ -36,7 +39,14 @@ function sparse<T>(total: number, offset: number, values: T[]): T[] {
 
 /** Runs the segment for results `offset` .. `offset + count - 1` and keeps their outputs in the store. */
 export async function runSegment(input: SegmentInput): Promise<SegmentOutput> {
+  return runSegmentWith(input, temporalPorts());
+}
+
+/** {@link runSegment} through `ports`. */
+export async function runSegmentWith(input: SegmentInput, ports: Ports): Promise<SegmentOutput> {
   const { chain, offset, count, total } = input;
+  const engine = ports.engine;
+  const renderInActivity = ports.patched(TEMPLATES_IN_ACTIVITY);
   let rows = input.rows ?? [];
   if (input.resultsRef) {
     rows = [];
@@ -48,7 +58,7 @@ export async function runSegment(input: SegmentInput): Promise<SegmentOutput> {
   }
   const results = sparse(total, offset, rows);
   input.firstResults.forEach((r, i) => (results[i] ??= r));
-  const scope: Scope = { chain, base: { ...input.base, results }, runId: input.runId, ...(input.keyBase ? { keyBase: input.keyBase } : {}), startedAt: input.startedAt, resultsRef: input.resultsRef };
+  const scope: StepScope = { chain, base: { ...input.base, results }, runId: input.runId, ...(input.keyBase ? { keyBase: input.keyBase } : {}), startedAt: input.startedAt, resultsRef: input.resultsRef, renderInActivity };
 
   const steps: Record<string, StepRecord> = {};
   for (const [id, record] of Object.entries(input.prior)) {
@@ -62,7 +72,7 @@ export async function runSegment(input: SegmentInput): Promise<SegmentOutput> {
   const out: SegmentOutput = { steps: {} };
   for (const stepIndex of input.stepIndexes) {
     const step = chain.steps[stepIndex];
-    const outcome = await runEach(scope, steps, step, stepIndex, indexes);
+    const outcome = await runEach({ ports, scope, steps, step, stepIndex, indexes });
     await engine.saveStepOutputs({ runId: input.runId, stepId: step.id, offset, outputs: outcome.outputs });
     steps[step.id] = { status: 'completed', action: step.action, mode: 'each', outputs: sparse(total, offset, outcome.outputs) };
     out.steps[step.id] = { counts: countStatuses(outcome.statuses), errors: outcome.errors.slice(0, 5), missing: outcome.missing };
