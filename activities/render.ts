@@ -48,9 +48,9 @@ export async function renderStep<A extends ActionRequest>(deps: ActivityDeps, re
     const claim = await withStore('response limiter', () => deps.store.acquireThrottle(`${templates.chain}/${step.id}/${key}`, request.idempotencyKey, window));
     if (!claim.acquired) return { status: 'throttled', output: { throttledUntil: new Date(claim.until).toISOString(), key }, missing: prepared.missing };
   }
-  const { templates: _templates, ...rest } = request;
   const rendered = {
-    ...rest,
+    ...request,
+    templates: undefined,
     params: prepared.params,
     ...(prepared.secretPaths.length > 0 ? { secretPaths: prepared.secretPaths } : {}),
     ...(prepared.merge ? { merge: prepared.merge } : {}),
