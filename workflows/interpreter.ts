@@ -18,8 +18,7 @@ import {
   type Timeframe,
 } from '../dsl';
 import { attempt, countStatuses, eachStatus, runEach, stepFailure } from './execute';
-import type { Ports, StepScope } from './ports';
-import type { SegmentInput } from './run-segment';
+import type { Ports, SegmentInput, StepScope } from './ports';
 
 /** Past this many results, `each` steps fan out to child workflows so no history grows unbounded. */
 export const FANOUT_THRESHOLD = 200;

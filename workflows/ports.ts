@@ -1,7 +1,6 @@
 // What the chain interpreter asks of Temporal, as one object: the workflow passes the real calls, the unit tests stubs.
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import type { ActionRequest, ApprovalOutput, BaseContext, Chain, EngineActivities, JobRunOutput, ResultRow, ResultsRef, RunStatus, Step } from '../dsl';
-import type { SegmentInput, SegmentOutput } from './run-segment';
+import type { ActionRequest, ApprovalOutput, BaseContext, Chain, EngineActivities, JobRunOutput, ResultRow, ResultsRef, RunStatus, Step, StepRecord, StepStatus } from '../dsl';
 
 /** The identity of the running workflow. */
 export interface RunIdentity {
@@ -69,5 +68,31 @@ export interface Ports {
   onStatus(answer: () => RunStatus, scope: StepScope): void;
   upsertSearchAttributes(pairs: SearchAttributeUpdatePair[]): void;
   count(metric: 'riposte_runs' | 'riposte_steps', labels: Record<string, string>): void;
+}
+
+/** What a chunk needs: its results (inline or by reference) and the outputs of earlier steps. */
+export interface SegmentInput {
+  chain: Chain;
+  stepIndexes: number[];
+  offset: number;
+  count: number;
+  total: number;
+  runId: string;
+  /** The run's `keyBase` when it is a retry (see RunResume). */
+  keyBase?: string;
+  startedAt: string;
+  base: Omit<BaseContext, 'results'>;
+  /** The first results of the run, for the `results` token. */
+  firstResults: ResultRow[];
+  rows?: ResultRow[];
+  resultsRef?: ResultsRef;
+  /** Records of earlier steps; `each` records of large fan-outs carry only `outputsRef`. */
+  prior: Record<string, StepRecord>;
+}
+
+/** Per step of the segment: counts, the first error, missing tokens, and whether the chunk stopped there. */
+export interface SegmentOutput {
+  steps: Record<string, { counts: Partial<Record<StepStatus, number>>; errors: string[]; missing: string[] }>;
+  stoppedAt?: string;
 }
 

@@ -1,35 +1,11 @@
 // A fan-out child: runs a segment of consecutive `each` steps for one chunk of a large result set.
-import type { BaseContext, Chain, ResultRow, ResultsRef, StepRecord, StepStatus } from '../dsl';
+import type { StepRecord } from '../dsl';
 import { countStatuses, runEach } from './execute';
 import { TEMPLATES_IN_ACTIVITY } from './interpreter';
-import type { Ports, StepScope } from './ports';
+import type { Ports, SegmentInput, SegmentOutput, StepScope } from './ports';
 import { temporalPorts } from './temporal-ports';
 
-/** What a chunk needs: its results (inline or by reference) and the outputs of earlier steps. */
-export interface SegmentInput {
-  chain: Chain;
-  stepIndexes: number[];
-  offset: number;
-  count: number;
-  total: number;
-  runId: string;
-  /** The run's `keyBase` when it is a retry (see RunResume). */
-  keyBase?: string;
-  startedAt: string;
-  base: Omit<BaseContext, 'results'>;
-  /** The first results of the run, for the `results` token. */
-  firstResults: ResultRow[];
-  rows?: ResultRow[];
-  resultsRef?: ResultsRef;
-  /** Records of earlier steps; `each` records of large fan-outs carry only `outputsRef`. */
-  prior: Record<string, StepRecord>;
-}
-
-/** Per step of the segment: counts, the first error, missing tokens, and whether the chunk stopped there. */
-export interface SegmentOutput {
-  steps: Record<string, { counts: Partial<Record<StepStatus, number>>; errors: string[]; missing: string[] }>;
-  stoppedAt?: string;
-}
+export type { SegmentInput, SegmentOutput } from './ports';
 
 function sparse<T>(total: number, offset: number, values: T[]): T[] {
   const out = new Array<T>(total);

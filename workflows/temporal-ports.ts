@@ -5,9 +5,8 @@ import type { ActionRequest, RunStatus, Step } from '../dsl';
 import { requestApproval, waitingApprovals } from './approval';
 import { engine, endsCancelled } from './engine';
 import { activityOptions } from './execute';
-import type { Ports } from './ports';
+import type { Ports, SegmentInput, SegmentOutput } from './ports';
 import { runJob } from './run-job';
-import type { SegmentInput, SegmentOutput } from './run-segment';
 
 /** The `status` query: current step, progress of an `each` step, and outputs so far. */
 export const statusQuery = defineQuery<RunStatus>('status');

@@ -3,8 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { assertValidChain, type ActionRequest, type EngineActivities, type ResultRow, type RunInput, type Step, type StepResult } from '../../dsl';
 import { interpret } from '../../workflows/interpreter';
-import type { Ports } from '../../workflows/ports';
-import type { SegmentInput, SegmentOutput } from '../../workflows/run-segment';
+import type { Ports, SegmentInput, SegmentOutput } from '../../workflows/ports';
 
 /** A call the interpreter made through its ports. */
 type Call = { port: string; step?: string; request?: ActionRequest; input?: SegmentInput };
