@@ -2,7 +2,7 @@
 import { performance } from 'node:perf_hooks';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { TemporalFailure } from '@temporalio/common';
-import { ChainValidationError, parseRenderedParams, type ActionActivities, type ApprovalActivities, type ActionName, type ActionOutputs, type ActionRequest, type EngineActivities, type TriggerActivities } from '../dsl';
+import { ChainValidationError, parseRenderedParams, type ActionActivities, type ApprovalActivities, type ActionName, type ActionOutputs, type ActionRequest, type EngineActivities, type StepResult, type TriggerActivities } from '../dsl';
 import type { ActivityDeps } from './deps';
 import { sendEmailAction } from './email-send';
 import { indexEventsAction } from './events-index';
@@ -29,9 +29,10 @@ import { triggerPagerdutyAction } from './pagerduty-trigger';
 import { postSlackAction } from './slack-post';
 import { postSlackWebhookAction } from './slack-webhook';
 import { enrichRecordedFutureAction } from './recordedfuture-enrich';
-import { sendSyslogAction } from './syslog-send';
 import { logger } from '../worker/log';
 import { createApprovalActivities } from './approval-request';
+import { renderStep } from './render';
+import { sendSyslogAction } from './syslog-send';
 
 export type { ActivityDeps } from './deps';
 export { Store } from './store/store';
@@ -82,10 +83,16 @@ export const ACTION_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
  * seconds, and logs it: one event when an attempt starts (debug) and one when it ends, with the
  * run, job, step, action, attempt and outcome. Parameters, results and outputs are never logged.
  */
-function measured<A extends ActionName>(action: A, run: (request: ActionRequest<A>) => Promise<ActionOutputs[A]>) {
-  const fn = async (request: ActionRequest<A>) => {
+function measured<A extends ActionName>(action: A, run: (request: ActionRequest<A>) => Promise<ActionOutputs[A]>, deps?: ActivityDeps) {
+  const fn = async (request: ActionRequest<A>): Promise<ActionOutputs[A]> => {
     try {
-      return masked(await run(checked(request)));
+      if (!request.templates || !deps) return masked(await run(checked(request)));
+      // The step's templates are rendered here, not in the workflow (see BENCHMARKS.md, "Design: templates in the activity").
+      const rendered = await renderStep(deps, request);
+      if (rendered.status !== 'ready') return { kind: 'step', ...rendered } satisfies StepResult as unknown as ActionOutputs[A];
+      const output = masked(await run(checked(rendered.request)));
+      const result: StepResult = { kind: 'step', status: 'completed', output, sent: masked(rendered.request.params), missing: rendered.missing };
+      return result as unknown as ActionOutputs[A];
     } catch (err) {
       throw maskedFailure(err);
     }
@@ -131,26 +138,26 @@ function inActivity(): boolean {
 /** Builds every activity with its dependencies. Adding an action adds one line here. */
 export function createActivities(deps: ActivityDeps): ActionActivities & EngineActivities & TriggerActivities & ApprovalActivities {
   return {
-    'incident.create': measured('incident.create', createIncidentAction(deps)),
-    'mitre.tag': measured('mitre.tag', tagMitreAction(deps)),
-    'events.log': measured('events.log', logEventsAction(deps)),
-    'webhook.send': measured('webhook.send', sendWebhookAction(deps)),
-    'email.send': measured('email.send', sendEmailAction(deps)),
-    'events.index': measured('events.index', indexEventsAction(deps)),
-    'mitre.risk': measured('mitre.risk', scoreMitreRiskAction(deps)),
-    'risk.assign': measured('risk.assign', assignRiskAction(deps)),
-    'db.insert': measured('db.insert', insertRowsAction(deps)),
-    'script.run': measured('script.run', runScriptAction(deps)),
-    'sns.publish': measured('sns.publish', publishSnsAction(deps)),
-    'xsoar.incident': measured('xsoar.incident', createXsoarIncidentAction(deps)),
-    'http.post': measured('http.post', postInsightAction(deps)),
-    'hipchat.notify': measured('hipchat.notify', notifyHipchatAction(deps)),
-    'teams.notify': measured('teams.notify', notifyTeamsAction(deps)),
-    'pagerduty.trigger': measured('pagerduty.trigger', triggerPagerdutyAction(deps)),
-    'slack.post': measured('slack.post', postSlackAction(deps)),
-    'slack.webhook': measured('slack.webhook', postSlackWebhookAction(deps)),
-    'recordedfuture.enrich': measured('recordedfuture.enrich', enrichRecordedFutureAction(deps)),
-    'syslog.send': measured('syslog.send', sendSyslogAction(deps)),
+    'incident.create': measured('incident.create', createIncidentAction(deps), deps),
+    'mitre.tag': measured('mitre.tag', tagMitreAction(deps), deps),
+    'events.log': measured('events.log', logEventsAction(deps), deps),
+    'webhook.send': measured('webhook.send', sendWebhookAction(deps), deps),
+    'email.send': measured('email.send', sendEmailAction(deps), deps),
+    'events.index': measured('events.index', indexEventsAction(deps), deps),
+    'mitre.risk': measured('mitre.risk', scoreMitreRiskAction(deps), deps),
+    'risk.assign': measured('risk.assign', assignRiskAction(deps), deps),
+    'db.insert': measured('db.insert', insertRowsAction(deps), deps),
+    'script.run': measured('script.run', runScriptAction(deps), deps),
+    'sns.publish': measured('sns.publish', publishSnsAction(deps), deps),
+    'xsoar.incident': measured('xsoar.incident', createXsoarIncidentAction(deps), deps),
+    'http.post': measured('http.post', postInsightAction(deps), deps),
+    'hipchat.notify': measured('hipchat.notify', notifyHipchatAction(deps), deps),
+    'teams.notify': measured('teams.notify', notifyTeamsAction(deps), deps),
+    'pagerduty.trigger': measured('pagerduty.trigger', triggerPagerdutyAction(deps), deps),
+    'slack.post': measured('slack.post', postSlackAction(deps), deps),
+    'slack.webhook': measured('slack.webhook', postSlackWebhookAction(deps), deps),
+    'recordedfuture.enrich': measured('recordedfuture.enrich', enrichRecordedFutureAction(deps), deps),
+    'syslog.send': measured('syslog.send', sendSyslogAction(deps), deps),
     async acquireThrottle(request) {
       const claim = await withStore('response limiter', () => deps.store.acquireThrottle(request.key, request.holder, request.windowMs));
       return { acquired: claim.acquired, until: new Date(claim.until).toISOString() };
@@ -163,6 +170,15 @@ export function createActivities(deps: ActivityDeps): ActionActivities & EngineA
     },
     async loadStepOutputs({ runId, stepId, offset, limit }) {
       return withStore('output reader', () => deps.store.loadStepOutputs(runId, stepId, offset, limit));
+    },
+    async renderStep(request) {
+      try {
+        const rendered = await renderStep(deps, request);
+        if (rendered.status === 'ready') return { status: 'ready', params: masked(rendered.request.params), missing: rendered.missing };
+        return rendered;
+      } catch (err) {
+        throw maskedFailure(err);
+      }
     },
     loadJob: loadJobAction(deps),
     ...createTriggerActivities(deps),

@@ -131,6 +131,59 @@ export interface ActionRequest<A extends ActionName = ActionName> {
   incidentId?: string;
   /** The run's trigger, for actions whose spec sets `receivesTrigger` (e.g. the Insight of an Insight event). */
   trigger?: Trigger;
+  /**
+   * The step's templates, when the activity renders them (every run but those started before
+   * templates left the workflow): `params` and `secretPaths` are then filled in by the activity.
+   */
+  templates?: StepTemplates;
+}
+
+/**
+ * What the activity that executes a step needs to render it: the step as the chain wrote it and the
+ * tokens its templates read. Only the token roots the templates name travel; a result set kept by
+ * reference travels as `resultsRef` (the activity reads its first page), so history does not grow
+ * with the context.
+ */
+export interface StepTemplates {
+  /** The step's `when`, `with` and `throttle` as written (see Step). */
+  step: Pick<import('./chain').Step, 'id' | 'action' | 'mode' | 'when' | 'with' | 'throttle'>;
+  strict: boolean;
+  /** The chain's name: throttle claims are per chain, step and key. */
+  chain: string;
+  /** The tokens the templates read, by root (result, index, steps, params, globals, job, run, trigger, results). */
+  context: Record<string, unknown>;
+  /** `results` by reference: `count` results, of which the activity loads the first page. */
+  results?: ResultsRef;
+  /**
+   * False on the path of runs started before templates left the workflow: the workflow decided the
+   * step's `when` and throttle, so the activity renders the parameters only.
+   */
+  decide: boolean;
+}
+
+/** What the activity that executes a step returns: the action's output, or why it did not act. */
+export interface StepResult {
+  kind: 'step';
+  status: 'completed' | 'skipped' | 'throttled';
+  /** The action's output (completed), or the throttle's `{ throttledUntil, key }` (throttled). */
+  output?: unknown;
+  /** The rendered parameters the step sent, secrets masked: what the Temporal UI shows of the step. */
+  sent?: unknown;
+  /** Tokens that named fields the data lacked (rendered empty). */
+  missing: string[];
+}
+
+/** A workflow-executed step (job.run, approval.request) rendered by the engine's `renderStep` activity. */
+export interface RenderedStep {
+  status: 'ready' | 'skipped' | 'throttled';
+  params?: unknown;
+  output?: unknown;
+  missing: string[];
+}
+
+/** True for what a step's activity returns when it rendered the step itself (not a bare output recorded before). */
+export function isStepResult(value: unknown): value is StepResult {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'step' && typeof (value as { status?: unknown }).status === 'string' && Array.isArray((value as { missing?: unknown }).missing);
 }
 
 /** The activities the workflow calls, one per action, registered under the action's name. */
@@ -180,6 +233,8 @@ export interface EngineActivities {
   runSearch(request: SearchRequest): Promise<SearchOutcome>;
   /** Why the rule's jobs must not start now (the rule guard has it disabled), or null when they may. */
   disabledRule(request: { rule: string }): Promise<string | null>;
+  /** Renders a step the workflow executes itself (job.run, approval.request): `when`, throttle and parameters. */
+  renderStep(request: ActionRequest): Promise<RenderedStep>;
 }
 
 /** A job's search, run at the start of a run that was given no results. */

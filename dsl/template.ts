@@ -1,33 +1,47 @@
 // Handlebars tokens: one engine with riposte's helpers, rendering at string leaves, and missing-token tracking.
 import HandlebarsEngine from 'handlebars/dist/cjs/handlebars';
 import { columnsOf, toCsv, toHtmlTable, toTextTable } from './csv';
+import { RENDER_ITERATION_BUDGET, RENDER_OUTPUT_BUDGET, TOKEN_ROOTS, TemplateError, formatPath, isTruthy } from './template-plain';
+
+export { RENDER_ITERATION_BUDGET, RENDER_OUTPUT_BUDGET, TOKEN_ROOTS, TemplateError, formatPath, isTruthy } from './template-plain';
 
 type AstNode = hbs.AST.Node;
 type Expression = hbs.AST.Expression;
 
-/** The top-level names a token may start with. */
-export const TOKEN_ROOTS = ['result', 'results', 'index', 'steps', 'params', 'globals', 'job', 'run', 'trigger', 'local'] as const;
 
 /**
  * How a rendered field is escaped: plain text, HTML-escaped for HTML fields, or `uri` for the path and
  * query of a URL, where every value a token reads is percent-encoded as one URI component so that a
- * result can never add a `/`, `?`, `#` or `//` of its own.
+ * result can never add a `/`, `?`, `#` or `//` of its own (DESIGN 7.1).
  */
 export type Escaping = 'text' | 'html' | 'uri';
 
-/** A token that failed to parse or render; `line`/`column` point into the template. */
-export class TemplateError extends Error {
-  constructor(
-    message: string,
-    readonly line?: number,
-    readonly column?: number,
-  ) {
-    super(message);
-    this.name = 'TemplateError';
-  }
-}
 
-const engine = HandlebarsEngine.create();
+/**
+ * The template engine, made on first use: modules that only read this file's types and constants
+ * (the workflow's) never create it, and the workflow bundle leaves Handlebars out altogether.
+ */
+let made: typeof HandlebarsEngine | undefined;
+function hb(): typeof HandlebarsEngine {
+  if (made) return made;
+  if (typeof HandlebarsEngine?.create !== 'function') throw new TemplateError('templates are rendered by activities: this code has no template engine');
+  const engine = HandlebarsEngine.create();
+  for (const [name, fn] of Object.entries(HELPERS)) engine.registerHelper(name, fn);
+  // `log` writes to the worker's console: result data has no business there (DESIGN 7.1).
+  engine.unregisterHelper('log');
+  const builtinEach = engine.helpers.each as (this: unknown, ...list: unknown[]) => unknown;
+  engine.registerHelper('each', function countedEach(this: unknown, ...list: unknown[]) {
+    const items = list[0];
+    const size = Array.isArray(items) ? items.length : typeof items === 'object' && items !== null ? Object.keys(items).length : 0;
+    if (budget) {
+      budget.iterations += size;
+      if (budget.iterations > RENDER_ITERATION_BUDGET) throw new TemplateError(`rendering would take more than ${RENDER_ITERATION_BUDGET.toLocaleString('en')} {{#each}} iterations; loop over fewer results (nested {{#each}} multiply)`);
+    }
+    return builtinEach.apply(this, list);
+  });
+  made = engine;
+  return engine;
+}
 
 function isOptions(value: unknown): value is Handlebars.HelperOptions {
   return typeof value === 'object' && value !== null && 'hash' in value && 'data' in value;
@@ -84,7 +98,7 @@ const HELPERS: Record<string, (...list: unknown[]) => unknown> = {
     const options = list[list.length - 1] as Handlebars.HelperOptions;
     const data = rowsOf(rows);
     const html = format === 'html' || (format === undefined && options?.data?.root?.__escaping === 'html');
-    return html ? new engine.SafeString(toHtmlTable(data)) : toTextTable(data);
+    return html ? new (hb().SafeString)(toHtmlTable(data)) : toTextTable(data);
   },
   join: (...list) => {
     const [values, separator] = args(list);
@@ -113,18 +127,9 @@ const HELPERS: Record<string, (...list: unknown[]) => unknown> = {
     return formatDate(date, typeof format === 'string' ? format : 'iso');
   },
 };
-for (const [name, fn] of Object.entries(HELPERS)) engine.registerHelper(name, fn);
-
-// `log` writes to the worker's console: result data has no business there.
-engine.unregisterHelper('log');
-
 /** The helper names tokens may call, besides Handlebars' built-ins (if, unless, each, with, lookup). */
 export const HELPER_NAMES = [...Object.keys(HELPERS), 'if', 'unless', 'each', 'with', 'lookup'];
 
-/** Block iterations (`each`) a step's rendering may take in all. */
-export const RENDER_ITERATION_BUDGET = 1_000_000;
-/** Characters a step's rendering may produce in all. */
-export const RENDER_OUTPUT_BUDGET = 16 * 1_048_576;
 
 /** What a step's rendering has used so far; one per step, set by {@link withRenderBudget}. */
 interface RenderBudget {
@@ -147,17 +152,6 @@ export function withRenderBudget<T>(fn: () => T): T {
     budget = outer;
   }
 }
-
-const builtinEach = engine.helpers.each as (this: unknown, ...list: unknown[]) => unknown;
-engine.registerHelper('each', function countedEach(this: unknown, ...list: unknown[]) {
-  const items = list[0];
-  const size = Array.isArray(items) ? items.length : typeof items === 'object' && items !== null ? Object.keys(items).length : 0;
-  if (budget) {
-    budget.iterations += size;
-    if (budget.iterations > RENDER_ITERATION_BUDGET) throw new TemplateError(`rendering would take more than ${RENDER_ITERATION_BUDGET.toLocaleString('en')} {{#each}} iterations; loop over fewer results (nested {{#each}} multiply)`);
-  }
-  return builtinEach.apply(this, list);
-});
 
 /**
  * Features a chain's template may not use: partials and decorators (none are registered, and a
@@ -200,10 +194,6 @@ function isTruthyValue(value: unknown): boolean {
   return isTruthy(value === undefined || value === null ? '' : String(value));
 }
 
-/** A `when` condition holds unless it renders to "", "false", "0", "null" or "undefined". */
-export function isTruthy(rendered: string): boolean {
-  return !['', 'false', '0', 'null', 'undefined'].includes(rendered.trim());
-}
 
 /** True when the text holds at least one token. */
 export function isTemplate(text: string): boolean {
@@ -212,7 +202,7 @@ export function isTemplate(text: string): boolean {
 
 function parse(text: string): hbs.AST.Program {
   try {
-    return engine.parse(text);
+    return hb().parse(text);
   } catch (err) {
     const e = err as { message?: string; lineNumber?: number; column?: number };
     const first = String(e.message ?? err).split('\n');
@@ -289,7 +279,7 @@ function compile(text: string, escaping: Escaping): HandlebarsTemplateDelegate {
   let template = compiled.get(cacheKey);
   if (!template) {
     inspectTemplate(text);
-    template = engine.compile(text, { noEscape: escaping === 'text' });
+    template = hb().compile(text, { noEscape: escaping === 'text' });
     if (compiled.size > 2_000) compiled.clear();
     compiled.set(cacheKey, template);
   }
@@ -420,12 +410,3 @@ export function renderTree(
   return { value: rendered, missing: [...missing] };
 }
 
-/** `with.to[0]` style path text for messages. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else out += out.length === 0 ? String(part) : `.${String(part)}`;
-  }
-  return out;
-}

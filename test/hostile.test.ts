@@ -225,6 +225,34 @@ describe('bounded work', () => {
     expect(report.steps.log.error).toMatch(/with\.body: rendering would take more than 1,000,000 \{\{#each\}\} iterations/);
   });
 
+  it('fails a step whose three nested each over 400 results pass the render budget, in its activity, and goes on to the next step', async () => {
+    const results = Array.from({ length: 400 }, (_, i) => ({ i }));
+    const nested = '{{#each results}}{{#each ../results}}{{#each ../../results}}.{{/each}}{{/each}}{{/each}}';
+    const workflowId = `wedge-${crypto.randomUUID()}`;
+    const report = await h.run(
+      {
+        name: 'wedge-goes-on',
+        steps: [
+          { id: 'when', action: 'events.log', when: nested, onError: 'continue', with: { message: 'never' } },
+          { id: 'body', action: 'webhook.send', connection: 'hook', onError: 'continue', with: { body: nested } },
+          { id: 'after', action: 'events.log', with: { message: 'went on after {{steps.body.status}}' } },
+        ],
+      },
+      results,
+      { workflowId },
+    );
+    expect(report.status).toBe('completed');
+    expect(report.steps.when).toMatchObject({ status: 'failed', error: expect.stringMatching(/rendering would take more than 1,000,000 \{\{#each\}\} iterations/) });
+    expect(report.steps.body).toMatchObject({ status: 'failed', error: expect.stringMatching(/^with\.body: rendering would take more than 1,000,000 \{\{#each\}\} iterations/) });
+    expect(report.steps.after.status).toBe('completed');
+    const events = (await h.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+    // The budget ran out in the activities, each tried once; no workflow task failed or timed out.
+    expect(events.filter((e) => e.workflowTaskFailedEventAttributes || e.workflowTaskTimedOutEventAttributes)).toEqual([]);
+    const failures = events.map((e) => e.activityTaskFailedEventAttributes?.failure).filter(Boolean);
+    expect(failures.map((f) => f?.applicationFailureInfo?.type)).toEqual(['TemplateError', 'TemplateError']);
+    expect(Math.max(...events.map((e) => e.activityTaskStartedEventAttributes?.attempt ?? 0))).toBe(1);
+  });
+
   it('refuses zero timeouts, unknown helpers, partials, the log helper, bad cron and time zones, prototype names and deep nesting', () => {
     const problems = (chain: unknown) => {
       const v = validateChain(chain);

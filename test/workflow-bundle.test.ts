@@ -1,4 +1,4 @@
-// The workflow bundle holds only what workflows need: no zod (workflows import the plain model, dsl/model.ts).
+// The workflow bundle holds only what workflows need: no zod (workflows import the plain model, dsl/model.ts) and no template engine (activities render templates).
 import fs from 'node:fs';
 import { describe, expect, inject, it } from 'vitest';
 
@@ -26,5 +26,15 @@ describe('workflow bundle', () => {
   it('holds no action parameter schema, chain schema or validator', () => {
     const zodSide = modules.filter((m) => /^dsl\/(actions\/[\w-]+\/(params|index)|actions\/shared\/[\w-]+|actions\/definitions|catalogue|chain|validate|json-schema|json-schema-core|insight|triggers|index)\.[jt]s$/.test(m));
     expect(zodSide).toEqual([]);
+  });
+
+  it('holds neither the Handlebars compiler nor its runtime', () => {
+    const code = fs.readFileSync(inject('workflowBundlePath'), 'utf8');
+    // The workflows are in it (a check of a bundle that lost them would pass for nothing).
+    expect(code).toContain('runChain');
+    expect(code).toContain('runSegment');
+    // Module paths webpack writes for every bundled file of the package, and identifiers only its compiler and runtime define.
+    expect(code).not.toMatch(/node_modules\/handlebars\//);
+    for (const name of ['JavaScriptCompiler', 'HandlebarsEnvironment', 'COMPILER_REVISION', 'registerDefaultHelpers', 'invokePartial', 'parseWithoutProcessing']) expect(code, name).not.toContain(name);
   });
 });

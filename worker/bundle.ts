@@ -10,7 +10,7 @@ import { workflowsPath } from './worker';
  * which never runs in a workflow) is left out should anything reach for it.
  */
 export function workflowBundlerOptions(): Pick<BundleOptions, 'ignoreModules'> {
-  return { ignoreModules: ['cron-parser'] };
+  return { ignoreModules: ['cron-parser', 'handlebars'] };
 }
 
 /** Where the build puts the bundle: dist/workflows.bundle.js. */

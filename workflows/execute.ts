@@ -1,43 +1,35 @@
 // Executing one step for one result (or once), shared by the run workflow and its fan-out children.
-import { ActivityFailure, ApplicationFailure, CancellationScope, CancelledFailure, isCancellation, patched, proxyActivities, type ActivityOptions } from '@temporalio/workflow';
-import { runJob } from './run-job';
-import { requestApproval } from './approval';
+import type { ActivityOptions } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import {
-  POLICIES as CATALOGUE,
+  CATALOGUE,
   ChainValidationError,
+  TOKEN_ROOTS,
   TemplateError,
   actionRequest,
   durationMs,
   executionKey,
   hostTaskQueue,
-  prepareStep,
+  isStepResult,
+  literalSecretPaths,
   stepContext,
-  type ActionActivities,
   type ActionName,
-  type ActionOutputs,
   type ActionRequest,
-  type ActivityActionName,
-  type ActionPolicy as ActionSpec,
-  type BaseContext,
-  type Chain,
-  type EngineActivities,
+  type ActionSpec,
+  type RenderedStep,
   type ResultRow,
-  type ResultsRef,
   type Step,
   type StepRecord,
   type StepStatus,
+  type StepTemplates,
 } from '../dsl/model';
+import { LegacyTemplateError, decideLegacy } from './legacy-templates';
+import type { Ports, StepScope } from './ports';
 
-/** The engine's own activities: response limiter, result loading, output keeping. */
-export const engine = proxyActivities<EngineActivities>({
-  startToCloseTimeout: '1m',
-  retry: { maximumAttempts: 10, initialInterval: '1s', maximumInterval: '30s' },
-  summary: 'riposte engine',
-});
+export type { StepScope as Scope } from './ports';
 
 /** The error types that are the user's to fix: retrying them cannot help. */
 const NON_RETRYABLE = ['PeerRejectedError', 'ActionInputError', 'ConnectionConfigError', 'ChainValidationError', 'DestinationRefusedError'];
-
 /** Activity options from the step's overrides and the action's defaults. */
 export function activityOptions(step: Step): ActivityOptions {
   const spec: ActionSpec = CATALOGUE[step.action as ActionName];
@@ -57,29 +49,12 @@ export function activityOptions(step: Step): ActivityOptions {
   };
 }
 
-function callAction<A extends ActivityActionName>(activities: ActionActivities, action: A, request: ActionRequest<A>): Promise<ActionOutputs[A]> {
-  const fn = activities[action] as (r: ActionRequest<A>) => Promise<ActionOutputs[A]>;
-  return fn(request);
-}
-
 function failureMessage(err: unknown): string {
   if (err instanceof ActivityFailure && err.cause instanceof CancelledFailure) return 'the step was cancelled';
   if (err instanceof ActivityFailure && err.cause) return err.cause.message;
   if (err instanceof ChainValidationError) return err.message.replace(/\n/g, '; ');
   if (err instanceof Error) return err.message;
   return String(err);
-}
-
-/** What a run's steps share: the chain, the tokens, and the root run's identity for idempotency keys. */
-export interface Scope {
-  chain: Chain;
-  base: BaseContext;
-  /** The workflow id of the run (not of a fan-out child), so keys stay the same wherever a result runs. */
-  runId: string;
-  /** The workflow id idempotency keys derive from when it is not `runId`: a retry keeps the keys of the run it retries. */
-  keyBase?: string;
-  startedAt: string;
-  resultsRef?: ResultsRef;
 }
 
 /** The outcome of one execution. */
@@ -90,7 +65,7 @@ export interface Attempt {
   missing: string[];
 }
 
-function inheritedIncident(scope: Scope, steps: Record<string, StepRecord>, index: number | null): string | undefined {
+function inheritedIncident(scope: StepScope, steps: Record<string, StepRecord>, index: number | null): string | undefined {
   const earlier = scope.chain.steps.filter((s) => s.action === 'incident.create' && steps[s.id] && steps[s.id].status !== 'skipped');
   for (const s of earlier.reverse()) {
     const record = steps[s.id];
@@ -100,51 +75,162 @@ function inheritedIncident(scope: Scope, steps: Record<string, StepRecord>, inde
   return undefined;
 }
 
-/** Renders, checks, throttles and runs one execution of a step. Failures become a failed attempt, never a thrown error. */
-export async function attempt(scope: Scope, steps: Record<string, StepRecord>, step: Step, stepIndex: number, index: number | null, activities: ActionActivities): Promise<Attempt> {
+const rootWords = new WeakMap<object, Set<string>>();
+
+/** The token roots a step's templates name, read once per step object. */
+function rootsNamed(step: Step): Set<string> {
+  let roots = rootWords.get(step);
+  if (!roots) {
+    const text = JSON.stringify([step.when ?? '', step.with, step.throttle?.key ?? '']);
+    roots = new Set(TOKEN_ROOTS.filter((root) => new RegExp(`(^|[^\\w.$@-])${root}(?![\\w$-])`).test(text)));
+    rootWords.set(step, roots);
+  }
+  return roots;
+}
+
+/**
+ * The tokens one execution's templates read, for the activity that renders them: only the roots
+ * they name, and a result set kept by reference as its reference, so history does not grow with
+ * the context.
+ */
+export function templatesOf(scope: StepScope, step: Step, context: Record<string, unknown>, decide: boolean): StepTemplates {
+  const roots = rootsNamed(step);
+  const tokens: Record<string, unknown> = {};
+  for (const root of roots) if (root !== 'local' && !(root === 'results' && scope.resultsRef) && context[root] !== undefined) tokens[root] = context[root];
+  tokens.index = context.index;
+  return {
+    step: { id: step.id, action: step.action, mode: step.mode, when: step.when, with: step.with, throttle: step.throttle },
+    strict: scope.chain.strict === true,
+    chain: scope.chain.name,
+    context: tokens,
+    ...(roots.has('results') && scope.resultsRef ? { results: scope.resultsRef } : {}),
+    decide,
+  };
+}
+
+/** What one execution needs. */
+export interface AttemptArgs {
+  ports: Ports;
+  scope: StepScope;
+  /** The records of earlier steps, as tokens see them. */
+  steps: Record<string, StepRecord>;
+  step: Step;
+  stepIndex: number;
+  /** The result the execution is for; null in `once` mode. */
+  index: number | null;
+}
+
+const withMissing = (output: unknown, missing: string[]) => (missing.length > 0 ? { ...(output as object), missingTokens: missing } : output);
+
+/**
+ * Runs one execution of a step. The workflow renders nothing: an action's activity renders its own
+ * templates, evaluates `when` and claims the throttle (one activity per execution); job.run,
+ * approval.request and steps on a script host are rendered by the engine's renderStep activity
+ * first. Runs started before templates left the workflow replay through {@link attemptLegacy}.
+ * Failures become a failed attempt, never a thrown error.
+ */
+export function attempt(args: AttemptArgs): Promise<Attempt> {
+  // A plain function: the legacy path must reach its first activity in as many microtasks as the workflow that recorded it.
+  return args.scope.renderInActivity ? attemptInActivity(args) : attemptLegacy(args);
+}
+
+function failed(ports: Ports, err: unknown, missing: string[]): Attempt {
+  if (ports.endsCancelled(err)) throw err;
+  if (err instanceof TemplateError || err instanceof LegacyTemplateError || err instanceof ChainValidationError || err instanceof ActivityFailure) {
+    return { status: 'failed', error: failureMessage(err), missing };
+  }
+  throw err;
+}
+
+async function attemptInActivity(args: AttemptArgs): Promise<Attempt> {
+  const { ports, scope, steps, step, stepIndex, index } = args;
   const action = step.action as ActionName;
   const spec: ActionSpec = CATALOGUE[action];
   const context = stepContext(scope.base, steps, index);
   let missing: string[] = [];
   try {
-    const prepared = prepareStep(scope.chain, step, stepIndex, context, { parse: false });
+    const base = actionRequest(scope, step, stepIndex, index, context.result as ResultRow, { params: {}, secretPaths: [] }, spec.inheritsIncident ? inheritedIncident(scope, steps, index) : undefined);
+    const inWorkflow = action === 'job.run' || action === 'approval.request';
+    if (!inWorkflow && !step.host) {
+      const result = await ports.action(step, { ...base, templates: templatesOf(scope, step, context, true) });
+      if (!isStepResult(result)) return { status: 'completed', output: result ?? null, missing };
+      missing = result.missing;
+      if (result.status === 'completed') return { status: 'completed', output: withMissing(result.output, missing), missing };
+      return { status: result.status, ...(result.output !== undefined ? { output: result.output } : {}), missing };
+    }
+    // A step the workflow executes, or one on a script host (which has no store to render with): rendered first.
+    const rendered: RenderedStep = await ports.engine.renderStep({ ...base, templates: templatesOf(scope, step, context, true) });
+    missing = rendered.missing;
+    if (rendered.status !== 'ready') return { status: rendered.status, ...(rendered.output !== undefined ? { output: rendered.output } : {}), missing };
+    return await runRendered(args, base, rendered.params, context, missing);
+  } catch (err) {
+    return failed(ports, err, missing);
+  }
+}
+
+async function runRendered(args: AttemptArgs, base: ActionRequest, params: unknown, context: Record<string, unknown>, missing: string[]): Promise<Attempt> {
+  const { ports, scope, step, stepIndex, index } = args;
+  if (step.action === 'job.run') {
+    const job = await ports.runJob({ scope, step, rendered: params, index, result: context.result as ResultRow | undefined });
+    if ('error' in job) return { status: 'failed', error: job.error, missing };
+    return { status: 'completed', output: withMissing(job.output, missing), missing };
+  }
+  if (step.action === 'approval.request') {
+    const asked = await ports.requestApproval({ scope, step, stepIndex, rendered: params, index, context });
+    if ('error' in asked) return { status: 'failed', error: asked.error, missing };
+    return { status: 'completed', output: withMissing(asked.output, missing), missing };
+  }
+  const output = await ports.action(step, { ...base, params, ...secretPathsOf(step) } as ActionRequest);
+  return { status: 'completed', output: withMissing(output, missing), missing };
+}
+
+/**
+ * One execution of a run started before templates left the workflow, replayed: the same commands
+ * in the same order and after as many microtasks as that workflow's `attempt` (the `when`, the
+ * throttle claim as an activity of its own, then the action). The `when` and the parameters of
+ * job.run and approval.request are decided by legacy-templates.ts; an action's activity renders
+ * its parameters itself, `when` and throttle already decided (a script host is sent the rendered
+ * parameters: it has no store to render with).
+ */
+async function attemptLegacy(args: AttemptArgs): Promise<Attempt> {
+  const { ports, scope, steps, step, stepIndex, index } = args;
+  const action = step.action as ActionName;
+  const spec: ActionSpec = CATALOGUE[action];
+  const context = stepContext(scope.base, steps, index);
+  let missing: string[] = [];
+  try {
+    const prepared = decideLegacy(scope.chain.strict, step, context);
     missing = prepared.missing;
     if (prepared.skip) return { status: 'skipped', missing };
     const key = executionKey(scope.keyBase ?? scope.runId, step.id, index);
     if (step.throttle && prepared.throttleKey !== undefined) {
       const throttle = prepared.throttleKey;
-      const claim = await engine.acquireThrottle({ key: `${scope.chain.name}/${step.id}/${throttle}`, windowMs: durationMs(step.throttle.window), holder: key });
+      const claim = await ports.engine.acquireThrottle({ key: `${scope.chain.name}/${step.id}/${throttle}`, windowMs: durationMs(step.throttle.window), holder: key });
       if (!claim.acquired) return { status: 'throttled', output: { throttledUntil: claim.until, key: throttle }, missing };
     }
     if (action === 'job.run') {
-      const job = await runJob(scope, step, prepared.params, index, context.result as ResultRow | undefined);
+      const job = await ports.runJob({ scope, step, rendered: prepared.params, index, result: context.result as ResultRow | undefined });
       if ('error' in job) return { status: 'failed', error: job.error, missing };
-      return { status: 'completed', output: missing.length > 0 ? { ...job.output, missingTokens: missing } : job.output, missing };
+      return { status: 'completed', output: withMissing(job.output, missing), missing };
     }
     if (action === 'approval.request') {
-      const asked = await requestApproval(scope, step, stepIndex, prepared.params, index, context);
+      const asked = await ports.requestApproval({ scope, step, stepIndex, rendered: prepared.params, index, context });
       if ('error' in asked) return { status: 'failed', error: asked.error, missing };
-      return { status: 'completed', output: missing.length > 0 ? { ...asked.output, missingTokens: missing } : asked.output, missing };
+      return { status: 'completed', output: withMissing(asked.output, missing), missing };
     }
-    const request = actionRequest(scope, step, stepIndex, index, context.result as ResultRow, prepared, spec.inheritsIncident ? inheritedIncident(scope, steps, index) : undefined);
-    const output: object = await callAction(activities, action, request);
-    return { status: 'completed', output: missing.length > 0 ? { ...output, missingTokens: missing } : output, missing };
+    const base = actionRequest(scope, step, stepIndex, index, context.result as ResultRow, { params: {}, secretPaths: [] }, spec.inheritsIncident ? inheritedIncident(scope, steps, index) : undefined);
+    const request = step.host ? { ...base, params: prepared.params, ...secretPathsOf(step) } : { ...base, templates: templatesOf(scope, step, context, false) };
+    const result = await ports.action(step, request as ActionRequest);
+    return { status: 'completed', output: withMissing(isStepResult(result) ? result.output : result, missing), missing };
   } catch (err) {
-    if (endsCancelled(err)) throw err;
-    if (err instanceof TemplateError || err instanceof ChainValidationError || err instanceof ActivityFailure) {
-      return { status: 'failed', error: failureMessage(err), missing };
-    }
-    throw err;
+    return failed(ports, err, missing);
   }
 }
 
-/**
- * True when the run was cancelled (`riposte runs cancel`) and `err` is that cancellation reaching a
- * step: it must end the run `cancelled` rather than become a failed step. Runs cancelled before this
- * rule replay as they ran (a failed step), hence the patch.
- */
-export function endsCancelled(err: unknown): boolean {
-  return isCancellation(err) && CancellationScope.current().consideredCancelled && patched('cancelled-run-ends-cancelled');
+/** The secret paths of a step rendered before its activity: read from the chain's literal text, as always. */
+function secretPathsOf(step: Step): { secretPaths?: (string | number)[][] } {
+  const paths = literalSecretPaths(step.with);
+  return paths.length > 0 ? { secretPaths: paths } : {};
 }
 
 /** Per-result outcomes of an `each` step over some results. */
@@ -155,12 +241,18 @@ export interface EachOutcome {
   missing: string[];
 }
 
+/** What an `each` step over some results needs. */
+export interface EachArgs extends Omit<AttemptArgs, 'index'> {
+  indexes: number[];
+  onDone?: (done: number) => void;
+}
+
 /**
  * Runs a step for each of `indexes`, at most `step.concurrency` (default 20) at a time. With
  * `onError: fail` it stops starting new executions after the first failure.
  */
-export async function runEach(scope: Scope, steps: Record<string, StepRecord>, step: Step, stepIndex: number, indexes: number[], onDone: (done: number) => void = () => undefined): Promise<EachOutcome> {
-  const activities = proxyActivities<ActionActivities>(activityOptions(step));
+export async function runEach(args: EachArgs): Promise<EachOutcome> {
+  const { ports, scope, steps, step, stepIndex, indexes, onDone = () => undefined } = args;
   const outputs: unknown[] = new Array(indexes.length).fill(null);
   const statuses: StepStatus[] = new Array(indexes.length).fill('skipped');
   const errors: { index: number; text: string }[] = [];
@@ -171,7 +263,7 @@ export async function runEach(scope: Scope, steps: Record<string, StepRecord>, s
   const lane = async () => {
     while (!stop && next < indexes.length) {
       const slot = next++;
-      const a = await attempt(scope, steps, step, stepIndex, indexes[slot], activities);
+      const a = await attempt({ ports, scope, steps, step, stepIndex, index: indexes[slot] });
       outputs[slot] = a.output ?? null;
       statuses[slot] = a.status;
       a.missing.forEach((m) => missing.add(m));

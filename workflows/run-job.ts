@@ -1,8 +1,9 @@
 // job.run: another job of the jobs directory runs as a child of this run, waited for or left to run on its own.
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ActivityFailure, ChildWorkflowFailure, ParentClosePolicy, executeChild, startChild } from '@temporalio/workflow';
-import { POLICIES as CATALOGUE, JOB_NAME_PATTERN, MAX_JOB_DEPTH, RUN_WORKFLOW, type ActionParams, type Chain, type JobRunOutput, type ResultRow, type RunInput, type RunOutcome, type Step, type Trigger } from '../dsl/model';
-import { endsCancelled, engine, type Scope } from './execute';
+import { CATALOGUE, JOB_NAME_PATTERN, MAX_JOB_DEPTH, RUN_WORKFLOW, type ActionParams, type Chain, type JobRunOutput, type RunInput, type RunOutcome, type Step, type Trigger } from '../dsl/model';
+import { endsCancelled, engine } from './engine';
+import type { JobRunArgs } from './ports';
 
 /** The child's outcome, or why it could not run or did not complete. */
 export type JobRunResult = { output: JobRunOutput } | { error: string };
@@ -39,7 +40,7 @@ function jobRunParamsOf(rendered: unknown, step: Step): { params: ActionParams<'
  * Starts the job as a child workflow whose id derives from this run, the step and the result, so a
  * replayed or repeated execution finds the same child instead of starting a second one.
  */
-export async function runJob(scope: Scope, step: Step, rendered: unknown, index: number | null, result: ResultRow | undefined): Promise<JobRunResult> {
+export async function runJob({ scope, step, rendered, index, result }: JobRunArgs): Promise<JobRunResult> {
   const checked = jobRunParamsOf(rendered, step);
   if ('error' in checked) return checked;
   const params = checked.params;
@@ -57,7 +58,7 @@ export async function runJob(scope: Scope, step: Step, rendered: unknown, index:
     throw err;
   }
   const workflowId = `${scope.keyBase ?? scope.runId}/job/${step.id}/${index ?? 'once'}`;
-  // Run Once hands the job the first result, as Smart Monitor's sentence for this action says; allResults hands it all.
+  // Run Once hands the job the first result, as the seed's sentence for this action says; allResults hands it all.
   const one = index !== null ? result : scope.base.results[0];
   const rows = !params.passResults
     ? { results: [] }

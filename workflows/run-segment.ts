@@ -1,32 +1,11 @@
 // A fan-out child: runs a segment of consecutive `each` steps for one chunk of a large result set.
-import type { BaseContext, Chain, ResultRow, ResultsRef, StepRecord, StepStatus } from '../dsl/model';
-import { countStatuses, engine, runEach, type Scope } from './execute';
+import type { StepRecord } from '../dsl/model';
+import { countStatuses, runEach } from './execute';
+import { TEMPLATES_IN_ACTIVITY } from './interpreter';
+import type { Ports, SegmentInput, SegmentOutput, StepScope } from './ports';
+import { temporalPorts } from './temporal-ports';
 
-/** What a chunk needs: its results (inline or by reference) and the outputs of earlier steps. */
-export interface SegmentInput {
-  chain: Chain;
-  stepIndexes: number[];
-  offset: number;
-  count: number;
-  total: number;
-  runId: string;
-  /** The run's `keyBase` when it is a retry (see RunResume). */
-  keyBase?: string;
-  startedAt: string;
-  base: Omit<BaseContext, 'results'>;
-  /** The first results of the run, for the `results` token. */
-  firstResults: ResultRow[];
-  rows?: ResultRow[];
-  resultsRef?: ResultsRef;
-  /** Records of earlier steps; `each` records of large fan-outs carry only `outputsRef`. */
-  prior: Record<string, StepRecord>;
-}
-
-/** Per step of the segment: counts, the first error, missing tokens, and whether the chunk stopped there. */
-export interface SegmentOutput {
-  steps: Record<string, { counts: Partial<Record<StepStatus, number>>; errors: string[]; missing: string[] }>;
-  stoppedAt?: string;
-}
+export type { SegmentInput, SegmentOutput } from './ports';
 
 function sparse<T>(total: number, offset: number, values: T[]): T[] {
   const out = new Array<T>(total);
@@ -36,7 +15,14 @@ function sparse<T>(total: number, offset: number, values: T[]): T[] {
 
 /** Runs the segment for results `offset` .. `offset + count - 1` and keeps their outputs in the store. */
 export async function runSegment(input: SegmentInput): Promise<SegmentOutput> {
+  return runSegmentWith(input, temporalPorts());
+}
+
+/** {@link runSegment} through `ports`. */
+export async function runSegmentWith(input: SegmentInput, ports: Ports): Promise<SegmentOutput> {
   const { chain, offset, count, total } = input;
+  const engine = ports.engine;
+  const renderInActivity = ports.patched(TEMPLATES_IN_ACTIVITY);
   let rows = input.rows ?? [];
   if (input.resultsRef) {
     rows = [];
@@ -48,7 +34,7 @@ export async function runSegment(input: SegmentInput): Promise<SegmentOutput> {
   }
   const results = sparse(total, offset, rows);
   input.firstResults.forEach((r, i) => (results[i] ??= r));
-  const scope: Scope = { chain, base: { ...input.base, results }, runId: input.runId, ...(input.keyBase ? { keyBase: input.keyBase } : {}), startedAt: input.startedAt, resultsRef: input.resultsRef };
+  const scope: StepScope = { chain, base: { ...input.base, results }, runId: input.runId, ...(input.keyBase ? { keyBase: input.keyBase } : {}), startedAt: input.startedAt, resultsRef: input.resultsRef, renderInActivity };
 
   const steps: Record<string, StepRecord> = {};
   for (const [id, record] of Object.entries(input.prior)) {
@@ -62,7 +48,7 @@ export async function runSegment(input: SegmentInput): Promise<SegmentOutput> {
   const out: SegmentOutput = { steps: {} };
   for (const stepIndex of input.stepIndexes) {
     const step = chain.steps[stepIndex];
-    const outcome = await runEach(scope, steps, step, stepIndex, indexes);
+    const outcome = await runEach({ ports, scope, steps, step, stepIndex, indexes });
     await engine.saveStepOutputs({ runId: input.runId, stepId: step.id, offset, outputs: outcome.outputs });
     steps[step.id] = { status: 'completed', action: step.action, mode: 'each', outputs: sparse(total, offset, outcome.outputs) };
     out.steps[step.id] = { counts: countStatuses(outcome.statuses), errors: outcome.errors.slice(0, 5), missing: outcome.missing };

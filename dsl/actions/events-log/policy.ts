@@ -10,5 +10,5 @@ export const policy = {
   timeout: '30s',
   retry: STORE_RETRY,
   output: ['file', 'lines'],
-  onceReading: { reading: 'appends every result, one line each (the seed has no Run Once switch for event logging: it writes the results of the search)' },
+  onceReading: { reading: 'appends every result, one line each (Smart Monitor has no Run Once switch for event logging: it writes the results of the search)' },
 } as const satisfies ActionPolicy;

@@ -10,5 +10,5 @@ export const policy = {
   timeout: '30s',
   retry: STORE_RETRY,
   output: ['index', 'ids'],
-  onceReading: { reading: 'records one score, its fields rendered with the first result (the seed gives Risk Score Assignment no Run Once switch)' },
+  onceReading: { reading: 'records one score, its fields rendered with the first result (Smart Monitor gives Risk Score Assignment no Run Once switch)' },
 } as const satisfies ActionPolicy;
