@@ -227,11 +227,12 @@ async function ensureNamespace(o: ClusterOptions): Promise<void> {
       }
     }
     const wanted = Object.values(SEARCH_ATTRIBUTES);
+    // A new namespace reaches every service's cache within seconds: until then the calls answer NOT_FOUND.
     for (;;) {
-      const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: o.namespace });
-      const missing = wanted.filter((k) => !customAttributes || !(k.name in customAttributes));
-      if (missing.length === 0) break;
       try {
+        const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: o.namespace });
+        const missing = wanted.filter((k) => !customAttributes || !(k.name in customAttributes));
+        if (missing.length === 0) break;
         await connection.operatorService.addSearchAttributes({ namespace: o.namespace, searchAttributes: Object.fromEntries(missing.map((k) => [k.name, SA_TYPES[k.type] ?? 2])) });
         o.log(`cluster: search attributes ${missing.map((k) => k.name).join(', ')} added`);
       } catch (err) {
