@@ -1,5 +1,5 @@
 // `npm run chaos`: kill -9 a worker at random, restart the Temporal server, flap the peer; nothing may be lost or doubled.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -29,6 +29,8 @@ export interface ChaosOptions {
   workers?: number;
   /** riposte's store: a SQLite file, or a fresh schema of the local PostgreSQL `test` database (default: PostgreSQL with several workers or the cluster). */
   store?: 'sqlite' | 'postgres';
+  /** Worker 1 starts the runs on its own connection (eager workflow start, as `riposte dev` does) and is killed like the others. */
+  eager?: boolean;
   log?: (line: string) => void;
 }
 
@@ -45,6 +47,8 @@ export interface ChaosReport {
   server: 'dev' | 'cluster';
   workers: number;
   store: 'sqlite' | 'postgres';
+  /** Runs whose first workflow task the server handed straight to the starting worker. */
+  eagerStarts: number;
   seconds: number;
 }
 
@@ -98,15 +102,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const taskQueue = 'chaos';
   const built = path.join(__dirname, '..', 'cli', 'main.js');
   const cli = fs.existsSync(built) ? built : path.join(__dirname, '..', 'dist', 'cli', 'main.js');
-  const workers: (ChildProcess | undefined)[] = [];
-  const startWorker = (i: number) => {
-    workers[i] = spawn(process.execPath, [cli, 'worker', '--task-queue', taskQueue], {
-      env: { ...process.env, TEMPORAL_ADDRESS: server.address, RIPOSTE_STORE_URL: storeUrl, RIPOSTE_DATA_DIR: dir, RIPOSTE_CONFIG: path.join(dir, 'riposte.config.json') },
-      stdio: 'ignore',
-    });
-  };
-  for (let i = 0; i < workerCount; i++) startWorker(i);
-
   const chain = assertValidChain({
     name: 'chaos',
     steps: [
@@ -116,14 +111,43 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       { id: 'hook', action: 'webhook.send', retry: { maxAttempts: 100, initialInterval: '200ms', backoff: 1.5, maxInterval: '2s' }, with: { protocol: 'http', host: '127.0.0.1', port: peerPort, body: { incident: '{{steps.incident.incident_id}}' } } },
     ],
   });
+  const workers: (ChildProcess | undefined)[] = [];
+  const starter = path.join(__dirname, fs.existsSync(path.join(__dirname, 'chaos-worker.ts')) ? 'chaos-worker.ts' : 'chaos-worker.js');
+  const startWorker = (i: number) => {
+    const env = { ...process.env, TEMPORAL_ADDRESS: server.address, RIPOSTE_STORE_URL: storeUrl, RIPOSTE_DATA_DIR: dir, RIPOSTE_CONFIG: path.join(dir, 'riposte.config.json') };
+    // With eager starts, worker 1 also starts the runs, on its own connection: their first workflow task goes straight to it.
+    workers[i] = options.eager && i === 0 ? fork(starter, [taskQueue, JSON.stringify(chain)], { env, stdio: ['ignore', 'ignore', 'ignore', 'ipc'] }) : spawn(process.execPath, [cli, 'worker', '--task-queue', taskQueue], { env, stdio: 'ignore' });
+  };
+  for (let i = 0; i < workerCount; i++) startWorker(i);
+
   const connect = async () => new Client({ connection: await Connection.connect({ address: server.address }) });
   let client = await connect();
   const ids: string[] = [];
-  for (let n = 0; n < options.runs; n++) {
-    const handle = await startRun(client, { chain, results: [{ n }], taskQueue, workflowId: `chaos-${tag}-${n}` });
-    ids.push(handle.workflowId);
+  let eagerStarts = 0;
+  if (options.eager) {
+    const first = workers[0]!;
+    await new Promise<void>((resolve, reject) => {
+      let answered = 0;
+      first.on('message', (m: { ready?: boolean; started?: string; eagerly?: boolean; failed?: string; error?: string }) => {
+        if (m.ready) for (let n = 0; n < options.runs; n++) first.send({ start: { workflowId: `chaos-${tag}-${n}`, n } });
+        if (m.failed) reject(new Error(`starting ${m.failed} failed: ${m.error}`));
+        if (m.started) {
+          ids.push(m.started);
+          if (m.eagerly) eagerStarts++;
+          if (++answered === options.runs) resolve();
+        }
+      });
+      first.once('exit', (code) => reject(new Error(`the starting worker exited (${code}) before every run started`)));
+    });
+    first.removeAllListeners('exit');
+    ids.sort((a, b) => Number(a.split('-').pop()) - Number(b.split('-').pop()));
+  } else {
+    for (let n = 0; n < options.runs; n++) {
+      const handle = await startRun(client, { chain, results: [{ n }], taskQueue, workflowId: `chaos-${tag}-${n}` });
+      ids.push(handle.workflowId);
+    }
   }
-  log(`chaos: started ${ids.length} runs`);
+  log(`chaos: started ${ids.length} runs${options.eager ? ` (${eagerStarts} eagerly on worker 1)` : ''}`);
 
   let kills = 0;
   let restarts = 0;
@@ -195,6 +219,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     server: serverKind,
     workers: workerCount,
     store: storeKind,
+    eagerStarts,
     seconds: Math.round((Date.now() - started) / 1000),
   };
 }
@@ -216,18 +241,19 @@ if (require.main === module) {
   const servers = (which === 'both' ? ['dev', 'cluster'] : [which]) as ('dev' | 'cluster')[];
   const workers = Number(flag('--workers') ?? 1);
   const store = flag('--store') as 'sqlite' | 'postgres' | undefined;
+  const eager = process.argv.includes('--eager');
   if (servers.some((s) => s !== 'dev' && s !== 'cluster') || !(workers >= 1) || (store && store !== 'sqlite' && store !== 'postgres')) {
-    console.error('usage: npm run chaos -- [--server dev|cluster|both] [--workers N] [--store sqlite|postgres]   (CHAOS_RUNS, CHAOS_KILLS)');
+    console.error('usage: npm run chaos -- [--server dev|cluster|both] [--workers N] [--store sqlite|postgres] [--eager]   (CHAOS_RUNS, CHAOS_KILLS)');
     process.exit(2);
   }
   (async () => {
     let ok = true;
     for (const server of servers) {
-      const report = await runChaos({ runs, kills, restartServer: true, failureRate: 0.5, server, workers, store, log: (l) => process.stderr.write(`${l}\n`) });
+      const report = await runChaos({ runs, kills, restartServer: true, failureRate: 0.5, server, workers, store, eager, log: (l) => process.stderr.write(`${l}\n`) });
       console.log(JSON.stringify(report, null, 2));
       const passed = chaosPassed(report);
       ok &&= passed;
-      const shape = `${report.server === 'cluster' ? 'Temporal server on PostgreSQL' : 'dev server'}, ${report.workers} worker process${report.workers === 1 ? '' : 'es'}, ${report.store} store`;
+      const shape = `${report.server === 'cluster' ? 'Temporal server on PostgreSQL' : 'dev server'}, ${report.workers} worker process${report.workers === 1 ? '' : 'es'}, ${report.store} store${eager ? `, ${report.eagerStarts} of ${report.runs} runs started eagerly` : ''}`;
       console.log(passed ? `chaos: PASS (${shape}) — ${report.runs} runs, ${report.kills} kill -9, ${report.serverRestarts} server restart, 0 lost, 0 doubled incidents, every e-mail received exactly once, every delivery landed` : `chaos: FAIL (${shape})`);
     }
     process.exit(ok ? 0 : 1);

@@ -1,6 +1,6 @@
 // Starting runs and reading their outcome in the shape of the CLI contract.
 import crypto from 'node:crypto';
-import { Client, Connection, InternalConnectionLikeSymbol, WorkflowFailedError, WorkflowNotFoundError, type ConnectionLike, type InternalConnectionLike, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { Client, Connection, InternalConnectionLikeSymbol, WorkflowFailedError, WorkflowNotFoundError, type ConnectionLike, type InternalConnectionLike, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId, type WorkflowHandleWithStartDetails } from '@temporalio/client';
 import { ApplicationFailure, type WorkflowIdReusePolicy } from '@temporalio/common';
 import { INLINE_RESULTS_LIMIT, RUN_WORKFLOW, assertValidChain, SEARCH_ATTRIBUTES, type Chain, type ResultRow, type ResultsRef, type RunInput, type RunOutcome, type RunResume, type RunStatus, type StepRecord, type Timeframe, type Trigger } from '../dsl';
 import type { Config } from './config';
@@ -71,7 +71,7 @@ export interface StartRunOptions {
 }
 
 /** Starts a run of a validated chain; the chain travels in the workflow input. */
-export async function startRun(client: Client, options: StartRunOptions): Promise<WorkflowHandleWithFirstExecutionRunId> {
+export async function startRun(client: Client, options: StartRunOptions): Promise<WorkflowHandleWithStartDetails> {
   // The workflow trusts its input (it keeps zod out of its sandbox), so nothing starts unvalidated.
   options = { ...options, chain: assertValidChain(options.chain) };
   const trigger: Trigger = options.trigger ?? { type: 'manual' };
