@@ -372,7 +372,8 @@ async function measureConfig(server: Server, kind: 'dev' | 'cluster', workers: n
   }
 
   for (const child of children) await stopWorker(child);
-  worker.shutdown();
+  // SIGINT/SIGTERM already make the SDK drain the worker.
+  if (worker.getState() === 'RUNNING') worker.shutdown();
   await running;
   await nativeConnection.close();
   await connection.close();
@@ -494,47 +495,44 @@ function printConfig(r: ConfigReport, serverLabel: string) {
 
 async function main() {
   quietRuntime();
-  const log = (line: string) => process.stderr.write(`${line}\n`);
   const started = Date.now();
+  const log = (line: string) => process.stderr.write(`[${Math.round((Date.now() - started) / 1000)} s] ${line}\n`);
+  const version = execFileSync(findTemporal(), ['--version']).toString().trim();
+  console.log(`riposte benchmark — ${new Date().toISOString()}`);
+  console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${version}; load average at the start ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(`command: npm run bench -- ${process.argv.slice(2).join(' ') || '(defaults)'}`);
+  console.log(`rounds: ${ROUNDS}, interleaved (riposte, b, b′ in turn); cells are median (min–max) over the rounds; ${RUNS} runs per side and round at ${CONCURRENCY} in flight, ${SERIAL_RUNS} one at a time`);
+  console.log(`riposte (a): the 3-step chain through runChain${EAGER ? ', started eagerly on the worker of this process' : ''}; (b): the hand-written workflow, activities, ordinary start; (b′): the same workflow with ${LOCAL.length ? `${LOCAL.join(', ')} as local activities` : 'no local activities'}${EAGER ? ', started eagerly' : ''}`);
+  console.log(`ratios: lower is better for riposte (runs per second: b/a)`);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'riposte-bench-bundles-'));
   log('bench: bundling the benchmark workflows (riposte + hand-written) and the hand-written one alone');
   const bundles = {
     bench: await writeBundle(benchFile('workflows'), path.join(work, 'bench.js')),
     baseline: await writeBundle(benchFile('baseline-only'), path.join(work, 'baseline.js')),
   };
-  const reports: { label: string; report: ConfigReport }[] = [];
-  const memory: { label: string; rows: [string, string][] }[] = [];
   for (const kind of SERVERS) {
     log(`bench: ${kind === 'cluster' ? 'the Temporal server on PostgreSQL (npm run cluster)' : 'the Temporal dev server (in memory, headless)'}`);
     const server = await openServer(kind, log);
     try {
       for (const workers of WORKERS) {
         log(`bench: ${kind}, ${workers} worker process(es)`);
-        reports.push({ label: server.label, report: await measureConfig(server, kind, workers, bundles, log) });
+        const report = await measureConfig(server, kind, workers, bundles, log);
+        printConfig(report, server.label);
       }
-      if (ONLY.has('memory')) memory.push({ label: server.label, rows: await measureMemory(server, kind, bundles, log) });
+      if (ONLY.has('memory')) {
+        const rows = await measureMemory(server, kind, bundles, log);
+        console.log(`\n### worker memory, ${server.label}\n`);
+        console.log(`| other measure | value |`);
+        console.log(`|---|---|`);
+        for (const [k, v] of rows) console.log(`| ${k} | ${v} |`);
+      }
     } finally {
       await server.stop();
     }
   }
   const direct = ONLY.has('engines') ? await measureDirect() : undefined;
-
-  const version = execFileSync(findTemporal(), ['--version']).toString().trim();
-  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${version}; load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`;
-  console.log(`riposte benchmark — ${new Date().toISOString()} (${Math.round((Date.now() - started) / 60_000)} min)`);
-  console.log(`machine: ${machine}`);
-  console.log(`command: npm run bench -- ${process.argv.slice(2).join(' ') || '(defaults)'}`);
-  console.log(`rounds: ${ROUNDS}, interleaved (riposte, b, b′ in turn); cells are median (min–max) over the rounds; ${RUNS} runs per side and round at ${CONCURRENCY} in flight, ${SERIAL_RUNS} one at a time`);
-  console.log(`riposte (a): the 3-step chain through runChain${EAGER ? ', started eagerly on the worker of this process' : ''}; (b): the hand-written workflow, activities, ordinary start; (b′): the same workflow with ${LOCAL.length ? `${LOCAL.join(', ')} as local activities` : 'no local activities'}${EAGER ? ', started eagerly' : ''}`);
-  console.log(`ratios: lower is better for riposte (runs per second: b/a)`);
-  for (const { label, report } of reports) printConfig(report, label);
-  for (const { label, rows } of memory) {
-    console.log(`\n### worker memory, ${label}\n`);
-    console.log(`| other measure | value |`);
-    console.log(`|---|---|`);
-    for (const [k, v] of rows) console.log(`| ${k} | ${v} |`);
-  }
   if (direct) console.log(`\ndirect calls (the three activity functions in a loop, no Temporal, SQLite store): ${fmt(direct.rps)} runs per second at ${CONCURRENCY} in flight, completion p50 ${fmt(direct.doneP50)} ms`);
+  console.log(`\n(${Math.round((Date.now() - started) / 60_000)} min; load average at the end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')})`);
 }
 
 main().catch((err) => {
