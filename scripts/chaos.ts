@@ -42,6 +42,8 @@ export interface ChaosReport {
   incidentsPerRun: { missing: string[]; doubled: string[] };
   deliveries: { landed: number; attempts: number; refused503: number; duplicatesSuppressed: number; missing: string[] };
   emails: { received: number; missing: string[]; duplicated: string[] };
+  /** Duplicated e-mails whose copies carry one Message-ID: the same step's activity sent again (a retry), not a second step or run. */
+  emailDuplicatesWithOneMessageId: number;
   kills: number;
   serverRestarts: number;
   server: 'dev' | 'cluster';
@@ -214,6 +216,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       missing: keys.filter((k) => !landed.has(k)),
     },
     emails: { received: smtp.received.length, missing: subjects.filter((s) => !bySubject.has(s)), duplicated: subjects.filter((s) => (bySubject.get(s) ?? 0) > 1) },
+    emailDuplicatesWithOneMessageId: subjects.filter((s) => (bySubject.get(s) ?? 0) > 1 && new Set(smtp.received.filter((m) => String(m.parsed.subject) === s).map((m) => m.parsed.messageId)).size === 1).length,
     kills,
     serverRestarts: restarts,
     server: serverKind,
