@@ -36,7 +36,7 @@ function flag(name: string): string | undefined {
 }
 const quick = process.argv.includes('--quick');
 const size = (env: string, full: number, small: number) => Number(process.env[env] ?? (quick ? small : full));
-const RUNS = size('BENCH_RUNS', 300, 40);
+const RUNS = size('BENCH_RUNS', 200, 40);
 const CONCURRENCY = size('BENCH_CONCURRENCY', 64, 64);
 const SERIAL_RUNS = size('BENCH_SERIAL_RUNS', 30, 8);
 const FANOUT = size('BENCH_FANOUT', 10_000, 1_000);
