@@ -1,7 +1,7 @@
 // Where the CLI finds Temporal: TEMPORAL_ADDRESS, a `riposte dev` already running, or an embedded server it starts.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Worker } from '@temporalio/worker';
+import type { NativeConnection, Worker } from '@temporalio/worker';
 import { Store } from '../activities';
 import type { Config } from '../worker/config';
 import { freePort, startDevServer, temporalAnswers, type DevServer } from '../worker/temporal-server';
@@ -20,6 +20,8 @@ export interface TemporalEnvironment {
   uiUrl?: string;
   /** True when this process started the server and must keep running for the run to go on. */
   embedded: boolean;
+  /** The connection of the worker this process runs, when it runs one: a client on it starts runs eagerly. Closed by `close`. */
+  workerConnection?: NativeConnection;
   close(): Promise<void>;
 }
 
@@ -96,6 +98,7 @@ export async function temporalEnvironment(config: Config, options: { log: (line:
     address: server.address,
     uiUrl: server.uiUrl,
     embedded: true,
+    ...(connection ? { workerConnection: connection } : {}),
     async close() {
       if (options.announce) fs.rmSync(markerFile(config), { force: true });
       await retention?.stop();

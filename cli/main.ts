@@ -149,7 +149,7 @@ program
     // Results too large for a payload ride by reference in the store the workers share, as through the API.
     const store = await Store.open(cfg.storeUrl);
     try {
-      const client = await connectClient(cfg, env.address);
+      const client = await connectClient(cfg, env.address, env.workerConnection);
       const handle = await startRun(client, { chain, results, params: parseParams(opts.param), taskQueue: cfg.temporal.taskQueue, globals: cfg.globals, uiUrl: env.uiUrl, store });
       const url = runUrl(env.uiUrl, cfg.temporal.namespace, handle.workflowId, handle.firstExecutionRunId);
       // An embedded server lives only as long as this process: wait for the run.
@@ -165,7 +165,8 @@ program
         else printReport(report, chain);
         if (report.status !== 'completed') process.exitCode = 1;
       }
-      await client.connection.close();
+      // The worker's connection is closed by env.close(), after the worker stops.
+      if (!env.workerConnection) await client.connection.close();
     } finally {
       await store.close();
       await env.close();
@@ -226,7 +227,8 @@ program
     if (!env.embedded) throw new CliError(`\`riposte dev\` already runs for this data directory (Temporal at ${env.address}); stop it first or use \`riposte worker\``);
     logger.info({ event: 'temporal.started', address: env.address, uiUrl: env.uiUrl }, `Temporal server ${env.address}, UI ${env.uiUrl}`);
     logger.info({ event: 'worker.started', taskQueue: cfg.temporal.taskQueue, namespace: cfg.temporal.namespace }, `worker polling task queue "${cfg.temporal.taskQueue}"`);
-    const client = await connectClient(cfg, env.address);
+    // On the worker's connection, so the intake API's runs start eagerly on this process's worker.
+    const client = await connectClient(cfg, env.address, env.workerConnection);
     const store = await Store.open(cfg.storeUrl);
     try {
       await syncAndPrint(client, cfg, env.uiUrl, false, { logger });
@@ -237,7 +239,7 @@ program
         logger.info('Ctrl-C to stop');
       });
     } finally {
-      await client.connection.close();
+      if (!env.workerConnection) await client.connection.close();
       await store.close();
       await env.close();
     }
@@ -322,7 +324,8 @@ program
     const cfg = config();
     const logger = serviceLogger(cfg, 'api', opts.logFormat);
     const env = await temporalEnvironment(cfg, { log: (line) => logger.info(line) });
-    const client = await connectClient(cfg, env.address);
+    // With its own embedded server and worker, on the worker's connection (eager starts).
+    const client = await connectClient(cfg, env.address, env.workerConnection);
     const store = await Store.open(cfg.storeUrl);
     try {
       await serveApi(cfg, client, store, env.uiUrl, logger, (address) => {
@@ -330,7 +333,7 @@ program
         if (cfg.api.tokens.length === 0) logger.warn({ event: 'api.no_tokens' }, 'no tokens configured (api.tokens in riposte.config.json): every call is refused');
       });
     } finally {
-      await client.connection.close();
+      if (!env.workerConnection) await client.connection.close();
       await store.close();
       await env.close();
     }

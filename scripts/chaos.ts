@@ -1,15 +1,18 @@
-// `npm run chaos`: kill -9 the worker at random, restart the Temporal server, flap the peer; nothing may be lost or doubled.
-import { spawn, type ChildProcess } from 'node:child_process';
+// `npm run chaos`: kill -9 a worker at random, restart the Temporal server, flap the peer; nothing may be lost or doubled.
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import pg from 'pg';
 import { Store } from '../activities';
 import { assertValidChain } from '../dsl';
 import { readRun, startRun } from '../worker/client';
 import { freePort, startDevServer, type DevServer } from '../worker/temporal-server';
 import { startSmtpPeer } from './smtp-peer';
+import { clusterOptions, clusterPid, startCluster, stopCluster } from './cluster';
 
 /** How hard to shake. */
 export interface ChaosOptions {
@@ -20,6 +23,14 @@ export interface ChaosOptions {
   restartServer: boolean;
   /** Share of peer answers that are 503. */
   failureRate: number;
+  /** The dev server riposte starts (state on disk), or the full Temporal server of `npm run cluster` on PostgreSQL. */
+  server?: 'dev' | 'cluster';
+  /** Worker processes on the one task queue (default 1); each kill hits one of them at random. */
+  workers?: number;
+  /** riposte's store: a SQLite file, or a fresh schema of the local PostgreSQL `test` database (default: PostgreSQL with several workers or the cluster). */
+  store?: 'sqlite' | 'postgres';
+  /** Worker 1 starts the runs on its own connection (eager workflow start, as `riposte dev` does) and is killed like the others. */
+  eager?: boolean;
   log?: (line: string) => void;
 }
 
@@ -31,8 +42,15 @@ export interface ChaosReport {
   incidentsPerRun: { missing: string[]; doubled: string[] };
   deliveries: { landed: number; attempts: number; refused503: number; duplicatesSuppressed: number; missing: string[] };
   emails: { received: number; missing: string[]; duplicated: string[] };
+  /** Duplicated e-mails whose copies carry one Message-ID: the same step's activity sent again (a retry), not a second step or run. */
+  emailDuplicatesWithOneMessageId: number;
   kills: number;
   serverRestarts: number;
+  server: 'dev' | 'cluster';
+  workers: number;
+  store: 'sqlite' | 'postgres';
+  /** Runs whose first workflow task the server handed straight to the starting worker. */
+  eagerStarts: number;
   seconds: number;
 }
 
@@ -43,10 +61,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const log = options.log ?? (() => undefined);
   const started = Date.now();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'riposte-chaos-'));
-  const storeUrl = `sqlite:${path.join(dir, 'store.db')}`;
+  const serverKind = options.server ?? 'dev';
+  const workerCount = options.workers ?? 1;
+  const storeKind = options.store ?? (workerCount > 1 || serverKind === 'cluster' ? 'postgres' : 'sqlite');
+  const tag = crypto.randomBytes(4).toString('hex');
+  const pgSchema = `riposte_chaos_${tag}`;
+  const storeUrl = storeKind === 'postgres' ? `postgres://postgres@127.0.0.1:5432/test?schema=${pgSchema}` : `sqlite:${path.join(dir, 'store.db')}`;
   const port = await freePort();
   const dbFile = path.join(dir, 'temporal.db');
-  let server: DevServer = await startDevServer({ dbFile, port, uiPort: null, log });
+  // The cluster keeps its state in PostgreSQL across restarts, as the dev server does in its file.
+  const cluster = clusterOptions(process.env, log);
+  const clusterWasRunning = serverKind === 'cluster' && clusterPid(cluster) !== undefined;
+  const startServer = async (): Promise<Pick<DevServer, 'address' | 'stop'>> =>
+    serverKind === 'cluster' ? { address: (await startCluster(cluster)).address, stop: () => stopCluster(cluster) } : startDevServer({ dbFile, port, uiPort: null, log });
+  let server = await startServer();
 
   // A peer that refuses half the time and, like a real receiver, keeps the first delivery per Idempotency-Key.
   const landed = new Map<string, number>();
@@ -76,15 +104,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const taskQueue = 'chaos';
   const built = path.join(__dirname, '..', 'cli', 'main.js');
   const cli = fs.existsSync(built) ? built : path.join(__dirname, '..', 'dist', 'cli', 'main.js');
-  let worker: ChildProcess | undefined;
-  const startWorker = () => {
-    worker = spawn(process.execPath, [cli, 'worker', '--task-queue', taskQueue], {
-      env: { ...process.env, TEMPORAL_ADDRESS: server.address, RIPOSTE_STORE_URL: storeUrl, RIPOSTE_DATA_DIR: dir, RIPOSTE_CONFIG: path.join(dir, 'riposte.config.json') },
-      stdio: 'ignore',
-    });
-  };
-  startWorker();
-
   const chain = assertValidChain({
     name: 'chaos',
     steps: [
@@ -94,32 +113,62 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       { id: 'hook', action: 'webhook.send', retry: { maxAttempts: 100, initialInterval: '200ms', backoff: 1.5, maxInterval: '2s' }, with: { protocol: 'http', host: '127.0.0.1', port: peerPort, body: { incident: '{{steps.incident.incident_id}}' } } },
     ],
   });
+  const workers: (ChildProcess | undefined)[] = [];
+  const starter = path.join(__dirname, fs.existsSync(path.join(__dirname, 'chaos-worker.ts')) ? 'chaos-worker.ts' : 'chaos-worker.js');
+  const startWorker = (i: number) => {
+    const env = { ...process.env, TEMPORAL_ADDRESS: server.address, RIPOSTE_STORE_URL: storeUrl, RIPOSTE_DATA_DIR: dir, RIPOSTE_CONFIG: path.join(dir, 'riposte.config.json') };
+    // With eager starts, worker 1 also starts the runs, on its own connection: their first workflow task goes straight to it.
+    workers[i] = options.eager && i === 0 ? fork(starter, [taskQueue, JSON.stringify(chain)], { env, stdio: ['ignore', 'ignore', 'ignore', 'ipc'] }) : spawn(process.execPath, [cli, 'worker', '--task-queue', taskQueue], { env, stdio: 'ignore' });
+  };
+  for (let i = 0; i < workerCount; i++) startWorker(i);
+
   const connect = async () => new Client({ connection: await Connection.connect({ address: server.address }) });
   let client = await connect();
   const ids: string[] = [];
-  for (let n = 0; n < options.runs; n++) {
-    const handle = await startRun(client, { chain, results: [{ n }], taskQueue, workflowId: `chaos-${n}` });
-    ids.push(handle.workflowId);
+  let eagerStarts = 0;
+  if (options.eager) {
+    const first = workers[0]!;
+    await new Promise<void>((resolve, reject) => {
+      let answered = 0;
+      first.on('message', (m: { ready?: boolean; started?: string; eagerly?: boolean; failed?: string; error?: string }) => {
+        if (m.ready) for (let n = 0; n < options.runs; n++) first.send({ start: { workflowId: `chaos-${tag}-${n}`, n } });
+        if (m.failed) reject(new Error(`starting ${m.failed} failed: ${m.error}`));
+        if (m.started) {
+          ids.push(m.started);
+          if (m.eagerly) eagerStarts++;
+          if (++answered === options.runs) resolve();
+        }
+      });
+      first.once('exit', (code) => reject(new Error(`the starting worker exited (${code}) before every run started`)));
+    });
+    first.removeAllListeners('exit');
+    ids.sort((a, b) => Number(a.split('-').pop()) - Number(b.split('-').pop()));
+  } else {
+    for (let n = 0; n < options.runs; n++) {
+      const handle = await startRun(client, { chain, results: [{ n }], taskQueue, workflowId: `chaos-${tag}-${n}` });
+      ids.push(handle.workflowId);
+    }
   }
-  log(`chaos: started ${ids.length} runs`);
+  log(`chaos: started ${ids.length} runs${options.eager ? ` (${eagerStarts} eagerly on worker 1)` : ''}`);
 
   let kills = 0;
   let restarts = 0;
   for (let k = 0; k < options.kills; k++) {
     await sleep(300 + Math.random() * 1200);
-    worker?.kill('SIGKILL');
+    const victim = Math.floor(Math.random() * workerCount);
+    workers[victim]?.kill('SIGKILL');
     kills++;
-    log(`chaos: kill -9 worker (${kills})`);
+    log(`chaos: kill -9 worker ${victim + 1} of ${workerCount} (${kills})`);
     if (options.restartServer && k === Math.floor(options.kills / 2)) {
       log('chaos: restarting the Temporal server');
       await client.connection.close();
       await server.stop();
-      server = await startDevServer({ dbFile, port, uiPort: null, log });
+      server = await startServer();
       client = await connect();
       restarts++;
     }
     await sleep(100 + Math.random() * 400);
-    startWorker();
+    startWorker(victim);
   }
 
   const notCompleted: string[] = [];
@@ -141,12 +190,19 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   for (const m of smtp.received) bySubject.set(String(m.parsed.subject), (bySubject.get(String(m.parsed.subject)) ?? 0) + 1);
   const subjects = Array.from({ length: ids.length }, (_, n) => `chaos ${n}`);
 
-  worker?.kill('SIGKILL');
+  for (const w of workers) w?.kill('SIGKILL');
   await smtp.close();
   await client.connection.close();
-  await server.stop();
+  // The cluster stays up when it was running before (`npm run cluster stop` stops it); the dev server always stops.
+  if (serverKind === 'dev' || !clusterWasRunning) await server.stop();
   peer.closeAllConnections();
   peer.close();
+  if (storeKind === 'postgres') {
+    const db = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
+    await db.connect();
+    await db.query(`DROP SCHEMA IF EXISTS ${pgSchema} CASCADE`);
+    await db.end();
+  }
   return {
     runs: ids.length,
     completed: ids.length - notCompleted.length,
@@ -160,8 +216,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       missing: keys.filter((k) => !landed.has(k)),
     },
     emails: { received: smtp.received.length, missing: subjects.filter((s) => !bySubject.has(s)), duplicated: subjects.filter((s) => (bySubject.get(s) ?? 0) > 1) },
+    emailDuplicatesWithOneMessageId: subjects.filter((s) => (bySubject.get(s) ?? 0) > 1 && new Set(smtp.received.filter((m) => String(m.parsed.subject) === s).map((m) => m.parsed.messageId)).size === 1).length,
     kills,
     serverRestarts: restarts,
+    server: serverKind,
+    workers: workerCount,
+    store: storeKind,
+    eagerStarts,
     seconds: Math.round((Date.now() - started) / 1000),
   };
 }
@@ -171,17 +232,36 @@ export function chaosPassed(r: ChaosReport): boolean {
   return r.completed === r.runs && r.incidentsPerRun.missing.length === 0 && r.incidentsPerRun.doubled.length === 0 && r.deliveries.missing.length === 0 && r.emails.missing.length === 0 && r.emails.duplicated.length === 0;
 }
 
+function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
 if (require.main === module) {
   const runs = Number(process.env.CHAOS_RUNS ?? 100);
-  runChaos({ runs, kills: Number(process.env.CHAOS_KILLS ?? 8), restartServer: true, failureRate: 0.5, log: (l) => process.stderr.write(`${l}\n`) })
-    .then((report) => {
+  const kills = Number(process.env.CHAOS_KILLS ?? 8);
+  const which = flag('--server') ?? 'dev';
+  const servers = (which === 'both' ? ['dev', 'cluster'] : [which]) as ('dev' | 'cluster')[];
+  const workers = Number(flag('--workers') ?? 1);
+  const store = flag('--store') as 'sqlite' | 'postgres' | undefined;
+  const eager = process.argv.includes('--eager');
+  if (servers.some((s) => s !== 'dev' && s !== 'cluster') || !(workers >= 1) || (store && store !== 'sqlite' && store !== 'postgres')) {
+    console.error('usage: npm run chaos -- [--server dev|cluster|both] [--workers N] [--store sqlite|postgres] [--eager]   (CHAOS_RUNS, CHAOS_KILLS)');
+    process.exit(2);
+  }
+  (async () => {
+    let ok = true;
+    for (const server of servers) {
+      const report = await runChaos({ runs, kills, restartServer: true, failureRate: 0.5, server, workers, store, eager, log: (l) => process.stderr.write(`${l}\n`) });
       console.log(JSON.stringify(report, null, 2));
-      const ok = chaosPassed(report);
-      console.log(ok ? `chaos: PASS — ${report.runs} runs, ${report.kills} kill -9, ${report.serverRestarts} server restart, 0 lost, 0 doubled incidents, every e-mail received exactly once, every delivery landed` : 'chaos: FAIL');
-      process.exit(ok ? 0 : 1);
-    })
-    .catch((err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    });
+      const passed = chaosPassed(report);
+      ok &&= passed;
+      const shape = `${report.server === 'cluster' ? 'Temporal server on PostgreSQL' : 'dev server'}, ${report.workers} worker process${report.workers === 1 ? '' : 'es'}, ${report.store} store${eager ? `, ${report.eagerStarts} of ${report.runs} runs started eagerly` : ''}`;
+      console.log(passed ? `chaos: PASS (${shape}) — ${report.runs} runs, ${report.kills} kill -9, ${report.serverRestarts} server restart, 0 lost, 0 doubled incidents, every e-mail received exactly once, every delivery landed` : `chaos: FAIL (${shape})`);
+    }
+    process.exit(ok ? 0 : 1);
+  })().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
 }

@@ -1,6 +1,6 @@
 // Starting runs and reading their outcome in the shape of the CLI contract.
 import crypto from 'node:crypto';
-import { Client, Connection, WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { Client, Connection, InternalConnectionLikeSymbol, WorkflowFailedError, WorkflowNotFoundError, type ConnectionLike, type InternalConnectionLike, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId, type WorkflowHandleWithStartDetails } from '@temporalio/client';
 import { ApplicationFailure, type WorkflowIdReusePolicy } from '@temporalio/common';
 import { INLINE_RESULTS_LIMIT, RUN_WORKFLOW, assertValidChain, SEARCH_ATTRIBUTES, type Chain, type ResultRow, type ResultsRef, type RunInput, type RunOutcome, type RunResume, type RunStatus, type StepRecord, type Timeframe, type Trigger } from '../dsl';
 import type { Config } from './config';
@@ -36,9 +36,13 @@ export interface RunReport {
   approvals?: RunStatus['approvals'];
 }
 
-/** Connects a client to the configured Temporal server. */
-export async function connectClient(config: Config, address: string): Promise<Client> {
-  const connection = await Connection.connect(temporalConnectionOptions(config, address));
+/**
+ * Connects a client to the configured Temporal server; with `shared` (the NativeConnection of a
+ * worker in this process), the client uses that connection instead, so runs it starts can be
+ * started eagerly (see startRun). The caller closes a shared connection after its worker stops.
+ */
+export async function connectClient(config: Config, address: string, shared?: ConnectionLike): Promise<Client> {
+  const connection = shared ?? (await Connection.connect(temporalConnectionOptions(config, address)));
   const converter = dataConverter(config);
   return new Client({ connection, namespace: config.temporal.namespace, ...(converter ? { dataConverter: converter } : {}) });
 }
@@ -67,7 +71,7 @@ export interface StartRunOptions {
 }
 
 /** Starts a run of a validated chain; the chain travels in the workflow input. */
-export async function startRun(client: Client, options: StartRunOptions): Promise<WorkflowHandleWithFirstExecutionRunId> {
+export async function startRun(client: Client, options: StartRunOptions): Promise<WorkflowHandleWithStartDetails> {
   // The workflow trusts its input (it keeps zod out of its sandbox), so nothing starts unvalidated.
   options = { ...options, chain: assertValidChain(options.chain) };
   const trigger: Trigger = options.trigger ?? { type: 'manual' };
@@ -103,7 +107,16 @@ export async function startRun(client: Client, options: StartRunOptions): Promis
     typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.job, value: options.chain.name }],
     ...(options.workflowIdReusePolicy ? { workflowIdReusePolicy: options.workflowIdReusePolicy } : {}),
     ...(options.memo ? { memo: options.memo } : {}),
+    // Eager workflow start: the server hands the first workflow task back with the start answer, to a
+    // worker of this process, and skips the trip through matching; without a free slot on a local
+    // worker polling this task queue the SDK drops the request and the start is an ordinary one.
+    ...(sharesWorkerConnection(client) ? { requestEagerStart: true } : {}),
   });
+}
+
+/** True when the client runs on a worker's NativeConnection, the only connection the SDK starts workflows eagerly on. */
+export function sharesWorkerConnection(client: Client): boolean {
+  return (client.connection as InternalConnectionLike)[InternalConnectionLikeSymbol]?.supportsEagerStart === true;
 }
 
 function resultsSize(results: ResultRow[]): number {

@@ -1,12 +1,19 @@
 // The floor for any Temporal-based engine: the same three activities, hand-written, no interpreter.
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { ActionActivities } from '../../dsl';
 
-const act = proxyActivities<ActionActivities>({ startToCloseTimeout: '30s', retry: { maximumAttempts: 8, initialInterval: '1s' } });
+const options = { startToCloseTimeout: '30s', retry: { maximumAttempts: 8, initialInterval: '1s' } } as const;
+const remote = proxyActivities<ActionActivities>(options);
+const local = proxyLocalActivities<ActionActivities>(options);
 
-/** incident.create → mitre.tag → webhook.send with fixed parameters. */
-export async function baseline(input: { port: number; result: Record<string, unknown> }): Promise<void> {
+/**
+ * incident.create → mitre.tag → webhook.send with fixed parameters; the actions named in `local`
+ * run as local activities (the baseline with the Temporal features riposte uses).
+ */
+export async function baseline(input: { port: number; result: Record<string, unknown>; local?: string[] }): Promise<void> {
   const info = workflowInfo();
+  const runsLocally = new Set(input.local ?? []);
+  const act = new Proxy(remote, { get: (target, name: string) => (runsLocally.has(name) ? local : target)[name as keyof ActionActivities] });
   const common = { index: null, job: { name: 'bench-baseline' }, run: { id: info.workflowId, startedAt: info.startTime.toISOString() } };
   const incident = await act['incident.create']({
     ...common,
