@@ -7,11 +7,12 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { createActivities, Store } from '../activities';
+import { createActivities } from '../activities';
+import { Store } from '../store/store';
 import { assertValidChain, type ActionRequest, type ResultRow } from '../dsl';
-import { loadConfig } from '../worker/config';
+import { loadConfig } from '../config/config';
 import { workflowBundlerOptions } from '../worker/bundle';
-import { startRun } from '../worker/client';
+import { startRun } from '../control/client';
 import { findTemporal, startDevServer } from '../worker/temporal-server';
 import { createWorker, quietRuntime } from '../worker/worker';
 

@@ -5,9 +5,9 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { Store } from '../activities';
+import { Store } from '../store/store';
 import { assertValidChain } from '../dsl';
-import { readRun, startRun } from '../worker/client';
+import { readRun, startRun } from '../control/client';
 import { freePort, startDevServer, type DevServer } from '../worker/temporal-server';
 import { startSmtpPeer } from './smtp-peer';
 

@@ -8,10 +8,10 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { assertValidChain, type ResultRow } from '../dsl';
-import { Store } from '../activities';
-import { loadConfig, type Config } from '../worker/config';
+import { Store } from '../store/store';
+import { loadConfig, type Config } from '../config/config';
 import { createWorker, quietRuntime } from '../worker/worker';
-import { readRun, startRun, type RunReport } from '../worker/client';
+import { readRun, startRun, type RunReport } from '../control/client';
 import { expectNoTestSecrets } from './secrets-ledger';
 
 /** A worker on its own task queue with a fresh SQLite store. */
