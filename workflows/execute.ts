@@ -27,6 +27,7 @@ import {
   type StepRecord,
   type StepStatus,
 } from '../dsl';
+import { NON_RETRYABLE_TYPES } from '../dsl/failures';
 
 /** The engine's own activities: response limiter, result loading, output keeping. */
 export const engine = proxyActivities<EngineActivities>({
@@ -36,7 +37,7 @@ export const engine = proxyActivities<EngineActivities>({
 });
 
 /** The error types that are the user's to fix: retrying them cannot help. */
-const NON_RETRYABLE = ['PeerRejectedError', 'ActionInputError', 'ConnectionConfigError', 'ChainValidationError', 'DestinationRefusedError'];
+const NON_RETRYABLE = [...NON_RETRYABLE_TYPES];
 
 /** Activity options from the step's overrides and the action's defaults. */
 export function activityOptions(step: Step): ActivityOptions {
