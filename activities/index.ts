@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { TemporalFailure } from '@temporalio/common';
 import { ChainValidationError, parseRenderedParams, type ActionActivities, type ApprovalActivities, type ActionName, type ActionOutputs, type ActionRequest, type EngineActivities, type StepResult, type TriggerActivities } from '../dsl';
-import type { ActivityDeps } from './deps';
+import type { ActivityDeps } from './shared/deps';
 import { sendEmailAction } from './email-send';
 import { indexEventsAction } from './events-index';
 import { logEventsAction } from './events-log';
@@ -11,9 +11,9 @@ import { scoreMitreRiskAction } from './mitre-risk';
 import { assignRiskAction } from './risk-assign';
 import { createIncidentAction } from './incident-create';
 import { tagMitreAction } from './mitre-tag';
-import { originOf, withStore } from './deps';
-import { actionFailure } from './errors';
-import { holdsKnownSecret, maskKnownSecrets, resolveLiteralSecrets } from './secrets';
+import { originOf, withStore } from './shared/deps';
+import { holdsKnownSecret, maskKnownSecrets } from './shared/secrets';
+import { checked } from './shared/checked';
 import { sendWebhookAction } from './webhook-send';
 import { insertRowsAction } from './db-insert';
 import { loadJobAction } from './job-run';
@@ -24,35 +24,23 @@ import { publishSnsAction } from './sns-publish';
 import { createXsoarIncidentAction } from './xsoar-incident';
 import { postInsightAction } from './http-post';
 import { notifyHipchatAction } from './hipchat-notify';
-import { notifyTeamsAction } from './teams-notify';
+import { notifyTeamsAction, sendTeamsCard } from './teams-notify';
 import { triggerPagerdutyAction } from './pagerduty-trigger';
-import { postSlackAction } from './slack-post';
+import { postSlackAction, sendSlackMessage } from './slack-post';
 import { postSlackWebhookAction } from './slack-webhook';
 import { enrichRecordedFutureAction } from './recordedfuture-enrich';
-import { logger } from '../worker/log';
+import { logger } from '../config/log';
 import { createApprovalActivities } from './approval-request';
 import { renderStep } from './render';
 import { sendSyslogAction } from './syslog-send';
 
-export type { ActivityDeps } from './deps';
-export { Store } from './store/store';
-
-/**
- * Checks the rendered parameters against the action's schema and applies its defaults. This runs
- * here rather than in the workflow: the workflow sandbox evaluates its modules afresh for every run,
- * and keeping zod out of it saves megabytes and milliseconds per run. The dry run checks with it too.
- */
-export function checked<A extends ActionName>(request: ActionRequest<A>): ActionRequest<A> {
-  let params: ActionRequest<A>['params'];
-  try {
-    params = parseRenderedParams(request.action, request.params, ['steps', request.stepIndex ?? 0, 'with']) as ActionRequest<A>['params'];
-  } catch (err) {
-    if (err instanceof ChainValidationError) throw actionFailure('ActionInputError', err.message.replace(/\n/g, '; '));
-    throw err;
-  }
-  // The trust rule in one place: only values the chain wrote literally as secret references are resolved.
-  return { ...request, params: resolveLiteralSecrets(params, request.secretPaths, originOf(request)) };
-}
+export type { ActivityDeps } from './shared/deps';
+export { checked } from './shared/checked';
+// What the CLI and the console use besides the worker's activities.
+export { databaseTableProblems } from './db-insert/tables';
+export { dryRun, formatDryRun, type DryRunOptions, type DryStep } from './dry-run';
+export { testConnection, type ConnectionReport } from './connection-test';
+export { executeScript, registerScript } from './script-run';
 
 /**
  * Masks every secret the worker has resolved in what a step produces: its output, and its failure's
@@ -183,7 +171,12 @@ export function createActivities(deps: ActivityDeps): ActionActivities & EngineA
     loadJob: loadJobAction(deps),
     ...createTriggerActivities(deps),
     runSearch: runSearchActivity(deps),
-    ...createApprovalActivities(deps),
+    ...createApprovalActivities(deps, {
+      email: (request) => sendEmailAction(deps)(request),
+      slack: (request, body) => sendSlackMessage(deps, request, body),
+      teams: (request, card) => sendTeamsCard(deps, request, card, false),
+      webhook: (request) => sendWebhookAction(deps)(request),
+    }),
   };
 }
 

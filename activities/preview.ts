@@ -1,8 +1,8 @@
 // The dry run's real bytes: each action's request built by its connector's own builder, secrets masked; nothing is sent or written.
 import { insightRecords, type ActionRequest, type ActivityActionName } from '../dsl';
-import type { ActivityDeps } from './deps';
-import type { PeerRequest } from './http';
-import { maskKnownSecrets, rememberSecret } from './secrets';
+import type { ActivityDeps } from './shared/deps';
+import type { PeerRequest } from './shared/http';
+import { maskKnownSecrets, rememberSecret } from './shared/secrets';
 import { previewEmail } from './email-send';
 import { indexWrite } from './events-index';
 import { logLines } from './events-log';
@@ -23,7 +23,7 @@ import { buildSlackWebhookRequest } from './slack-webhook';
 import { indicatorsOf, lookupRequest } from './recordedfuture-enrich';
 import { captureSnsPublish } from './sns-publish';
 import { buildSyslogMessage } from './syslog-send';
-import { apiKeyAccess, vendorInsightOf } from './insight/insight';
+import { apiKeyAccess, vendorInsightOf } from './shared/insight/insight';
 
 /** One HTTP request as it goes out: method, full URL, the headers riposte sets and the body bytes (UTF-8). */
 export interface HttpPreview {

@@ -1,8 +1,8 @@
 // Renders a step in the activity that executes it: `when`, local params, `with` and the throttle key, with the step's tokens.
 import { ApplicationFailure } from '@temporalio/activity';
 import { ChainValidationError, TemplateError, durationMs, prepareStep, type ActionRequest, type Step, type StepTemplates } from '../dsl';
-import type { ActivityDeps } from './deps';
-import { withStore } from './deps';
+import type { ActivityDeps } from './shared/deps';
+import { withStore } from './shared/deps';
 
 /** How many results of a by-reference set the `results` token holds (the rest of the array is empty, its length the count). */
 const PREVIEW = 100;

@@ -1,9 +1,9 @@
 // Trigger activities: the watchers fire their events through the same code as the CLI; scheduled runs check their rule.
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { disabledRuleMessage, type EngineActivities, type TriggerActivities } from '../dsl';
-import { EventValidationError, fireEvent } from '../worker/events';
-import { disabledRuleOf } from '../worker/rule-guard';
-import type { ActivityDeps } from './deps';
+import { EventValidationError, fireEvent } from '../control/events';
+import { disabledRuleOf } from '../control/rule-guard';
+import type { ActivityDeps } from './shared/deps';
 
 /** Builds the trigger activities; runs start on the task queue of the worker that fires them. */
 export function createTriggerActivities(deps: ActivityDeps): TriggerActivities & Pick<EngineActivities, 'disabledRule'> {

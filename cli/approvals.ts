@@ -1,11 +1,11 @@
 // `riposte approvals list|approve|reject`: the approvals runs wait for, decided from the command line as the CLI user.
 import os from 'node:os';
 import type { Command } from 'commander';
-import { Store } from '../activities';
-import type { ApprovalStatus, StoredApproval } from '../activities/store/approvals';
-import { loadConfig } from '../worker/config';
-import { connectClient } from '../worker/client';
-import { ApprovalDoorError, decideApproval, describeClosed, findApproval, printable } from '../worker/approvals';
+import { Store } from '../store/store';
+import type { ApprovalStatus, StoredApproval } from '../store/approvals';
+import { loadConfig } from '../config/config';
+import { connectClient } from '../control/client';
+import { ApprovalDoorError, decideApproval, describeClosed, findApproval, printable } from '../control/approvals';
 import { runningDev } from './environment';
 
 /** A mistake the command reports as one line with exit code 1. */

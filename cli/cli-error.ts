@@ -1,8 +1,9 @@
 // The CLI's own failure: one message, exit code 1, and the checks of numeric and duration flags.
 import { parseDuration } from '../dsl';
+import { UserError } from '../config/user-error';
 
 /** A failure the CLI reports as one message and exit code 1. */
-export class CliError extends Error {}
+export class CliError extends UserError {}
 
 /**
  * A whole number flag within bounds: `--limit abc` or `--limit -5` is refused with the flag's name

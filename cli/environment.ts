@@ -2,12 +2,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { NativeConnection, Worker } from '@temporalio/worker';
-import { Store } from '../activities';
-import type { Config } from '../worker/config';
+import { Store } from '../store/store';
+import type { Config } from '../config/config';
 import { freePort, startDevServer, temporalAnswers, type DevServer } from '../worker/temporal-server';
 import { connectWorker, createWorker, quietRuntime } from '../worker/worker';
-import { startConfiguredCodecServer } from '../worker/codec-server';
-import { logger } from '../worker/log';
+import { startConfiguredCodecServer } from '../api/codec-server';
+import { logger } from '../config/log';
 import { startConfiguredRetention, type Retention } from '../worker/retention';
 
 /** The embedded server's fixed ports, so the UI link stays the same between runs. */

@@ -2,10 +2,10 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { connectionTypes, type Config } from '../worker/config';
+import { connectionTypes, type Config } from '../config/config';
 import { validateChainText } from '../dsl';
-import { connectClient, readRun, runUrl, startRun } from '../worker/client';
-import { Store } from '../activities';
+import { connectClient, readRun, runUrl, startRun } from '../control/client';
+import { Store } from '../store/store';
 import { temporalEnvironment } from './environment';
 import { printReport } from './output';
 

@@ -4,34 +4,35 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { chainJsonSchema, insightView, validateChainText, type Chain, type ResultRow } from '../dsl';
-import { parseEvent } from '../worker/events';
-import { Store } from '../activities';
-import { encryptSecret, masterKey } from '../activities/secrets';
-import { ConfigError, loadConfig, type Config } from '../worker/config';
-import { configJsonSchema } from '../worker/config-schema';
-import { installationContext, loadJobs } from '../worker/jobs';
-import { databaseTableProblems } from '../activities/db-insert/tables';
-import { connectClient, readRun, runUrl, startRun, type RunReport } from '../worker/client';
+import { parseEvent } from '../control/events';
+import { Store } from '../store/store';
+import { encryptSecret, masterKey } from '../config/secrets';
+import { loadConfig, type Config } from '../config/config';
+import { configJsonSchema } from '../config/config-schema';
+import { installationContext, loadJobs } from '../config/jobs';
+import { databaseTableProblems } from '../activities';
+import { connectClient, readRun, runUrl, startRun, type RunReport } from '../control/client';
 import { TemporalNotFoundError } from '../worker/temporal-server';
 import { connectWorker, createWorker, quietRuntime } from '../worker/worker';
-import { createApi, listenApi } from '../worker/api';
-import { watchProgress } from '../worker/progress';
-import { formatChanges, syncSchedules } from '../worker/schedules';
-import { dryRun, formatDryRun } from './dry-run';
+import { createApi, listenApi } from '../api/api';
+import { watchProgress } from '../control/progress';
+import { formatChanges, syncSchedules } from '../control/schedules';
+import { dryRun, formatDryRun } from '../activities';
 import { runningDev, temporalEnvironment } from './environment';
 import { runExample } from './example';
 import { printReport } from './output';
 import { addScript, testScript } from './script';
 import { createScriptHostWorker } from '../worker/script-host';
-import { startConfiguredCodecServer } from '../worker/codec-server';
+import { startConfiguredCodecServer } from '../api/codec-server';
 import { addTriggerCommands } from './triggers';
-import { configureLogging, type LogFormat, type Logger } from '../worker/log';
+import { configureLogging, type LogFormat, type Logger } from '../config/log';
 import { startConfiguredRetention } from '../worker/retention';
 import { addApprovalCommands } from './approvals';
 import { CliError, intFlag } from './cli-error';
+import { UserError } from '../config/user-error';
 import { addOperatorCommands } from './operator-commands';
-import { chainGraph } from './graph';
-import { formatProblem, locateProblems } from './problem-positions';
+import { chainGraph } from '../api/chain-graph';
+import { formatProblem, locateProblems } from '../api/problem-positions';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -516,7 +517,7 @@ addApprovalCommands(program);
 addOperatorCommands(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  if (err instanceof CliError || err instanceof ConfigError || err instanceof TemporalNotFoundError) {
+  if (err instanceof UserError || err instanceof TemporalNotFoundError) {
     process.stderr.write(`${err.message}\n`);
   } else {
     process.stderr.write(`riposte: ${(err as Error)?.stack ?? String(err)}\n`);

@@ -1,17 +1,17 @@
 // The operator commands: runs list/show/cancel/retry, connection test, actions list/show.
 import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
-import { Store } from '../activities';
-import { loadConfig, type Config } from '../worker/config';
-import { connectClient, readRun, runUrl } from '../worker/client';
-import { loadJobs } from '../worker/jobs';
-import { watchProgress } from '../worker/progress';
+import { Store } from '../store/store';
+import { loadConfig, type Config } from '../config/config';
+import { connectClient, readRun, runUrl } from '../control/client';
+import { loadJobs } from '../config/jobs';
+import { watchProgress } from '../control/progress';
 import { actionInfo, formatAction, listActions } from './actions';
 import { CliError, intFlag, sinceFlag } from './cli-error';
-import { testConnection } from './connection-test';
+import { testConnection } from '../activities';
 import { temporalEnvironment } from './environment';
 import { printReport } from './output';
-import { cancelRun, listRuns, retryRun, showRun, type RunShowReport } from './runs';
+import { cancelRun, listRuns, retryRun, showRun, type RunShowReport } from '../control/runs';
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 

@@ -1,6 +1,6 @@
 // Human-readable run reports for the terminal.
 import type { Chain } from '../dsl';
-import type { RunReport } from '../worker/client';
+import type { RunReport } from '../control/client';
 
 function brief(output: unknown): string {
   if (output === null || output === undefined) return '';

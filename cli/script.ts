@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { scriptRunParams } from '../dsl/actions/script-run';
-import { executeScript, registerScript } from '../activities/script-run';
-import type { Config } from '../worker/config';
+import { executeScript, registerScript } from '../activities';
+import type { Config } from '../config/config';
 
 const BY_EXTENSION: Record<string, string> = { '.sh': 'bash', '.bash': 'bash', '.py': 'python3', '.pl': 'perl' };
 

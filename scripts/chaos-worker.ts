@@ -1,9 +1,9 @@
 // A chaos worker that also starts runs, on its own connection, so they start eagerly on it (as in `riposte dev`).
 // argv: <task queue>; env as `riposte worker`. IPC: receives { start: { workflowId, n } }, answers { started, eagerly } or { failed }.
-import { Store } from '../activities';
+import { Store } from '../store/store';
 import { assertValidChain, type Chain } from '../dsl';
-import { loadConfig } from '../worker/config';
-import { connectClient, startRun } from '../worker/client';
+import { loadConfig } from '../config/config';
+import { connectClient, startRun } from '../control/client';
 import { connectWorker, createWorker, quietRuntime } from '../worker/worker';
 
 async function main() {

@@ -6,11 +6,11 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApi, listenApi } from '../worker/api';
-import { watchProgress } from '../worker/progress';
+import { createApi, listenApi } from '../api/api';
+import { watchProgress } from '../control/progress';
 import { startHarness, startPeer, type Harness } from './helpers';
 import { expectNoTestSecrets, recordTestSecret } from './secrets-ledger';
-import { createLogger } from '../worker/log';
+import { createLogger } from '../config/log';
 
 const curl = promisify(execFile);
 const WRITER = 'siem-writer-s3cr3t-token-0123456789abcdef';

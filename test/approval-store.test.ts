@@ -1,9 +1,9 @@
 // Approvals and their links in the store, the same on SQLite and on the PostgreSQL server running on this machine.
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Store } from '../activities';
+import { Store } from '../store/store';
 import { storeBackends } from './store-backends';
-import { linkHash } from '../activities/approval-request';
+import { linkHash } from '../store/approvals';
 
 const backends = storeBackends('approvals');
 

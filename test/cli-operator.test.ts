@@ -7,11 +7,11 @@ import { promisify } from 'node:util';
 import { parseTree } from 'jsonc-parser';
 import { describe, expect, it } from 'vitest';
 import { ACTION_NAMES, CATALOGUE, assertValidChain, type Chain, type StepRecord } from '../dsl';
-import { runUrl } from '../worker/client';
-import { chainGraph } from '../cli/graph';
+import { runUrl } from '../control/client';
+import { chainGraph } from '../api/chain-graph';
 import { intFlag, sinceFlag } from '../cli/cli-error';
-import { locateProblems, nodeAtPath } from '../cli/problem-positions';
-import { restartStep, runsQuery } from '../cli/runs';
+import { locateProblems, nodeAtPath } from '../api/problem-positions';
+import { restartStep, runsQuery } from '../control/runs';
 import { parametersOf } from '../cli/actions';
 
 const exec = promisify(execFile);

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { assertValidChain } from '../dsl';
-import { startRun } from '../worker/client';
+import { startRun } from '../control/client';
 import { startSmtpPeer } from '../scripts/smtp-peer';
 import { startHarness, startPeer, type Harness } from './helpers';
 

@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../worker/config';
-import { configJsonSchema } from '../worker/config-schema';
-import { readTls, temporalConnectionOptions } from '../worker/tls';
+import { loadConfig } from '../config/config';
+import { configJsonSchema } from '../config/config-schema';
+import { readTls, temporalConnectionOptions } from '../config/tls';
 
 const ROOT = path.join(__dirname, '..');
 

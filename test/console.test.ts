@@ -4,10 +4,10 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApi, listenApi } from '../worker/api';
+import { createApi, listenApi } from '../api/api';
 import { assertValidChain } from '../dsl';
-import { readRun, runUrl, startRun } from '../worker/client';
-import { CONSOLE_CSP } from '../worker/console-api';
+import { readRun, runUrl, startRun } from '../control/client';
+import { CONSOLE_CSP } from '../api/console-api';
 import { startHarness, startPeer, type Harness } from './helpers';
 import { expectNoTestSecrets, recordTestSecret } from './secrets-ledger';
 

@@ -11,7 +11,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateChain } from '../dsl';
 import { createActivities } from '../activities';
-import { connectionTypes } from '../worker/config';
+import { connectionTypes } from '../config/config';
 import { databaseTableProblems } from '../activities/db-insert/tables';
 import hostile from './fixtures/hostile-values.json';
 import { startHarness, type Harness } from './helpers';

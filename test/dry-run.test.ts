@@ -12,7 +12,7 @@ import { assertValidChain, insightView, type Insight, type ResultRow } from '../
 import { startSmtpPeer } from '../scripts/smtp-peer';
 import { registerScript } from '../activities/script-run';
 import type { HttpPreview, WirePreview } from '../activities/preview';
-import { dryRun, type DryStep } from '../cli/dry-run';
+import { dryRun, type DryStep } from '../activities/dry-run';
 import { startHarness, startPeer, type Harness, type Received } from './helpers';
 import { recordTestSecret } from './secrets-ledger';
 import { CLOUD_SIEM_URL, quickRetry, runForInsight, sampleInsight } from './insight-fixtures';

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateChainText } from '../dsl';
-import { loadConfig } from '../worker/config';
-import { installationContext, loadJobs } from '../worker/jobs';
+import { loadConfig } from '../config/config';
+import { installationContext, loadJobs } from '../config/jobs';
 
 const ROOT = path.join(__dirname, '..');
 const dir = path.join(ROOT, 'examples');

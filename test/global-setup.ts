@@ -4,9 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node' with { 'resolution-mode': 'import' };
-import { workflowBundlerOptions } from '../worker/bundle';
+import { workflowBundlerOptions, workflowsPath } from '../worker/bundle';
 import { startDevServer, type DevServer } from '../worker/temporal-server';
-import { workflowsPath } from '../worker/worker';
 import { describeLeaks, findSecrets, historyTexts, logTexts, readLedger, type SecretLeak } from './secret-scan';
 
 declare module 'vitest' {

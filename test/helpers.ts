@@ -5,10 +5,10 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { assertValidChain, type ResultRow } from '../dsl';
-import { Store } from '../activities';
-import type { Config } from '../worker/config';
+import { Store } from '../store/store';
+import { loadConfig, type Config } from '../config/config';
 import { createWorker, quietRuntime } from '../worker/worker';
-import { readRun, startRun, type RunReport } from '../worker/client';
+import { readRun, startRun, type RunReport } from '../control/client';
 import { testConfig } from './loopback';
 import { expectNoTestSecrets } from './secrets-ledger';
 

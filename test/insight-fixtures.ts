@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { assertValidChain, insightView, type Insight, type Trigger } from '../dsl';
-import { readRun, startRun, type RunReport } from '../worker/client';
+import { readRun, startRun, type RunReport } from '../control/client';
 import type { Harness } from './helpers';
 
 /** The Cloud SIEM base URL tests configure (`cloudSiem.url`). */

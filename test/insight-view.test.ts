@@ -1,9 +1,9 @@
 // Reading Cloud SIEM's own Insights: both forms accepted and kept as sent, the view (entity, tactics, link, UTC times), the JSON forms actions send.
 import { describe, expect, it } from 'vitest';
 import { insightRecords, insightView, readInsight, tacticById, tacticByName, utcTimestamp, type Insight } from '../dsl';
-import { insightJson } from '../activities/insight/insight';
-import { insightSummary } from '../activities/insight/summary';
-import { parseEvent } from '../worker/events';
+import { insightJson } from '../activities/shared/insight/insight';
+import { insightSummary } from '../activities/shared/insight/summary';
+import { parseEvent } from '../control/events';
 import { CLOUD_SIEM_URL, publishedInsight, sampleInsight, vendorFixture } from './insight-fixtures';
 
 const hostile = vendorFixture<Record<string, string>>('../hostile-values.json');

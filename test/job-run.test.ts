@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateChain, type RunOutcome } from '../dsl';
-import { installationContext, loadJobs } from '../worker/jobs';
+import { installationContext, loadJobs } from '../config/jobs';
 import { startHarness, type Harness } from './helpers';
 
 let h: Harness;

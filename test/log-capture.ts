@@ -19,7 +19,7 @@ import path from 'node:path';
 import { format } from 'node:util';
 import { DefaultLogger } from '@temporalio/worker';
 import { beforeAll, inject } from 'vitest';
-import { configureLogging } from '../worker/log';
+import { configureLogging } from '../config/log';
 
 const file = path.join(inject('secretLogDir'), `test-${process.pid}-${crypto.randomUUID()}.log`);
 

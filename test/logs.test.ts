@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { assertValidChain } from '../dsl';
-import { readRun, startRun } from '../worker/client';
+import { readRun, startRun } from '../control/client';
 import { freePort } from '../worker/temporal-server';
 import { recordTestSecret } from './secrets-ledger';
 import { startPeer } from './helpers';

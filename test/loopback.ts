@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { loadConfig, type Config } from '../worker/config';
+import { loadConfig, type Config } from '../config/config';
 
 /** A configuration in a fresh data directory, without a config file; `configure` adjusts it (connections, globals). */
 export function testConfig(configure: (config: Config) => void = () => undefined): Config {

@@ -7,10 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { callPeer } from '../activities/http';
-import { checkDestination, networkEntryProblem, type NetworkPolicy } from '../activities/network';
+import { callPeer } from '../activities/shared/http';
+import { checkDestination, networkEntryProblem, type NetworkPolicy } from '../activities/shared/network';
 import { queryPostgres } from '../activities/search/postgres';
-import { ConfigError, loadConfig } from '../worker/config';
+import { ConfigError, loadConfig } from '../config/config';
 import { startHarness, startPeer, type Harness } from './helpers';
 import { runForInsight } from './insight-fixtures';
 

@@ -5,10 +5,10 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { Store } from '../activities';
+import { Store } from '../store/store';
 import { storeBackends } from './store-backends';
-import { loadConfig } from '../worker/config';
-import { createLogger } from '../worker/log';
+import { loadConfig } from '../config/config';
+import { createLogger } from '../config/log';
 import { retentionMs, startRetention } from '../worker/retention';
 
 const backends = storeBackends('retention');

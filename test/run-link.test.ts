@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startDevServer, type DevServer } from '../worker/temporal-server';
-import { runUrl, startRun } from '../worker/client';
+import { runUrl, startRun } from '../control/client';
 import { assertValidChain } from '../dsl';
 import { startHarness, startPeer, type Harness } from './helpers';
 

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { encryptSecret } from '../activities/secrets';
+import { encryptSecret } from '../config/secrets';
 import { fetchHistoryText } from './history-text';
 import { recordTestSecret } from './secrets-ledger';
 import { startHarness, type Harness } from './helpers';

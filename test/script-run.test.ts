@@ -7,14 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertValidChain, validateChain } from '../dsl';
 import { scriptRunParams } from '../dsl/actions/script-run';
 import { executeScript, registerScript } from '../activities/script-run';
-import { encryptSecret } from '../activities/secrets';
+import { encryptSecret } from '../config/secrets';
 import { fetchHistoryText } from './history-text';
 import { recordTestSecret } from './secrets-ledger';
 import { startHarness, type Harness } from './helpers';
-import { startRun } from '../worker/client';
+import { startRun } from '../control/client';
 import hostile from './fixtures/hostile-values.json';
 import { preparedRequest } from './prepared-request';
-import { configureLogging } from '../worker/log';
+import { configureLogging } from '../config/log';
 
 const MASTER_KEY = crypto.randomBytes(32).toString('base64');
 const API_TOKEN = `tok-${crypto.randomUUID()}`;

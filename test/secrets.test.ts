@@ -1,6 +1,6 @@
 // Secret references: riposte's own keys are never readable through env: references.
 import { describe, expect, it } from 'vitest';
-import { resolveSecret } from '../activities/secrets';
+import { resolveSecret } from '../config/secrets';
 
 describe('resolveSecret', () => {
   it('reads an env: reference but refuses the master key and the Temporal API key, without echoing them', () => {

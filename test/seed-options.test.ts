@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOGUE, assertValidChain, validateChain } from '../dsl';
-import { readRun, startRun } from '../worker/client';
+import { readRun, startRun } from '../control/client';
 import { startHarness, startPeer, type Harness } from './helpers';
 
 const hostile = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'hostile-values.json'), 'utf8')) as Record<string, string>;

@@ -1,6 +1,6 @@
 // The store behaves the same on SQLite and on the PostgreSQL server running on this machine.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Store } from '../activities';
+import { Store } from '../store/store';
 import { storeBackends } from './store-backends';
 
 const backends = storeBackends('store');

@@ -5,10 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ruleWorkflowId, sensorWorkflowId } from '../dsl';
-import { readRun } from '../worker/client';
-import { eventRunId } from '../worker/events';
-import { ruleStatus } from '../worker/rule-guard';
-import { sensorStatus } from '../worker/sensors';
+import { readRun } from '../control/client';
+import { eventRunId } from '../control/events';
+import { ruleStatus } from '../control/rule-guard';
+import { sensorStatus } from '../control/sensors';
 import { startHarness, startPeer, type Harness } from './helpers';
 
 const suffix = crypto.randomUUID().slice(0, 8);

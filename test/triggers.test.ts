@@ -7,11 +7,11 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { ruleWorkflowId, sensorWorkflowId, validateChain, type FireReport } from '../dsl';
-import { readRun } from '../worker/client';
-import { eventRunId, fireEvent, parseEvent } from '../worker/events';
-import { loadJobs } from '../worker/jobs';
-import { changeRule, disabledRuleOf, reportRuleSignals, ruleStatus } from '../worker/rule-guard';
-import { listSensors, recordHeartbeat, sensorStatus } from '../worker/sensors';
+import { readRun } from '../control/client';
+import { eventRunId, fireEvent, parseEvent } from '../control/events';
+import { loadJobs } from '../config/jobs';
+import { changeRule, disabledRuleOf, reportRuleSignals, ruleStatus } from '../control/rule-guard';
+import { listSensors, recordHeartbeat, sensorStatus } from '../control/sensors';
 import { startHarness, startPeer, type Harness, type Received } from './helpers';
 import { CLOUD_SIEM_URL } from './insight-fixtures';
 

@@ -1,7 +1,7 @@
 // What the outbound test peers check and answer, from each vendor's published constraints and examples (test/fixtures/vendor/SOURCES.md).
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Connection } from '../worker/config';
+import type { Connection } from '../config/config';
 import { startPeer, type Received } from './loopback';
 
 const VENDOR = path.join(__dirname, 'fixtures', 'vendor');

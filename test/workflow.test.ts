@@ -1,7 +1,7 @@
 // The interpreter on the real dev server: modes, hand-off, when, onError, retries.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEARCH_ATTRIBUTES, assertValidChain, type RunStatus } from '../dsl';
-import { startRun } from '../worker/client';
+import { startRun } from '../control/client';
 import { startHarness, startPeer, type Harness } from './helpers';
 
 let h: Harness;

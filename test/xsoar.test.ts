@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateChain } from '../dsl';
-import { loadConfig } from '../worker/config';
+import { loadConfig } from '../config/config';
 import { startHarness, type Harness } from './helpers';
 import { recordTestSecret } from './secrets-ledger';
 import { quickRetry, runForInsight, sampleInsight } from './insight-fixtures';

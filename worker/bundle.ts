@@ -2,7 +2,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, type BundleOptions } from '@temporalio/worker';
-import { workflowsPath } from './worker';
+
+/** The workflows module, from sources under test and from dist/ when built. */
+export function workflowsPath(): string {
+  const dir = path.join(__dirname, '..', 'workflows');
+  return fs.existsSync(path.join(dir, 'index.ts')) ? path.join(dir, 'index.ts') : path.join(dir, 'index.js');
+}
 
 /**
  * Bundler options every workflow bundle of riposte uses. Workflows import only the plain model

@@ -8,9 +8,9 @@
 // events for a chore, and its activity would still run in a worker holding the store.
 import type { NativeConnection } from '@temporalio/worker';
 import { durationMs } from '../dsl';
-import type { PurgeCounts, Store } from '../activities/store/store';
-import type { Config } from './config';
-import type { Logger } from './log';
+import type { PurgeCounts, Store } from '../store/store';
+import type { Config } from '../config/config';
+import type { Logger } from '../config/log';
 
 /** The retention when the configuration names none and the namespace's cannot be read. */
 export const DEFAULT_RETENTION_MS = 7 * 86_400_000;

@@ -3,8 +3,8 @@ import { Worker } from '@temporalio/worker';
 import type { NativeConnection } from '@temporalio/worker';
 import { hostTaskQueue } from '../dsl';
 import { createScriptHostActivities } from '../activities';
-import { dataConverter } from './codec';
-import type { Config } from './config';
+import { dataConverter } from '../control/codec';
+import type { Config } from '../config/config';
 
 /** Creates the executor worker for `host`: no workflows, no store, its own jail directory. */
 export async function createScriptHostWorker(options: { config: Config; connection: NativeConnection; host: string }): Promise<Worker> {

@@ -1,19 +1,13 @@
 // Builds riposte's Temporal worker: the chain workflow plus every connector.
 import fs from 'node:fs';
-import path from 'node:path';
 import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
-import { ACTION_DURATION_BUCKETS, createActivities, Store } from '../activities';
-import { temporalLogger } from './log';
-import type { Config } from './config';
-import { temporalConnectionOptions } from './tls';
-import { dataConverter } from './codec';
-import { workflowBundlerOptions } from './bundle';
-
-/** The workflows module, from sources under test and from dist/ when built. */
-export function workflowsPath(): string {
-  const dir = path.join(__dirname, '..', 'workflows');
-  return fs.existsSync(path.join(dir, 'index.ts')) ? path.join(dir, 'index.ts') : path.join(dir, 'index.js');
-}
+import { ACTION_DURATION_BUCKETS, createActivities } from '../activities';
+import { Store } from '../store/store';
+import { temporalLogger } from './sdk-log';
+import type { Config } from '../config/config';
+import { temporalConnectionOptions } from '../config/tls';
+import { dataConverter } from '../control/codec';
+import { PREBUILT_BUNDLE, workflowBundlerOptions, workflowsPath } from './bundle';
 
 let runtimeInstalled = false;
 /**
@@ -60,8 +54,7 @@ export async function connectWorker(config: Config, address: string): Promise<Na
 /** A given bundle, else the one the build wrote next to dist/workflows, else the sources (bundled at start). */
 function workflowSource(bundle: WorkerOptions['workflowBundle']): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath' | 'bundlerOptions'> {
   if (bundle) return { workflowBundle: bundle };
-  const prebuilt = path.join(__dirname, '..', 'workflows.bundle.js');
-  if (!workflowsPath().endsWith('.ts') && fs.existsSync(prebuilt)) return { workflowBundle: { codePath: prebuilt } };
+  if (!workflowsPath().endsWith('.ts') && fs.existsSync(PREBUILT_BUNDLE)) return { workflowBundle: { codePath: PREBUILT_BUNDLE } };
   return { workflowsPath: workflowsPath(), bundlerOptions: workflowBundlerOptions() };
 }
 

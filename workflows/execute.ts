@@ -25,11 +25,13 @@ import {
 } from '../dsl/model';
 import { LegacyTemplateError, decideLegacy } from './legacy-templates';
 import type { Ports, StepScope } from './ports';
+import { NON_RETRYABLE_TYPES } from '../dsl/failures';
 
 export type { StepScope as Scope } from './ports';
 
 /** The error types that are the user's to fix: retrying them cannot help. */
-const NON_RETRYABLE = ['PeerRejectedError', 'ActionInputError', 'ConnectionConfigError', 'ChainValidationError', 'DestinationRefusedError'];
+const NON_RETRYABLE = [...NON_RETRYABLE_TYPES];
+
 /** Activity options from the step's overrides and the action's defaults. */
 export function activityOptions(step: Step): ActivityOptions {
   const spec: ActionSpec = CATALOGUE[step.action as ActionName];

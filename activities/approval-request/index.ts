@@ -11,6 +11,7 @@ import {
   literalSecretPaths,
   renderTree,
   withRenderBudget,
+  type ActionOutputs,
   type ActionRequest,
   type ApprovalActivities,
   type ApprovalChannel,
@@ -22,19 +23,23 @@ import {
   type ResultRow,
   type Trigger,
 } from '../../dsl';
-import { publicApiUrl } from '../../worker/config';
-import { withStore, type ActivityDeps } from '../deps';
-import { actionFailure } from '../errors';
-import { sendEmailAction } from '../email-send';
-import { clipSlack, escapeSlack, SLACK_LIMITS, slackLink } from '../insight/slack';
-import { maskKnownSecrets, resolveLiteralSecrets } from '../secrets';
-import { sendSlackMessage } from '../slack-post';
-import { adaptiveCardMessage, sendTeamsCard } from '../teams-notify';
-import { sendWebhookAction } from '../webhook-send';
+import { publicApiUrl } from '../../config/config';
+import { linkHash } from '../../store/approvals';
+import { withStore, type ActivityDeps } from '../shared/deps';
+import { actionFailure } from '../shared/errors';
+import { clipSlack, escapeSlack, SLACK_LIMITS, slackLink } from '../shared/insight/slack';
+import { maskKnownSecrets, resolveLiteralSecrets } from '../shared/secrets';
+import { adaptiveCardMessage } from '../shared/teams-card';
 
-/** The SHA-256 of a link token, hex: all the store ever keeps of it. */
-export function linkHash(token: string): string {
-  return crypto.createHash('sha256').update(token).digest('hex');
+/**
+ * The connectors approval requests go out through, given by activities/index.ts: a connector
+ * reaches another only through what it is given, never through its internals.
+ */
+export interface ApprovalSenders {
+  email(request: ActionRequest<'email.send'>): Promise<ActionOutputs['email.send']>;
+  slack(request: ActionRequest, body: Record<string, unknown> & { channel: string }): Promise<ActionOutputs['slack.post']>;
+  teams(request: ActionRequest, card: object): Promise<ActionOutputs['teams.notify']>;
+  webhook(request: ActionRequest<'webhook.send'>): Promise<ActionOutputs['webhook.send']>;
 }
 
 /** A fresh link token: 32 random bytes, base64url. */
@@ -134,24 +139,24 @@ function scrub(text: string, tokens: readonly string[]): string {
 }
 
 /** Sends one channel through its connector; the output keeps only what identifies the message. */
-async function sendChannel(deps: ActivityDeps, action: ApprovalChannelAction, params: Record<string, unknown>, request: Omit<ActionRequest, 'action' | 'params'>, given: Record<string, unknown>, a: ApprovalTokens, rows: ResultRow[]): Promise<string | undefined> {
+async function sendChannel(senders: ApprovalSenders, action: ApprovalChannelAction, params: Record<string, unknown>, request: Omit<ActionRequest, 'action' | 'params'>, given: Record<string, unknown>, a: ApprovalTokens, rows: ResultRow[]): Promise<string | undefined> {
   switch (action) {
     case 'email.send': {
       const body = given.body === undefined ? (params.html === true ? defaultHtml(a) : defaultText(a)) : params.body;
-      const out = await sendEmailAction(deps)({ ...request, action, params: { ...params, body } as ActionRequest<'email.send'>['params'], results: rows });
+      const out = await senders.email({ ...request, action, params: { ...params, body } as ActionRequest<'email.send'>['params'], results: rows });
       return out.messageId;
     }
     case 'slack.post': {
-      const out = await sendSlackMessage(deps, { ...request, action, params }, slackBody(String(params.channel), params.text as string | undefined, a));
+      const out = await senders.slack({ ...request, action, params }, slackBody(String(params.channel), params.text as string | undefined, a));
       return out.ts;
     }
     case 'teams.notify': {
-      const out = await sendTeamsCard(deps, { ...request, action, params }, teamsCard(params.title as string | undefined, params.text as string | undefined, a), false);
+      const out = await senders.teams({ ...request, action, params }, teamsCard(params.title as string | undefined, params.text as string | undefined, a));
       return String(out.status);
     }
     case 'webhook.send': {
       const body = given.body === undefined ? { message: a.message, approveUrl: a.approveUrl, rejectUrl: a.rejectUrl, expiresAt: a.expiresAt, runId: request.run.id, stepId: request.stepId.replace(/\.channels\[\d+\]$/, ''), index: request.index } : params.body;
-      const out = await sendWebhookAction(deps)({ ...request, action, params: { ...params, body } as ActionRequest<'webhook.send'>['params'] });
+      const out = await senders.webhook({ ...request, action, params: { ...params, body } as ActionRequest<'webhook.send'>['params'] });
       return String(out.status);
     }
   }
@@ -164,7 +169,7 @@ async function recordPending(deps: ActivityDeps): Promise<void> {
 }
 
 /** The two activities of approval.request, built with the worker's dependencies. */
-export function createApprovalActivities(deps: ActivityDeps): ApprovalActivities {
+export function createApprovalActivities(deps: ActivityDeps, senders: ApprovalSenders): ApprovalActivities {
   return {
     /**
      * Records the approval, issues an approve and a reject link (fresh on every attempt; links of an
@@ -218,7 +223,7 @@ export function createApprovalActivities(deps: ActivityDeps): ApprovalActivities
           const params = resolveLiteralSecrets(parsed.data as Record<string, unknown>, literalSecretPaths(channel.with), where);
           const rows = request.index !== null ? [request.context.result as ResultRow].filter(Boolean) : ((request.context.results as ResultRow[] | undefined) ?? []);
           const ref = await sendChannel(
-            deps,
+            senders,
             channel.action,
             params,
             {

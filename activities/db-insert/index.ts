@@ -1,11 +1,11 @@
 // db.insert: writes results to a table through a named database connection and user, values always bound.
 import type { ActionOutputs, ActionRequest, ResultRow } from '../../dsl';
-import type { DatabaseConnection } from '../../worker/config';
-import { actionFailure, type FailureType } from '../errors';
-import { loadAllResults, originOf, withStore, type ActivityDeps } from '../deps';
-import { destinationRefused, refusalIn } from '../network';
-import { maskSecrets, resolveSecret } from '../secrets';
-import { RowInsertError, openDatabase, type DatabaseSession, type InsertRow, type TableColumn } from './drivers';
+import type { DatabaseConnection } from '../../config/config';
+import { actionFailure, type FailureType } from '../shared/errors';
+import { loadAllResults, originOf, withStore, type ActivityDeps } from '../shared/deps';
+import { destinationRefused, refusalIn } from '../shared/network';
+import { maskSecrets } from '../shared/secrets';
+import { RowInsertError, openDatabase, resolveLogin, type DatabaseSession, type InsertRow, type TableColumn } from '../shared/databases';
 
 type Output = ActionOutputs['db.insert'];
 
@@ -128,19 +128,6 @@ export function columnFor(field: string, columns: TableColumn[]): TableColumn | 
   return loose.length === 1 ? loose[0] : undefined;
 }
 
-/** The user and resolved password a step writes as; secrets found are added to `secrets` for masking. */
-export function resolveLogin(name: string, c: DatabaseConnection, requested: string | undefined, origin: string, secrets: string[]) {
-  if (c.driver === 'sqlite' && Object.keys(c.users).length === 0) return {};
-  const users = Object.keys(c.users);
-  const chosen = requested ?? (users.length === 1 ? users[0] : undefined);
-  if (chosen === undefined) throw actionFailure('ActionInputError', `${origin}: connection "${name}" has several users (${users.join(', ')}); name one in with.user`);
-  const user = c.users[chosen];
-  if (!user) throw actionFailure('ConnectionConfigError', `${origin}: connection "${name}" has no user "${chosen}"; its users: ${users.join(', ') || 'none'}`);
-  const password = user.password === undefined ? undefined : resolveSecret(user.password, `connections.${name}.users.${chosen}.password`);
-  if (password) secrets.push(password);
-  return { user: user.user, password };
-}
-
 /** True when a bare table name matches one of the connection's `tables` patterns (`*`: any run of name characters), ignoring case. */
 export function tableAllowed(table: string, patterns: readonly string[]): boolean {
   return patterns.some((pattern) => new RegExp(`^${pattern.replace(/\$/g, '\\$').replace(/\*/g, '[A-Za-z0-9_$]*')}$`, 'i').test(table));
@@ -228,8 +215,8 @@ async function planInsert(deps: ActivityDeps, request: ActionRequest<'db.insert'
   const target = targetTable(name, connection, p.table, origin);
   const [schema, table] = [target.schema, target.table];
   const rows = await rowsToWrite(deps, request);
-  const secrets: string[] = [];
-  const login = resolveLogin(name, connection, p.user, origin, secrets);
+  const login = resolveLogin({ name, connection, user: p.user, origin });
+  const secrets = login.password ? [login.password] : [];
   const fail = (type: FailureType, text: string) => actionFailure(type, maskSecrets(`${origin}: ${where(connection)}: ${text}`, secrets));
   if (rows.length === 0) return undefined;
 

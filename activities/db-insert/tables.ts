@@ -1,8 +1,8 @@
 // Checks db.insert's tables and literal column names against the databases before a chain runs.
 import { isTemplate, type Chain, type Problem } from '../../dsl';
-import type { Config, DatabaseConnection } from '../../worker/config';
-import { columnFor, resolveLogin, tableRefusal } from './index';
-import { openDatabase, type DatabaseSession } from './drivers';
+import type { Config, DatabaseConnection } from '../../config/config';
+import { columnFor, tableRefusal } from './index';
+import { openDatabase, resolveLogin, type DatabaseSession } from '../shared/databases';
 
 /**
  * The db.insert steps whose table does not exist, or whose literal `values` name columns the table
@@ -49,7 +49,7 @@ async function readTable(name: string, connection: DatabaseConnection, table: st
   let session: DatabaseSession | undefined;
   try {
     // Validation connects under the same network policy as the run: a refused database is not read.
-    session = await openDatabase(connection, resolveLogin(name, connection, user, 'validation', []), config.configDir, config.network);
+    session = await openDatabase(connection, resolveLogin({ name, connection, user, origin: 'validation' }), config.configDir, config.network);
     const [schema, bare] = table.includes('.') ? (table.split('.') as [string, string]) : [undefined, table];
     const { columns } = await session.columns(schema, bare);
     return { columns, tables: columns.length === 0 ? await session.tables(schema) : [] };

@@ -7,13 +7,13 @@ import addressparser from 'nodemailer/lib/addressparser';
 import type { SendMailOptions, Transporter } from 'nodemailer';
 import { z } from 'zod';
 import { TemplateError, applyMerge, toCsv, toHtmlTable, toTextTable, type ActionOutputs, type ActionRequest } from '../../dsl';
-import type { SmtpConnection } from '../../worker/config';
-import { actionFailure } from '../errors';
-import { deliverOnce, loadAllResults, originOf, type ActivityDeps } from '../deps';
-import { connectChecked, destinationRefused, refusalIn, type NetworkPolicy } from '../network';
-import { maskSecrets, resolveSecret } from '../secrets';
-import { insightOf } from '../insight/insight';
-import { insightSummary } from '../insight/summary';
+import type { SmtpConnection } from '../../config/config';
+import { actionFailure } from '../shared/errors';
+import { deliverOnce, loadAllResults, originOf, type ActivityDeps } from '../shared/deps';
+import { connectChecked, destinationRefused, refusalIn, type NetworkPolicy } from '../shared/network';
+import { maskSecrets, resolveSecret } from '../shared/secrets';
+import { insightOf } from '../shared/insight/insight';
+import { insightSummary } from '../shared/insight/summary';
 
 type Output = ActionOutputs['email.send'];
 

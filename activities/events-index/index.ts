@@ -1,7 +1,7 @@
 // events.index: writes the result (or a document built from tokens) to an index of the store.
 import type { ActionOutputs, ActionRequest } from '../../dsl';
-import { actionFailure } from '../errors';
-import { documentId, originOf, withStore, type ActivityDeps } from '../deps';
+import { actionFailure } from '../shared/errors';
+import { documentId, originOf, withStore, type ActivityDeps } from '../shared/deps';
 
 /** What one execution writes: a new document, or fields merged into the document `id`. */
 export interface IndexWrite {

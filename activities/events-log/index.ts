@@ -2,8 +2,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ActionOutputs, ActionRequest } from '../../dsl';
-import { actionFailure } from '../errors';
-import { loadAllResults, originOf, type ActivityDeps } from '../deps';
+import { actionFailure } from '../shared/errors';
+import { loadAllResults, originOf, type ActivityDeps } from '../shared/deps';
 
 /** The scheduler log's file name, as Smart Monitor's Job Scheduler names it. */
 export const SCHEDULER_LOG = 'job_scheduler.log';

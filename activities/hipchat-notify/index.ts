@@ -1,10 +1,10 @@
 // hipchat.notify: the Insight summary sent to a HipChat room through API v2's room notification.
 import type { ActionOutputs, ActionRequest } from '../../dsl';
-import { deliverOnce, originOf, type ActivityDeps } from '../deps';
-import { callPeer, type PeerRequest } from '../http';
-import { actionFailure } from '../errors';
-import { apiKeyAccess, connectionOf, insightOf, joinUrl } from '../insight/insight';
-import { insightSummary } from '../insight/summary';
+import { deliverOnce, originOf, type ActivityDeps } from '../shared/deps';
+import { callPeer, type PeerRequest } from '../shared/http';
+import { actionFailure } from '../shared/errors';
+import { apiKeyAccess, connectionOf, insightOf, joinUrl } from '../shared/insight/insight';
+import { insightSummary } from '../shared/insight/summary';
 
 const COLOR_BY_SEVERITY = { LOW: 'gray', MEDIUM: 'yellow', HIGH: 'red', CRITICAL: 'red' } as const;
 

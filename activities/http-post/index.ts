@@ -1,13 +1,13 @@
 // http.post (HTTP POST v2): the Insight as the Cloud SIEM API returns it, optionally with Signals and Records, posted to an allowed destination port.
 import type { ActionOutputs, ActionRequest } from '../../dsl';
 import { destinationPort, insightEnvelope } from '../../dsl';
-import { allowedPorts } from '../../worker/config';
-import { actionFailure } from '../errors';
-import { withStoredEnrichments } from '../insight/enrichments';
-import { originOf, type ActivityDeps } from '../deps';
-import { callPeer, type PeerRequest, type PeerTls } from '../http';
-import { connectionOf, insightJson, vendorInsightOf } from '../insight/insight';
-import { resolveSecret } from '../secrets';
+import { allowedPorts } from '../../config/config';
+import { actionFailure } from '../shared/errors';
+import { withStoredEnrichments } from '../shared/insight/enrichments';
+import { originOf, type ActivityDeps } from '../shared/deps';
+import { callPeer, type PeerRequest, type PeerTls } from '../shared/http';
+import { connectionOf, insightJson, vendorInsightOf } from '../shared/insight/insight';
+import { resolveSecret } from '../shared/secrets';
 
 /**
  * The POST exactly as it goes out (the step sends it, the dry run shows it): the Insight as

@@ -1,7 +1,7 @@
 // incident.create: writes one incident per run, step and result into the store's incidents index.
 import type { ActionOutputs, ActionRequest } from '../../dsl';
-import { originOf, pick, withStore, type ActivityDeps } from '../deps';
-import type { NewIncident } from '../store/store';
+import { originOf, pick, withStore, type ActivityDeps } from '../shared/deps';
+import type { NewIncident } from '../../store/store';
 
 /** The incident an execution creates, as the store keeps it (the store gives it its id). */
 export function incidentOf(request: ActionRequest<'incident.create'>): NewIncident {

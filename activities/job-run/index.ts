@@ -2,10 +2,10 @@
 import fs from 'node:fs';
 import { Context } from '@temporalio/activity';
 import { disabledRuleMessage, type Chain } from '../../dsl';
-import { disabledRuleOf } from '../../worker/rule-guard';
-import { loadJobs, type JobCatalog } from '../../worker/jobs';
-import { actionFailure } from '../errors';
-import type { ActivityDeps } from '../deps';
+import { disabledRuleOf } from '../../control/rule-guard';
+import { loadJobs, type JobCatalog } from '../../config/jobs';
+import { actionFailure } from '../shared/errors';
+import type { ActivityDeps } from '../shared/deps';
 
 function nameInFile(file: string): unknown {
   try {

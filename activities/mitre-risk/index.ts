@@ -1,6 +1,6 @@
 // mitre.risk: one risk document per category (system, user) in the risk index.
 import type { ActionOutputs, ActionRequest } from '../../dsl';
-import { documentId, originOf, withStore, type ActivityDeps } from '../deps';
+import { documentId, originOf, withStore, type ActivityDeps } from '../shared/deps';
 
 /** The risk documents an execution writes: score × fidelity against the result's system and/or user. */
 export function mitreRiskDocuments(request: ActionRequest<'mitre.risk'>, now: Date): { id: string; body: Record<string, unknown> }[] {

@@ -1,6 +1,6 @@
 // mitre.tag: one document per technique in the mitre index, carrying the incident_id handed down by the run.
 import type { ActionOutputs, ActionRequest } from '../../dsl';
-import { documentId, originOf, withStore, type ActivityDeps } from '../deps';
+import { documentId, originOf, withStore, type ActivityDeps } from '../shared/deps';
 
 /** The technique documents an execution writes, one per technique, keyed by run, step, result and technique. */
 export function mitreTagDocuments(request: ActionRequest<'mitre.tag'>, now: Date): { id: string; body: Record<string, unknown> }[] {

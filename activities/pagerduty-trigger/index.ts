@@ -1,13 +1,13 @@
 // pagerduty.trigger: a PagerDuty Events API v2 trigger with the Insight summary, deduplicated on the Insight id.
 import crypto from 'node:crypto';
 import type { ActionOutputs, ActionRequest, InsightView } from '../../dsl';
-import { actionFailure } from '../errors';
-import { originOf, type ActivityDeps } from '../deps';
-import { callPeer, type PeerRequest } from '../http';
-import { apiKeyAccess, insightOf, joinUrl } from '../insight/insight';
-import { insightSummary } from '../insight/summary';
-import { utcTimestamp } from '../insight/time';
-import { httpUrl } from '../insight/urls';
+import { actionFailure } from '../shared/errors';
+import { originOf, type ActivityDeps } from '../shared/deps';
+import { callPeer, type PeerRequest } from '../shared/http';
+import { apiKeyAccess, insightOf, joinUrl } from '../shared/insight/insight';
+import { insightSummary } from '../shared/insight/summary';
+import { utcTimestamp } from '../shared/insight/time';
+import { httpUrl } from '../shared/insight/urls';
 
 const SEVERITY: Record<string, 'info' | 'warning' | 'error' | 'critical'> = { LOW: 'info', MEDIUM: 'warning', HIGH: 'error', CRITICAL: 'critical' };
 

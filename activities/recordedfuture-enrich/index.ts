@@ -1,11 +1,11 @@
 // recordedfuture.enrich: Recorded Future lookups of the IPs, domains and hashes in an Insight's Records, cached, and attached as enrichments.
 import net from 'node:net';
 import { durationMs, insightRecords, type ActionOutputs, type ActionRequest, type Enrichment, type Insight } from '../../dsl';
-import { documentId, originOf, withStore, type ActivityDeps } from '../deps';
-import { callPeer, type PeerRequest } from '../http';
-import type { NetworkPolicy } from '../network';
-import { apiKeyAccess, joinUrl, vendorInsightOf, type ApiKeyAccess } from '../insight/insight';
-import { ENRICHMENTS_INDEX, enrichmentDocumentId, type EnrichmentDocument } from '../insight/enrichments';
+import { documentId, originOf, withStore, type ActivityDeps } from '../shared/deps';
+import { callPeer, type PeerRequest } from '../shared/http';
+import type { NetworkPolicy } from '../shared/network';
+import { apiKeyAccess, joinUrl, vendorInsightOf, type ApiKeyAccess } from '../shared/insight/insight';
+import { ENRICHMENTS_INDEX, enrichmentDocumentId, type EnrichmentDocument } from '../shared/insight/enrichments';
 
 /** Where lookups are cached, one document per indicator. */
 const CACHE_INDEX = 'recordedfuture-cache';

@@ -1,6 +1,6 @@
 // risk.assign: a risk score with result fields and a scoring type, in the chosen index.
 import type { ActionOutputs, ActionRequest } from '../../dsl';
-import { documentId, originOf, withStore, type ActivityDeps } from '../deps';
+import { documentId, originOf, withStore, type ActivityDeps } from '../shared/deps';
 
 /** The one risk document an execution writes, keyed by run, step and result. */
 export function riskAssignDocument(request: ActionRequest<'risk.assign'>, now: Date): { id: string; body: Record<string, unknown> } {

@@ -4,9 +4,9 @@ import path from 'node:path';
 import { ApplicationFailure, CancelledFailure, Context } from '@temporalio/activity';
 import { durationMs, type ActionOutputs, type ActionRequest } from '../../dsl';
 import { splitCommand } from '../../dsl/actions/script-run';
-import type { Config } from '../../worker/config';
-import { actionFailure } from '../errors';
-import { originOf } from '../deps';
+import type { Config } from '../../config/config';
+import { actionFailure } from '../shared/errors';
+import { originOf } from '../shared/deps';
 import { SCRIPT_ENV, findPrlimit, jailArgs, limitReached, prlimitArgs, probeSandbox, runInSandbox, type JailFile, type SandboxLimits } from './sandbox';
 import { registeredScriptPath, stripCarriageReturns } from './registry';
 

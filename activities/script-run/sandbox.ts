@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { maskSecrets } from '../secrets';
+import { maskSecrets } from '../shared/secrets';
 
 /** The environment every script gets; nothing of the worker's own environment passes. */
 export const SCRIPT_ENV = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: '/home', TMPDIR: '/tmp', LANG: 'C.UTF-8' } as const;

@@ -1,13 +1,12 @@
 // runSearch: a job's own results, from a SQL query on a database connection or an HTTP GET returning JSON rows.
 import type { ResultRow, SearchOutcome, SearchRequest } from '../../dsl';
 import { INLINE_RESULTS_LIMIT } from '../../dsl';
-import type { DatabaseConnection, HttpConnection } from '../../worker/config';
-import { resolveLogin } from '../db-insert';
-import { tlsForAddress } from '../db-insert/drivers';
-import { withStore, type ActivityDeps } from '../deps';
-import { actionFailure } from '../errors';
-import { callPeer } from '../http';
-import { resolveSecret } from '../secrets';
+import type { DatabaseConnection, HttpConnection } from '../../config/config';
+import { resolveLogin, tlsForAddress } from '../shared/databases';
+import { withStore, type ActivityDeps } from '../shared/deps';
+import { actionFailure } from '../shared/errors';
+import { callPeer } from '../shared/http';
+import { resolveSecret } from '../shared/secrets';
 import { queryPostgres } from './postgres';
 
 /** At most this many rows come back from one search; more is a job that searches too wide. */
@@ -35,7 +34,7 @@ async function searchSql(deps: ActivityDeps, request: SearchRequest): Promise<Re
   }
   const c: DatabaseConnection = found;
   // The search reads as the connection's first user: give that user SELECT only.
-  const login = resolveLogin(name, c, Object.keys(c.users)[0], where, []);
+  const login = resolveLogin({ name, connection: c, user: Object.keys(c.users)[0], origin: where });
   const tls = tlsForAddress(c);
   const rows = await queryPostgres({ where, network: deps.config.network, login: { host: c.host, port: c.port ?? 5432, database: c.database, user: login.user, password: login.password, ...(tls ? { ssl: tls } : {}) }, sql: request.search.sql!, from: request.timeframe?.from ?? null, to: request.timeframe?.to ?? null, limit: SEARCH_ROW_LIMIT });
   return jsonRows(rows, where);

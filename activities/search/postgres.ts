@@ -1,8 +1,8 @@
 // A search query on PostgreSQL with the job's window bound as parameters (`:from`/`:to` or `$1`/`$2`).
 import { ApplicationFailure } from '@temporalio/activity';
 import { Client, DatabaseError, type ClientConfig } from 'pg';
-import { actionFailure } from '../errors';
-import { destinationRefused, refusalIn, resolveChecked, type NetworkPolicy } from '../network';
+import { actionFailure } from '../shared/errors';
+import { destinationRefused, refusalIn, resolveChecked, type NetworkPolicy } from '../shared/network';
 
 /** SQLSTATE classes that are the query's or the schema's fault: retrying cannot help. */
 const USER_ERROR_CLASSES = ['22', '42', '28', '3D', '3F'];

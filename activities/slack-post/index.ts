@@ -1,11 +1,11 @@
 // slack.post: the Insight summary posted to a Slack channel with the Web API's chat.postMessage.
 import type { ActionOutputs, ActionRequest } from '../../dsl';
-import { actionFailure } from '../errors';
-import { deliverOnce, originOf, type ActivityDeps } from '../deps';
-import { callPeer, retryAfterMs, type PeerRequest } from '../http';
-import { apiKeyAccess, insightOf, joinUrl } from '../insight/insight';
-import { clipSlack, escapeSlack, SLACK_LIMITS, slackLink } from '../insight/slack';
-import { insightSummary, type InsightSummary } from '../insight/summary';
+import { actionFailure } from '../shared/errors';
+import { deliverOnce, originOf, type ActivityDeps } from '../shared/deps';
+import { callPeer, retryAfterMs, type PeerRequest } from '../shared/http';
+import { apiKeyAccess, insightOf, joinUrl } from '../shared/insight/insight';
+import { clipSlack, escapeSlack, SLACK_LIMITS, slackLink } from '../shared/insight/slack';
+import { insightSummary, type InsightSummary } from '../shared/insight/summary';
 
 /** Slack's `ok:false` errors that go away by themselves. */
 const TRANSIENT = new Set(['ratelimited', 'rate_limited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);

@@ -1,10 +1,10 @@
 // slack.webhook: the Insight JSON posted to a Slack incoming webhook.
 import type { ActionOutputs, ActionRequest } from '../../dsl';
-import { withStoredEnrichments } from '../insight/enrichments';
-import { deliverOnce, originOf, type ActivityDeps } from '../deps';
-import { callPeer, type PeerRequest } from '../http';
-import { insightJson, insightOf, vendorInsightOf, webhookAccess } from '../insight/insight';
-import { clipSlack, escapeSlack, SLACK_LIMITS } from '../insight/slack';
+import { withStoredEnrichments } from '../shared/insight/enrichments';
+import { deliverOnce, originOf, type ActivityDeps } from '../shared/deps';
+import { callPeer, type PeerRequest } from '../shared/http';
+import { insightJson, insightOf, vendorInsightOf, webhookAccess } from '../shared/insight/insight';
+import { clipSlack, escapeSlack, SLACK_LIMITS } from '../shared/insight/slack';
 
 /**
  * The `text` of the webhook message: the Insight's name line and its JSON in a code block, both

@@ -3,13 +3,13 @@ import crypto from 'node:crypto';
 import { PublishCommand, SNSClient, type PublishCommandInput, type SNSClientConfig } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { ActionOutputs, ActionRequest } from '../../dsl';
-import { actionFailure } from '../errors';
-import { withStoredEnrichments } from '../insight/enrichments';
-import { originOf, type ActivityDeps } from '../deps';
-import { retryAfterMs } from '../http';
-import { connectionOf, insightJson, insightOf, vendorInsightOf, type AwsConnection } from '../insight/insight';
-import { destinationRefused, policyAgents, refusalIn, type NetworkPolicy } from '../network';
-import { maskSecrets, resolveSecret } from '../secrets';
+import { actionFailure } from '../shared/errors';
+import { withStoredEnrichments } from '../shared/insight/enrichments';
+import { originOf, type ActivityDeps } from '../shared/deps';
+import { retryAfterMs } from '../shared/http';
+import { connectionOf, insightJson, insightOf, vendorInsightOf, type AwsConnection } from '../shared/insight/insight';
+import { destinationRefused, policyAgents, refusalIn, type NetworkPolicy } from '../shared/network';
+import { maskSecrets, resolveSecret } from '../shared/secrets';
 
 /** SNS refuses messages above 256 KiB. */
 const MAX_MESSAGE_BYTES = 262_144;

@@ -6,9 +6,9 @@ import tls from 'node:tls';
 import { isIP, type Socket } from 'node:net';
 import type { ActionOutputs, ActionRequest } from '../../dsl';
 import { DEFAULT_MAX_MESSAGE, DEFAULT_PORTS, HEADER_LIMITS, PRINTUSASCII, syslogConnection, type SyslogConnection } from '../../dsl/actions/syslog-send';
-import { deliverOnce, originOf, type ActivityDeps } from '../deps';
-import { actionFailure } from '../errors';
-import { connectChecked, destinationRefused, refusalIn, resolveChecked } from '../network';
+import { deliverOnce, originOf, type ActivityDeps } from '../shared/deps';
+import { actionFailure } from '../shared/errors';
+import { connectChecked, destinationRefused, refusalIn, resolveChecked } from '../shared/network';
 import { formatMessage, octetCounted, syslogTimestamp } from './message';
 
 const CONNECT_TIMEOUT_MS = 15_000;

@@ -1,12 +1,13 @@
 // teams.notify: the Insight summary sent to a Microsoft Teams webhook (Workflows or incoming webhook) as an Adaptive Card or a MessageCard.
 import type { ActionOutputs, ActionRequest } from '../../dsl';
-import { actionFailure, type FailureType } from '../errors';
-import { deliverOnce, originOf, type ActivityDeps } from '../deps';
-import { callPeer, type PeerRequest, type PeerResponse } from '../http';
-import { insightOf, webhookAccess } from '../insight/insight';
-import { insightSummary, type InsightSummary } from '../insight/summary';
-import { maskSecrets } from '../secrets';
-import { httpUrl } from '../insight/urls';
+import { actionFailure, type FailureType } from '../shared/errors';
+import { deliverOnce, originOf, type ActivityDeps } from '../shared/deps';
+import { callPeer, type PeerRequest, type PeerResponse } from '../shared/http';
+import { insightOf, webhookAccess } from '../shared/insight/insight';
+import { insightSummary, type InsightSummary } from '../shared/insight/summary';
+import { maskSecrets } from '../shared/secrets';
+import { httpUrl } from '../shared/insight/urls';
+import { adaptiveCardMessage } from '../shared/teams-card';
 
 const THEME_BY_SEVERITY: Record<string, string> = { LOW: '808080', MEDIUM: 'FFC000', HIGH: 'FF4500', CRITICAL: 'C00000' };
 
@@ -59,26 +60,6 @@ export function adaptiveCard(s: InsightSummary): object {
     ],
     link ? [{ type: 'Action.OpenUrl', title: 'Open the Insight', url: link }] : undefined,
   );
-}
-
-/** The message a Teams webhook takes: one Adaptive Card (schema 1.4) with its body and, when given, its actions. */
-export function adaptiveCardMessage(body: object[], actions?: object[]): object {
-  return {
-    type: 'message',
-    attachments: [
-      {
-        contentType: 'application/vnd.microsoft.card.adaptive',
-        contentUrl: null,
-        content: {
-          $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
-          type: 'AdaptiveCard',
-          version: '1.4',
-          body,
-          ...(actions ? { actions } : {}),
-        },
-      },
-    ],
-  };
 }
 
 /** How Teams words a failed delivery in a 200 answer. */

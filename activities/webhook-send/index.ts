@@ -1,11 +1,11 @@
 // webhook.send: an HTTP request from protocol, host, port, method, path, query, auth, headers, body and TLS options.
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ActionOutputs, ActionRequest } from '../../dsl';
-import type { HttpConnection } from '../../worker/config';
-import { actionFailure } from '../errors';
-import { originOf, type ActivityDeps } from '../deps';
-import { callPeer, type PeerRequest, type PeerTls } from '../http';
-import { isSecretRef, rememberSecretUrl, resolveSecret } from '../secrets';
+import type { HttpConnection } from '../../config/config';
+import { actionFailure } from '../shared/errors';
+import { originOf, type ActivityDeps } from '../shared/deps';
+import { callPeer, type PeerRequest, type PeerTls } from '../shared/http';
+import { isSecretRef, rememberSecretUrl, resolveSecret } from '../shared/secrets';
 
 type Auth = NonNullable<ActionRequest<'webhook.send'>['params']['auth']> | NonNullable<HttpConnection['auth']>;
 

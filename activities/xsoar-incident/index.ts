@@ -1,11 +1,11 @@
 // xsoar.incident: a Cortex XSOAR (Demisto) 6 or 8 incident created from the Insight JSON, over mutual TLS when the connection has a client certificate.
 import { parseHeaderLines, type ActionOutputs, type ActionRequest } from '../../dsl';
-import { actionFailure } from '../errors';
-import { withStoredEnrichments } from '../insight/enrichments';
-import { deliverOnce, originOf, type ActivityDeps } from '../deps';
-import { callPeer, type PeerRequest } from '../http';
-import { apiKeyAccess, connectionOf, insightJson, joinUrl, vendorInsightOf } from '../insight/insight';
-import { resolveSecret } from '../secrets';
+import { actionFailure } from '../shared/errors';
+import { withStoredEnrichments } from '../shared/insight/enrichments';
+import { deliverOnce, originOf, type ActivityDeps } from '../shared/deps';
+import { callPeer, type PeerRequest } from '../shared/http';
+import { apiKeyAccess, connectionOf, insightJson, joinUrl, vendorInsightOf } from '../shared/insight/insight';
+import { resolveSecret } from '../shared/secrets';
 
 /** Where XSOAR 8 serves its public API: `https://api-{fqdn}/xsoar/public/v1/...` (Cortex XSOAR 8 API reference). */
 export const XSOAR8_PREFIX = '/xsoar/public/v1';

@@ -2,9 +2,10 @@
 // argv: <task queue> <bundle file>; env: TEMPORAL_ADDRESS, RIPOSTE_STORE_URL, RIPOSTE_DATA_DIR.
 // Tells its parent (IPC) "ready" once polling, and when each run's first action began (epoch ms).
 import { performance } from 'node:perf_hooks';
-import { createActivities, Store } from '../../activities';
+import { createActivities } from '../../activities';
+import { Store } from '../../store/store';
 import type { ActionRequest } from '../../dsl';
-import { loadConfig } from '../../worker/config';
+import { loadConfig } from '../../config/config';
 import { connectWorker, createWorker, quietRuntime } from '../../worker/worker';
 
 async function main() {

@@ -1,7 +1,7 @@
 // approval.request's activities in MockActivityEnvironment on a SQLite store: the approval and its hashed links, a webhook channel's message on a loopback peer, closing, and a channel that fails.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OpenApprovalRequest } from '../../dsl';
-import { linkHash } from '../../activities/approval-request';
+import { linkHash } from '../../store/approvals';
 import { startPeer, type Peer } from '../loopback';
 import { startConnectors, type Connectors } from './connectors';
 

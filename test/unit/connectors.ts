@@ -4,8 +4,9 @@ import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import type { ActionOutputs, ActionRequest, ActivityActionName } from '../../dsl';
-import { createActivities, Store } from '../../activities';
-import type { Config } from '../../worker/config';
+import { createActivities } from '../../activities';
+import { Store } from '../../store/store';
+import type { Config } from '../../config/config';
 import { testConfig } from '../loopback';
 
 /**
