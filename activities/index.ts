@@ -2,7 +2,7 @@
 import { performance } from 'node:perf_hooks';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { TemporalFailure } from '@temporalio/common';
-import { ChainValidationError, parseRenderedParams, type ActionActivities, type ApprovalActivities, type ActionName, type ActionOutputs, type ActionRequest, type EngineActivities, type StepResult, type TriggerActivities } from '../dsl';
+import { type ActionActivities, type ApprovalActivities, type ActionName, type ActionOutputs, type ActionRequest, type EngineActivities, type StepResult, type TriggerActivities } from '../dsl';
 import type { ActivityDeps } from './shared/deps';
 import { sendEmailAction } from './email-send';
 import { indexEventsAction } from './events-index';

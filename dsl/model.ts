@@ -10,6 +10,7 @@ export * from './problems';
 export * from './request';
 export * from './run';
 export * from './template-plain';
+export * from './failures';
 export { literalSecretPaths, isSecretReference } from './secret-refs';
 export { POLICIES as CATALOGUE } from './action-policies';
 export type { ActionPolicy as ActionSpec } from './actions/policy';

@@ -1,7 +1,7 @@
 // Handlebars tokens: one engine with riposte's helpers, rendering at string leaves, and missing-token tracking.
 import HandlebarsEngine from 'handlebars/dist/cjs/handlebars';
 import { columnsOf, toCsv, toHtmlTable, toTextTable } from './csv';
-import { RENDER_ITERATION_BUDGET, RENDER_OUTPUT_BUDGET, TOKEN_ROOTS, TemplateError, formatPath, isTruthy } from './template-plain';
+import { RENDER_ITERATION_BUDGET, RENDER_OUTPUT_BUDGET, TemplateError, formatPath, isTruthy } from './template-plain';
 
 export { RENDER_ITERATION_BUDGET, RENDER_OUTPUT_BUDGET, TOKEN_ROOTS, TemplateError, formatPath, isTruthy } from './template-plain';
 

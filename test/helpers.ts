@@ -6,7 +6,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { assertValidChain, type ResultRow } from '../dsl';
 import { Store } from '../store/store';
-import { loadConfig, type Config } from '../config/config';
+import type { Config } from '../config/config';
 import { createWorker, quietRuntime } from '../worker/worker';
 import { readRun, startRun, type RunReport } from '../control/client';
 import { testConfig } from './loopback';

@@ -22,10 +22,10 @@ import {
   type StepRecord,
   type StepStatus,
   type StepTemplates,
+  NON_RETRYABLE_TYPES,
 } from '../dsl/model';
 import { LegacyTemplateError, decideLegacy } from './legacy-templates';
 import type { Ports, StepScope } from './ports';
-import { NON_RETRYABLE_TYPES } from '../dsl/failures';
 
 export type { StepScope as Scope } from './ports';
 

@@ -37,6 +37,13 @@ export async function buildInsightPost(deps: ActivityDeps, request: ActionReques
     throw actionFailure('ActionInputError', `${origin}: with.url: port ${port} is not an allowed destination port (${allowed.join(', ')}); use one of them, or add it to "allowedPorts" in riposte.config.json`);
   }
   if (!p.url) secrets.push(url.pathname.length > 1 ? url.pathname : '', url.search.slice(1));
+  if (p.url && connection?.url) {
+    // A connection's credentials, headers and client certificate go only to its own origin, as for webhook.send.
+    const own = new URL(resolveSecret(connection.url, `${where}.url`)).origin;
+    if (url.origin !== own) {
+      throw actionFailure('ActionInputError', `${origin}: with.url sends to ${url.origin}, not to the connection's origin ${own}: a connection's credentials go only to its own origin; name a connection for ${url.origin}, or drop with.url`);
+    }
+  }
 
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(connection?.headers ?? {})) headers[k.toLowerCase()] = resolveSecret(v, `${where}.headers.${k}`);

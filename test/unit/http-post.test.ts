@@ -66,6 +66,19 @@ describe('http.post', () => {
     expect(peer.received).toEqual([]);
   });
 
+  it('refuses to send a connection\'s credentials to a with.url of another origin, sending nothing', async () => {
+    peer.received.length = 0;
+    answer = { status: 200 };
+    const elsewhere = `http://localhost:${peer.port}/in`;
+    const refused = await c.run(preparedRequest<'http.post'>(post({ url: elsewhere }), [], null, { trigger: insightTrigger() })).catch((err: Error) => err);
+    expect(refused).toMatchObject({ type: 'ActionInputError', nonRetryable: true, message: expect.stringContaining(`with.url sends to http://localhost:${peer.port}, not to the connection's origin ${peer.url}`) });
+    expect(JSON.stringify(refused)).not.toContain(PASSWORD);
+    expect(peer.received).toEqual([]);
+    // The connection's own origin with another path is still the connection's.
+    await expect(c.run(preparedRequest<'http.post'>(post({ url: `${peer.url}/other` }), [], null, { trigger: insightTrigger() }))).resolves.toEqual({ status: 200 });
+    expect(peer.received.map((r) => [r.url, r.headers.authorization])).toEqual([['/other', `Basic ${Buffer.from(`cse:${PASSWORD}`).toString('base64')}`]]);
+  });
+
   it('fails without retrying when the run was not started by an Insight event', async () => {
     await expect(c.run(preparedRequest<'http.post'>(post(), []))).rejects.toMatchObject({ type: 'ActionInputError', nonRetryable: true, message: expect.stringContaining('the run was started by a manual trigger') });
   });
