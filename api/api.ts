@@ -398,7 +398,7 @@ export async function createApi(deps: ApiDeps): Promise<FastifyInstance> {
       const handle = client.workflow.getHandle(request.params.id);
       let report: ApiRunReport;
       try {
-        report = await readRun(handle, false, store);
+        report = await readRun(handle, { wait: false, store });
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) throw new ApiError(404, `no run "${request.params.id}"`);
         throw err;

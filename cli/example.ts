@@ -37,7 +37,7 @@ export async function runExample(config: Config, examplesDir: string, io: { log:
     const client = await connectClient(config, env.address);
     const handle = await startRun(client, { chain, results, params: { hookPort }, taskQueue: config.temporal.taskQueue, globals: config.globals, uiUrl: env.uiUrl });
     io.log(`Started ${chain.name} with ${results.length} results...`);
-    const report = { ...(await readRun(handle, true)), url: runUrl(env.uiUrl, config.temporal.namespace, handle.workflowId, handle.firstExecutionRunId) };
+    const report = { ...(await readRun(handle, { wait: true })), url: runUrl(env.uiUrl, config.temporal.namespace, handle.workflowId, handle.firstExecutionRunId) };
     printReport(report, chain);
     const store = await Store.open(config.storeUrl);
     const docs = (await store.listDocuments('mitre', { limit: 200 })).filter((d) => d.run_id === handle.workflowId);

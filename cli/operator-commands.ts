@@ -141,7 +141,7 @@ export function addOperatorCommands(program: Command): void {
         // An embedded server lives only as long as this process: wait for the run.
         if (!opts.json) log(`started ${handle.workflowId}, retrying ${run} from step "${retry.fromStep}"${carried}${url ? `: ${url}` : ''}`);
         const progress = watchProgress(handle, log);
-        const report = await withStore(cfg, (store) => readRun(handle, true, store)).finally(() => progress.stop());
+        const report = await withStore(cfg, (store) => readRun(handle, { wait: true, store })).finally(() => progress.stop());
         const full = { ...report, retryOf: run, fromStep: retry.fromStep, ...(url ? { url } : {}) };
         if (opts.json) console.log(JSON.stringify(full, null, 2));
         else printReport(full, retry.chain);

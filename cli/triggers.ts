@@ -139,7 +139,7 @@ export function addTriggerCommands(program: Command): void {
             await store.close();
           }
           // An embedded server lives only as long as this process: wait for the runs it started.
-          if (env.embedded) for (const r of report.runs) await readRun(client.workflow.getHandle(r.runId), true);
+          if (env.embedded) for (const r of report.runs) await readRun(client.workflow.getHandle(r.runId), { wait: true });
           if (flags.json) console.log(JSON.stringify(report, null, 2));
           else printFire(report);
         }, cfg);

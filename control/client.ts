@@ -181,8 +181,18 @@ const STATES: Record<string, RunState> = {
   CONTINUED_AS_NEW: 'running',
 };
 
-/** Reads a run's outcome: its steps when finished, its progress so far when still running. */
-export async function readRun(handle: WorkflowHandle, wait: boolean, store?: Store): Promise<RunReport> {
+/** How readRun reads: `wait` for the run's end, or take it as it stands; `store` resolves results kept by reference. */
+export interface ReadRunOptions {
+  wait: boolean;
+  store?: Store;
+}
+
+/**
+ * Reads a run's outcome: with `wait`, its steps once it finishes; without, its progress so far
+ * when still running (and its outcome when it has finished).
+ */
+export async function readRun(handle: WorkflowHandle, options: ReadRunOptions): Promise<RunReport> {
+  const { wait, store } = options;
   if (wait) {
     try {
       const outcome = (await handle.result()) as RunOutcome;
@@ -198,7 +208,7 @@ export async function readRun(handle: WorkflowHandle, wait: boolean, store?: Sto
     const snapshot = await handle.client.withDeadline(Date.now() + 10_000, () => handle.query<RunStatus>('status')).catch(() => undefined);
     return { runId: handle.workflowId, status, steps: snapshot ? await reportSteps(snapshot.steps) : {}, ...(snapshot?.approvals?.length ? { approvals: snapshot.approvals } : {}) };
   }
-  return readRun(handle, true, store);
+  return readRun(handle, { wait: true, store });
 }
 
 async function failedReport(runId: string, err: unknown, store?: Store): Promise<RunReport> {

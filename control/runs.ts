@@ -125,7 +125,7 @@ async function describeRun(client: Client, workflowId: string): Promise<{ handle
 /** A run with its steps' outcomes and, from its history, each step's attempts and last failure. */
 export async function showRun(client: Client, workflowId: string, options: { uiUrl?: string; namespace: string; store?: Store }): Promise<RunShowReport> {
   const { handle, description } = await describeRun(client, workflowId);
-  const report = await readRun(handle, false, options.store);
+  const report = await readRun(handle, { wait: false, store: options.store });
   // A cancelled or timed-out run carries no step records in its outcome; a worker can still answer its status query.
   if ((report.status === 'cancelled' || report.status === 'timed_out') && Object.keys(report.steps).length === 0) {
     const records = await endedRecords(client, handle);
@@ -160,7 +160,7 @@ export async function cancelRun(client: Client, workflowId: string, store?: Stor
   const { handle, description } = await describeRun(client, workflowId);
   if (description.status.name !== 'RUNNING') throw new UserError(`run ${workflowId} has already ended (${STATE_OF[description.status.name] ?? description.status.name}); only a running run can be cancelled`);
   await handle.cancel();
-  return readRun(handle, true, store);
+  return readRun(handle, { wait: true, store });
 }
 
 /** The step records of an ended run: its result, its failure's details, or (a cancelled run) its `status` query. */

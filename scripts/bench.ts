@@ -345,7 +345,7 @@ async function measureConfig(server: Server, kind: 'dev' | 'cluster', workers: n
     const rows = Array.from({ length: NESTED }, (_, i) => ({ host: `n-${i}` }));
     const t0 = now();
     const handle = await startRun(plain, { chain: nestedChain, results: rows, taskQueue, store });
-    const report = await Promise.race([readRun(handle, true, store), sleep(120_000).then(() => undefined)]);
+    const report = await Promise.race([readRun(handle, { wait: true, store }), sleep(120_000).then(() => undefined)]);
     const wall = now() - t0;
     let taskTimeouts = 0;
     let taskFailures = 0;

@@ -174,7 +174,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const notCompleted: string[] = [];
   await Promise.all(
     ids.map(async (id) => {
-      const report = await Promise.race([readRun(client.workflow.getHandle(id), true), sleep(240_000).then(() => undefined)]);
+      const report = await Promise.race([readRun(client.workflow.getHandle(id), { wait: true }), sleep(240_000).then(() => undefined)]);
       if (report?.status !== 'completed') notCompleted.push(`${id}: ${report?.status ?? 'still running after 240 s'}`);
     }),
   );

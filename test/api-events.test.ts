@@ -96,7 +96,7 @@ describe('intake API events', () => {
       ['notify-insight', eventRunId('insight.created', id, 'notify-insight'), true],
       ['open-incident', eventRunId('insight.created', id, 'open-incident'), true],
     ]);
-    await Promise.all(fired.body.runs.map((r: { runId: string }) => readRun(h.client.workflow.getHandle(r.runId), true)));
+    await Promise.all(fired.body.runs.map((r: { runId: string }) => readRun(h.client.workflow.getHandle(r.runId), { wait: true })));
 
     const again = await call('POST', '/v1/events/insight.created', SIEM, { insight: insight(id) });
     expect(again.body.runs.every((r: { started: boolean }) => !r.started)).toBe(true);
@@ -122,7 +122,7 @@ describe('intake API events', () => {
     expect(bare.status).toBe(202);
     expect(bare.body.eventId).toBe(published.id);
     expect(bare.body.runs.map((r: { job: string; started: boolean }) => [r.job, r.started]).sort()).toEqual([['guarded', true], ['notify-insight', true], ['open-incident', true]]);
-    await Promise.all(bare.body.runs.map((r: { runId: string }) => readRun(h.client.workflow.getHandle(r.runId), true)));
+    await Promise.all(bare.body.runs.map((r: { runId: string }) => readRun(h.client.workflow.getHandle(r.runId), { wait: true })));
     const enveloped = await call('POST', '/v1/events/insight.created', SIEM, { data: published, errors: [] });
     expect(enveloped.body.runs.every((r: { started: boolean }) => !r.started)).toBe(true);
     expect(bodies('/insight')).toContainEqual({ insight: 'INSIGHT-637', trigger: 'insight.created' });
@@ -145,7 +145,7 @@ describe('intake API events', () => {
       { timeout: 20_000, interval: 250 },
     );
     expect(down).toMatchObject({ id: sensor, name: 'dmz sensor', status: 'offline', windowMs: 2_000, heartbeats: 1 });
-    await readRun(h.client.workflow.getHandle(down.outages[0].runs[0]), true);
+    await readRun(h.client.workflow.getHandle(down.outages[0].runs[0]), { wait: true });
     // Another window of silence: the outage has fired already, nothing fires again.
     await new Promise((r) => setTimeout(r, 2_500));
     expect(bodies('/sensor')).toEqual([{ sensor, offlineAt: down.outages[0].offlineAt }]);
@@ -219,7 +219,7 @@ describe('intake API events', () => {
           },
           { timeout: 20_000, interval: 250 },
         );
-        return readRun(h.client.workflow.getHandle(action.action.workflow.workflowId), true);
+        return readRun(h.client.workflow.getHandle(action.action.workflow.workflowId), { wait: true });
       };
       const skipped = await runOf(1);
       expect(skipped).toMatchObject({ status: 'completed', skipped: `rule "${scheduledRule}" is disabled (disabled by hand)`, steps: {} });

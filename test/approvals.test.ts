@@ -160,7 +160,7 @@ function blocked(ip: string) {
 }
 
 async function finished(handle: WorkflowHandle): Promise<RunReport> {
-  const report = await readRun(handle, true, h.store);
+  const report = await readRun(handle, { wait: true, store: h.store });
   expectNoTestSecrets(`the report of ${handle.workflowId}`, report);
   return report;
 }
@@ -179,7 +179,7 @@ describe('approval.request', () => {
     expect(first.approve.startsWith(`${base}/approvals/`)).toBe(true);
     expect(new Set([first.approve, first.reject, second.approve, second.reject]).size).toBe(4);
 
-    const waiting = await readRun(handle, false);
+    const waiting = await readRun(handle, { wait: false });
     expect(waiting.status).toBe('running');
     expect(waiting.approvals?.map((a) => [a.stepId, a.index, a.approvers])).toEqual([
       ['ask', 0, ['soc-lead@example.org', 'alice']],
@@ -205,7 +205,7 @@ describe('approval.request', () => {
     expect(shown.html).toContain('<bdi>Block 203.0.113.7 at the firewall for 24h? 412 failed logins on bastion-1, incident INC-');
     expect(shown.html).toContain('<code>block (webhook.send) when {{eq steps.ask.decision &#39;approved&#39;}}</code>');
     expect(shown.html).toContain('<form method="post">');
-    expect((await readRun(handle, false)).approvals).toHaveLength(2);
+    expect((await readRun(handle, { wait: false })).approvals).toHaveLength(2);
     expect((await h.store.approvals.list({ runId: handle.workflowId })).map((a) => a.status)).toEqual(['pending', 'pending']);
     expect(firewall.received.filter((r) => r.url === '/api/blocklist')).toEqual([]);
 
@@ -322,7 +322,7 @@ describe('approval.request', () => {
       expect(got.html).toContain('Link not valid');
       expect((await open(url, { name: 'eve' })).status).toBe(404);
     }
-    expect((await readRun(handle, false)).approvals).toHaveLength(1);
+    expect((await readRun(handle, { wait: false })).approvals).toHaveLength(1);
     await handle.cancel();
     const report = await finished(handle);
     expect(report.status).toBe('cancelled');

@@ -225,7 +225,7 @@ describe('the chain console', () => {
       while ((await item.count()) === 0) await page.click('#runs-refresh');
       expect(await item.locator('pre').textContent()).toBe(`Block ${HOSTILE.html}?`);
       await item.locator('button.approve').click();
-      const report = await readRun(handle, true, h.store);
+      const report = await readRun(handle, { wait: true, store: h.store });
       expect(report.status).toBe('completed');
       expect(report.steps.ask.output).toMatchObject({ decision: 'approved', by: 'console' });
       expect(report.steps.after.status).toBe('completed');

@@ -49,7 +49,7 @@ export async function startHarness(configure: (config: Config) => void = () => u
     async run(chain, results = [], options = {}) {
       const valid = assertValidChain(chain);
       const handle = await startRun(client, { chain: valid, results, params: options.params, taskQueue, workflowId: options.workflowId, store });
-      const report = await readRun(handle, true, store);
+      const report = await readRun(handle, { wait: true, store });
       expectNoTestSecrets(`the report of run ${handle.workflowId}`, report);
       return report;
     },

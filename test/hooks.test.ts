@@ -44,7 +44,7 @@ async function post(url: string, body: string, headers: Record<string, string> =
   return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
 }
 const basic = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
-const settle = (runId: string) => readRun(h.client.workflow.getHandle(runId), true, h.store);
+const settle = (runId: string) => readRun(h.client.workflow.getHandle(runId), { wait: true, store: h.store });
 
 beforeAll(async () => {
   for (const [label, value] of [['Splunk hook secret', SPLUNK], ['Cloud SIEM hook secret', CSE], ['Alertmanager hook secret', AM], ['Kibana hook secret', KIBANA]]) recordTestSecret(label, value);

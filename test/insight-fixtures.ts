@@ -108,7 +108,7 @@ export async function runForInsight(
   const valid = assertValidChain(chain);
   const trigger = insightTrigger(insight, type, h.config.cloudSiem.url ?? CLOUD_SIEM_URL);
   const handle = await startRun(h.client, { chain: valid, results: [], trigger, taskQueue: h.taskQueue, store: h.store, workflowId });
-  return readRun(handle, true, h.store);
+  return readRun(handle, { wait: true, store: h.store });
 }
 
 /** A retry policy short enough for tests. */

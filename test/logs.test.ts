@@ -105,7 +105,7 @@ describe('riposte worker', () => {
         ],
       });
       const handle = await startRun(client, { chain, results: [{ user: RESULT_MARKER }], taskQueue });
-      const report = await readRun(handle, true);
+      const report = await readRun(handle, { wait: true });
       expect(report.steps.hook.status).toBe('failed');
       await worker.waitFor((l) => l.includes('"step":"hook"') && l.includes('"event":"action.finished"'));
 

@@ -65,7 +65,7 @@ describe('payload encryption', () => {
   it('keeps results and outputs out of the server in clear while the run works as usual', async () => {
     const chain = assertValidChain({ name: 'codec', steps: [{ id: 'say', action: 'script.run', with: { interpreter: 'bash', inline: 'echo "hello $1"', args: [{ property: 'user' }] } }] });
     const handle = await startRun(client, { chain, results: [{ user: MARKER }], taskQueue: config.temporal.taskQueue });
-    const report = await readRun(handle, true);
+    const report = await readRun(handle, { wait: true });
     expect(report.steps.say.output).toMatchObject({ stdout: `hello ${MARKER}\n` });
 
     const stored = await fetchHistoryText(plain.workflow.getHandle(handle.workflowId));

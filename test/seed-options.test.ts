@@ -262,7 +262,7 @@ describe('a cancelled run', () => {
       // Cancel while the step waits for the peer's answer.
       while (slow.received.length === 0) await new Promise((r) => setTimeout(r, 50));
       await handle.cancel();
-      const report = await readRun(handle, true, h.store);
+      const report = await readRun(handle, { wait: true, store: h.store });
       expect(report.status).toBe('cancelled');
       expect((await handle.describe()).status.name).toBe('CANCELLED');
       await expect(handle.result()).rejects.toThrow();

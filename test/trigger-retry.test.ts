@@ -73,7 +73,7 @@ describe('a failed event firing', () => {
 
     repairJobsDir(dir, { name: 'rule-off', on: ['rule.disabled'], steps: [hook('/rule', { rule: '{{result.id}}' })] });
     const runId = eventRunId('rule.disabled', `${rule}@${failed.disabledAt}`, 'rule-off');
-    const outcome = await vi.waitFor(() => readRun(h.client.workflow.getHandle(runId), true), { timeout: 60_000, interval: 250 });
+    const outcome = await vi.waitFor(() => readRun(h.client.workflow.getHandle(runId), { wait: true }), { timeout: 60_000, interval: 250 });
     expect(outcome.status).toBe('completed');
     expect(bodies('/rule')).toEqual([{ rule }]);
     expect((await ruleStatus(h.client, h.config, rule)).fireError).toBeUndefined();
@@ -103,7 +103,7 @@ describe('a failed event firing', () => {
 
     repairJobsDir(dir, { name: 'sensor-down', on: ['sensor.offline'], steps: [hook('/sensor', { sensor: '{{result.id}}' })] });
     const runId = eventRunId('sensor.offline', `${sensor}@${failed.offlineAt}`, 'sensor-down');
-    const outcome = await vi.waitFor(() => readRun(h.client.workflow.getHandle(runId), true), { timeout: 60_000, interval: 250 });
+    const outcome = await vi.waitFor(() => readRun(h.client.workflow.getHandle(runId), { wait: true }), { timeout: 60_000, interval: 250 });
     expect(outcome.status).toBe('completed');
     expect(bodies('/sensor')).toEqual([{ sensor }]);
     const outage = await vi.waitFor(

@@ -77,7 +77,7 @@ afterAll(async () => {
 });
 
 async function settle(report: FireReport) {
-  return Promise.all(report.runs.map((r) => readRun(h.client.workflow.getHandle(r.runId), true)));
+  return Promise.all(report.runs.map((r) => readRun(h.client.workflow.getHandle(r.runId), { wait: true })));
 }
 
 async function activitiesScheduled(workflowId: string): Promise<string[]> {
@@ -169,7 +169,7 @@ describe('sensor outages', () => {
 
     const down = await outageFired(sensor, 0);
     expect(down.status).toBe('offline');
-    await readRun(h.client.workflow.getHandle(down.outages[0].runs[0]), true);
+    await readRun(h.client.workflow.getHandle(down.outages[0].runs[0]), { wait: true });
     // Offline, the watcher waits for the next heartbeat with no timer: nothing fires again.
     const history = await h.client.workflow.getHandle(sensorWorkflowId(sensor)).fetchHistory();
     const kinds = history.events!.map((e) => (e.timerStartedEventAttributes ? 'timer' : e.activityTaskScheduledEventAttributes ? 'fire' : undefined)).filter(Boolean);
@@ -184,7 +184,7 @@ describe('sensor outages', () => {
     expect(Date.parse(recovered!.outages[0].recoveredAt!)).toBeGreaterThanOrEqual(Date.parse(down.outages[0].offlineAt));
 
     const again = await outageFired(sensor, 1);
-    await readRun(h.client.workflow.getHandle(again.outages[1].runs[0]), true);
+    await readRun(h.client.workflow.getHandle(again.outages[1].runs[0]), { wait: true });
     expect(bodies('/sensor').filter((b) => b.sensor === sensor).map((b) => b.offlineAt)).toEqual([again.outages[0].offlineAt, again.outages[1].offlineAt]);
   });
 });
@@ -247,7 +247,7 @@ describe('the rule guard', () => {
 
     // The event's id is the rule and the moment it was disabled, so its run id is known in advance.
     const runId = eventRunId('rule.disabled', `${guardedRule}@${disabled.disabledAt}`, 'rule-off');
-    const outcome = await vi.waitFor(() => readRun(h.client.workflow.getHandle(runId), true), { timeout: 20_000, interval: 250 });
+    const outcome = await vi.waitFor(() => readRun(h.client.workflow.getHandle(runId), { wait: true }), { timeout: 20_000, interval: 250 });
     expect(outcome.status).toBe('completed');
     expect(bodies('/rule').filter((b) => b.rule === guardedRule)).toEqual([{ rule: guardedRule, name: 'Excessive logins', reason: 'produced 11 signals in one hour, more than the limit of 10' }]);
     expect(await activitiesScheduled(ruleWorkflowId(guardedRule))).toEqual(['fireEvent']);
@@ -330,7 +330,7 @@ describe('riposte fire', () => {
     });
     const report = JSON.parse(stdout) as FireReport;
     expect(report).toEqual({ event: 'insight.on_demand', eventId: `req-${suffix}`, runs: [{ job: 'open-incident', runId: `event/insight.on_demand/req-${suffix}/open-incident`, started: true }], skipped: [] });
-    const outcome = await readRun(h.client.workflow.getHandle(report.runs[0].runId), true);
+    const outcome = await readRun(h.client.workflow.getHandle(report.runs[0].runId), { wait: true });
     expect(outcome.status).toBe('completed');
   });
 });
@@ -400,7 +400,7 @@ describe('a large Insight', () => {
     const records = Array.from({ length: 3_000 }, (_, i) => ({ srcDevice_ip: `10.1.${i % 250}.${i % 200}`, user_username: `user-${i}`, note: 'x'.repeat(200) }));
     const report = await fireEvent(h.client, h.config, { type: 'insight.created', insight: { ...insight(id), signals: [{ id: 'sig-1', stage: 'Initial Access', allRecords: records }] } }, { taskQueue: h.taskQueue, store: h.store });
     const notify = report.runs.find((r) => r.job === 'notify-created')!;
-    const outcome = await readRun(h.client.workflow.getHandle(notify.runId), true, h.store);
+    const outcome = await readRun(h.client.workflow.getHandle(notify.runId), { wait: true, store: h.store });
     expect(outcome.status).toBe('completed');
     expect(bodies('/created').at(-1)).toEqual(created(id));
     await settle(report);

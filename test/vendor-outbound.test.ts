@@ -48,7 +48,7 @@ async function runFor(chain: object, insight: Insight = sampleInsight(), options
   const { cloudSiemUrl = CLOUD_SIEM_URL, ...rest } = options;
   const view = insightView(insight, { cloudSiemUrl: cloudSiemUrl || undefined });
   const handle = await startRun(h.client, { chain: assertValidChain(chain), results: [], trigger: { type: 'insight.created', insight, insightView: view }, taskQueue: h.taskQueue, store: h.store, ...rest });
-  return readRun(handle, true, h.store);
+  return readRun(handle, { wait: true, store: h.store });
 }
 
 describe('teams.notify', () => {

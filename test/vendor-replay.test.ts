@@ -47,7 +47,7 @@ async function post(url: string, body: string, headers: Record<string, string>) 
 const basic = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
 
 async function settle(report: FireReport) {
-  const outcomes = await Promise.all(report.runs.map((r) => readRun(h.client.workflow.getHandle(r.runId), true, h.store)));
+  const outcomes = await Promise.all(report.runs.map((r) => readRun(h.client.workflow.getHandle(r.runId), { wait: true, store: h.store })));
   for (const o of outcomes) expect({ run: o.runId, status: o.status, steps: o.steps }).toMatchObject({ run: o.runId, status: 'completed' });
   return outcomes;
 }
@@ -154,7 +154,7 @@ describe('Splunk, in by the splunk hook as the webhook alert action posts it', (
     const first = await post(`/v1/hooks/splunk/${SPLUNK_SECRET}`, body, {});
     const second = await post(`/v1/hooks/splunk/${SPLUNK_SECRET}`, body, {});
     expect([first.status, second.status, second.body.runId]).toEqual([201, 200, first.body.runId]);
-    await readRun(h.client.workflow.getHandle(first.body.runId as string), true, h.store);
+    await readRun(h.client.workflow.getHandle(first.body.runId as string), { wait: true, store: h.store });
     expect(at('/splunk').map((r) => JSON.parse(r.body))).toEqual([{ sourcetype: 'mongod', count: '8', sid: 'scheduler_admin_search_W2_at_14232356_132', owner: 'admin' }]);
   });
 });
@@ -168,7 +168,7 @@ describe('Prometheus Alertmanager, in by the alertmanager hook as its webhook re
       runs.push(answer.body.runId as string);
     }
     expect(new Set(runs).size).toBe(2);
-    for (const runId of new Set(runs)) await readRun(h.client.workflow.getHandle(runId), true, h.store);
+    for (const runId of new Set(runs)) await readRun(h.client.workflow.getHandle(runId), { wait: true, store: h.store });
     expect(at('/am').map((r) => r.body).sort()).toEqual(
       [
         { alert: 'SSHBruteForce', instance: 'bastion-01:9100', status: 'firing' },
