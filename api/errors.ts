@@ -1,20 +1,10 @@
-// The intake API's refusals and the one error handler that turns every thrown error into an answer.
+// The intake API's refusals (ProblemsError, from dsl, for every validation-like one) and the one error handler that turns every thrown error into an answer.
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { formatPath, type Problem } from '../dsl';
+import { ProblemsError, formatPath } from '../dsl';
 import type { Logger } from '../config/log';
-import { EventValidationError, JobNotSubscribedError } from '../control/events';
+import { JobNotSubscribedError } from '../control/events';
 import { TRIGGER_ID_PATTERN } from '../control/job-runs';
-import { RuleGuardInputError } from '../control/rule-guard';
-import { SensorIdError } from '../control/sensors';
-import { HookBodyError } from './hooks';
-
-/** A request the API refuses with 400 and every problem by path. */
-export class ProblemsError extends Error {
-  constructor(readonly problems: Problem[]) {
-    super(problems.map((p) => `${p.path}: ${p.message}`).join('; '));
-  }
-}
 
 /** A refusal with a status and one message. */
 export class ApiError extends Error {
@@ -53,10 +43,8 @@ export interface ErrorHandlerDeps {
 export function handleApiErrors(app: FastifyInstance, deps: ErrorHandlerDeps): void {
   const { bodyLimit, logger: log } = deps;
   app.setErrorHandler((err: FastifyError, request, reply) => {
-    if (err instanceof ProblemsError || err instanceof HookBodyError) return reply.code(400).send({ problems: err.problems });
-    if (err instanceof SensorIdError) return reply.code(400).send({ problems: [{ path: 'sensorId', message: err.message }] });
-    if (err instanceof RuleGuardInputError) return reply.code(400).send({ problems: [{ path: 'ruleId', message: err.message }] });
-    if (err instanceof EventValidationError) return reply.code(400).send({ problems: err.message.split('\n').map((line) => ({ path: '', message: line })) });
+    // Every validation-like refusal (a request, a chain, an event, a hook body, a sensor or rule id).
+    if (err instanceof ProblemsError) return reply.code(400).send({ problems: err.problems });
     if (err instanceof ApiError) return reply.code(err.statusCode).send({ error: err.message });
     if (err instanceof JobNotSubscribedError) return reply.code(409).send({ error: err.message });
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return reply.code(413).send({ error: `the request body is larger than ${bodyLimit} bytes (api.bodyLimit)` });

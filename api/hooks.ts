@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { disabledRuleMessage, formatPath, isClosedInsight, readInsight, type ResultRow, type Trigger } from '../dsl';
+import { ProblemsError, disabledRuleMessage, formatPath, isClosedInsight, readInsight, type ResultRow, type Trigger } from '../dsl';
 import type { Store } from '../store/store';
 import { resolveSecret } from '../config/secrets';
 import { ConfigError, type Config, type HookConfig } from '../config/config';
@@ -26,10 +26,9 @@ export interface HookStart {
 }
 
 /** A body that does not fit its hook's format; answered 400 with every problem. */
-export class HookBodyError extends Error {
-  constructor(readonly problems: HookProblem[]) {
-    super(problems.map((p) => `${p.path || '(body)'}: ${p.message}`).join('; '));
-    this.name = 'HookBodyError';
+export class HookBodyError extends ProblemsError {
+  constructor(problems: HookProblem[]) {
+    super(problems, { type: 'HookBodyError', message: problems.map((p) => `${p.path || '(body)'}: ${p.message}`).join('; ') });
   }
 }
 

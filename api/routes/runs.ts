@@ -1,11 +1,11 @@
 // POST /v1/runs (start an inline chain) and GET /v1/runs/{id} (a run's report and live progress).
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { formatPath, isSecretReference, validateChain, type Problem } from '../../dsl';
+import { ProblemsError, formatPath, isSecretReference, validateChain, type Problem } from '../../dsl';
 import { handleUrl, readRun, type RunReport } from '../../control/client';
 import { installationContext, loadJobs } from '../../config/jobs';
 import { queryProgress, type RunProgress } from '../../control/progress';
-import { ApiError, ProblemsError, parse, triggerIdOf } from '../errors';
+import { ApiError, parse, triggerIdOf } from '../errors';
 import { errorResponse, idempotencyHeader, inlineRunBodySchema, jsonSchema, problemsResponse, startedResponse } from '../schemas';
 import type { RouteDeps } from './deps';
 import { startApiRun } from './start';
