@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { formatPath, insightView, validateChainText, type ResultRow } from '../dsl';
+import { ProblemsError, formatPath, insightView, validateChainText, type ResultRow } from '../dsl';
 import { dryRun } from '../activities/dry-run';
 import { chainGraph } from './chain-graph';
 import { locateProblems } from './problem-positions';
@@ -119,7 +119,8 @@ export async function consoleApi(app: FastifyInstance, deps: ConsoleApiDeps): Pr
       try {
         event = parseEvent({ type: 'insight.on_demand', insight: body.insight });
       } catch (err) {
-        return reply.code(400).send({ problems: (err as Error).message.split('\n').map((line) => ({ path: 'insight', message: line })) });
+        if (!(err instanceof ProblemsError)) throw err;
+        return reply.code(400).send({ problems: err.problems.map((p) => ({ path: 'insight', message: p.message })) });
       }
       // As `riposte test --insight`: the Insight is the trigger and, without results, the one result.
       const insight = (event as { insight: Parameters<typeof insightView>[0] }).insight;

@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { disabledRuleMessage, formatPath, isClosedInsight, readInsight, type ResultRow, type Trigger } from '../dsl';
+import { ProblemsError, disabledRuleMessage, formatPath, isClosedInsight, readInsight, type ResultRow, type Trigger } from '../dsl';
 import type { Store } from '../store/store';
 import { resolveSecret } from '../config/secrets';
 import { ConfigError, type Config, type HookConfig } from '../config/config';
@@ -26,10 +26,9 @@ export interface HookStart {
 }
 
 /** A body that does not fit its hook's format; answered 400 with every problem. */
-export class HookBodyError extends Error {
-  constructor(readonly problems: HookProblem[]) {
-    super(problems.map((p) => `${p.path || '(body)'}: ${p.message}`).join('; '));
-    this.name = 'HookBodyError';
+export class HookBodyError extends ProblemsError {
+  constructor(problems: HookProblem[]) {
+    super(problems, { type: 'HookBodyError', message: problems.map((p) => `${p.path || '(body)'}: ${p.message}`).join('; ') });
   }
 }
 
@@ -212,7 +211,7 @@ const firedResponse = { type: 'object', description: 'what firing the Insight ev
  * request log shows the route pattern, never the path's secret: anything else under /v1/hooks/
  * has a route of its own for that reason.
  */
-export function registerHookRoutes(app: FastifyInstance, deps: HookRouteDeps): void {
+export async function hookRoutes(app: FastifyInstance, deps: HookRouteDeps): Promise<void> {
   const { config, client, store } = deps;
   const hooks = resolveHooks(config);
   const starter = { client, config, store, uiUrl: deps.uiUrl };
@@ -225,38 +224,32 @@ export function registerHookRoutes(app: FastifyInstance, deps: HookRouteDeps): v
       return reply.code(401).send({ error: `give hook "${found.name}"'s secret: Authorization: Bearer <secret>, the password of Basic auth, or /v1/hooks/${found.name}/<secret>` });
     }
     const hook = found.hook;
-    try {
-      if (hook.format === 'sumo-insight') {
-        const reading = readInsight(request.body);
-        if (!reading.ok) throw new HookBodyError(reading.problems.map((p) => ({ path: formatPath(p.path), message: p.message })));
-        // The Insight id is the event id: Cloud SIEM posting the same Insight again starts nothing new.
-        const type = isClosedInsight(reading.insight) ? 'insight.closed' : 'insight.created';
-        try {
-          const report = await fireEvent(client, config, { type, insight: reading.insight }, { store, ...(deps.uiUrl ? { uiUrl: deps.uiUrl } : {}), ...(hook.job ? { job: hook.job } : {}) });
-          return reply.code(202).send(report);
-        } catch (err) {
-          if (err instanceof EventValidationError && hook.job !== undefined && err.message.startsWith(`job "${hook.job}"`)) return reply.code(404).send({ error: err.message });
-          throw err;
-        }
+    if (hook.format === 'sumo-insight') {
+      const reading = readInsight(request.body);
+      if (!reading.ok) throw new HookBodyError(reading.problems.map((p) => ({ path: formatPath(p.path), message: p.message })));
+      // The Insight id is the event id: Cloud SIEM posting the same Insight again starts nothing new.
+      const type = isClosedInsight(reading.insight) ? 'insight.closed' : 'insight.created';
+      try {
+        const report = await fireEvent(client, config, { type, insight: reading.insight }, { store, ...(deps.uiUrl ? { uiUrl: deps.uiUrl } : {}), ...(hook.job ? { job: hook.job } : {}) });
+        return reply.code(202).send(report);
+      } catch (err) {
+        if (err instanceof EventValidationError && hook.job !== undefined && err.message.startsWith(`job "${hook.job}"`)) return reply.code(404).send({ error: err.message });
+        throw err;
       }
-      const start = hook.format === 'splunk' ? splunkStart(request.body) : hook.format === 'alertmanager' ? alertmanagerStart(request.body) : jsonStart(request.body, hook);
-      const catalog = loadJobs(config);
-      const job = catalog.jobs.get(hook.job);
-      if (!job) {
-        const invalid = catalog.invalid.find((f) => f.file.endsWith(`${hook.job}.json`));
-        return reply.code(404).send({ error: invalid ? `job "${hook.job}" does not validate: ${invalid.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}` : `hook "${found.name}" names job "${hook.job}", which is not in the jobs directory` });
-      }
-      if (!job.chain.active) return reply.code(409).send({ error: `job "${job.chain.name}" is inactive ("active": false in ${job.file})` });
-      const disabled = await disabledRuleOf(client, job.chain);
-      if (disabled) return reply.code(409).send({ error: `job "${job.chain.name}" is not started: ${disabledRuleMessage(disabled)}; enable it with \`riposte rule enable ${disabled.id}\`` });
-      const trigger: Trigger = { type: 'hook', hook: found.name, format: hook.format, ...start.trigger };
-      const started = await startJobRun(starter, job.chain, { results: start.results, trigger, triggerId: start.triggerId });
-      return reply.code(started.created ? 201 : 200).send(started);
-    } catch (err) {
-      if (err instanceof HookBodyError) return reply.code(400).send({ problems: err.problems });
-      if (err instanceof EventValidationError) return reply.code(400).send({ problems: err.message.split('\n').map((line) => ({ path: '', message: line })) });
-      throw err;
     }
+    const start = hook.format === 'splunk' ? splunkStart(request.body) : hook.format === 'alertmanager' ? alertmanagerStart(request.body) : jsonStart(request.body, hook);
+    const catalog = loadJobs(config);
+    const job = catalog.jobs.get(hook.job);
+    if (!job) {
+      const invalid = catalog.invalid.find((f) => f.file.endsWith(`${hook.job}.json`));
+      return reply.code(404).send({ error: invalid ? `job "${hook.job}" does not validate: ${invalid.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}` : `hook "${found.name}" names job "${hook.job}", which is not in the jobs directory` });
+    }
+    if (!job.chain.active) return reply.code(409).send({ error: `job "${job.chain.name}" is inactive ("active": false in ${job.file})` });
+    const disabled = await disabledRuleOf(client, job.chain);
+    if (disabled) return reply.code(409).send({ error: `job "${job.chain.name}" is not started: ${disabledRuleMessage(disabled)}; enable it with \`riposte rule enable ${disabled.id}\`` });
+    const trigger: Trigger = { type: 'hook', hook: found.name, format: hook.format, ...start.trigger };
+    const started = await startJobRun(starter, job.chain, { results: start.results, trigger, triggerId: start.triggerId });
+    return reply.code(started.created ? 201 : 200).send(started);
   }
 
   const schema = (summary: string, withSecret: boolean) => ({

@@ -2,17 +2,17 @@
 import crypto from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { z } from 'zod';
-import { disabledRuleMessage, eventResult, eventSchema, formatPath, insightView, ruleWorkflowId, type EventInput, type FireReport, type RiposteEvent, type RuleState, type Trigger } from '../dsl';
+import { ProblemsError, disabledRuleMessage, eventResult, eventSchema, formatPath, insightView, ruleWorkflowId, type EventInput, type FireReport, type RiposteEvent, type RuleState, type Trigger } from '../dsl';
 import type { Store } from '../store/store';
 import type { Config } from '../config/config';
 import { latestRunId, queryWatcher, runUrl, startRun } from './client';
 import { loadJobs, type JobCatalog } from '../config/jobs';
 
 /** An event that does not validate (a malformed Insight, a sensor without id...). */
-export class EventValidationError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'EventValidationError';
+export class EventValidationError extends ProblemsError {
+  /** Each line is one problem, as the CLI prints it and the intake API answers it. */
+  constructor(lines: string | string[]) {
+    super((typeof lines === 'string' ? [lines] : lines).map((message) => ({ path: '', message })), { type: 'EventValidationError' });
   }
 }
 
@@ -57,7 +57,7 @@ export interface FireOptions {
 export function parseEvent(input: unknown): RiposteEvent {
   const parsed = eventSchema.safeParse(input);
   if (parsed.success) return parsed.data;
-  throw new EventValidationError(parsed.error.issues.map((i) => `${formatPath(i.path) || '(event)'}: ${describeIssue(i.message)}`).join('\n'));
+  throw new EventValidationError(parsed.error.issues.map((i) => `${formatPath(i.path) || '(event)'}: ${describeIssue(i.message)}`));
 }
 
 /** zod says "expected string, received undefined" for a missing field; say it is missing. */

@@ -1,6 +1,6 @@
 // The rule guard's client side: signal counts and people's changes go to the rule's guard workflow.
 import type { Client } from '@temporalio/client';
-import { RULE_WORKFLOW, ruleWorkflowId, type Chain, type RuleLimits, type RuleOperation, type RuleState } from '../dsl';
+import { ProblemsError, RULE_WORKFLOW, ruleWorkflowId, type Chain, type RuleLimits, type RuleOperation, type RuleState } from '../dsl';
 import type { Config } from '../config/config';
 import { readRuleState } from './events';
 
@@ -10,10 +10,9 @@ export { readRuleState } from './events';
 const RULE_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$/;
 
 /** A rule id or count that cannot be used. */
-export class RuleGuardInputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RuleGuardInputError';
+export class RuleGuardInputError extends ProblemsError {
+  constructor(path: 'ruleId' | 'count', message: string) {
+    super([{ path, message }], { type: 'RuleGuardInputError', message });
   }
 }
 
@@ -23,7 +22,7 @@ export function ruleLimits(config: Config): RuleLimits {
 }
 
 function checkRuleId(ruleId: string): void {
-  if (!RULE_ID.test(ruleId)) throw new RuleGuardInputError(`rule id ${JSON.stringify(ruleId)}: use letters, digits, ".", "_", ":" and "-" (at most 200 characters)`);
+  if (!RULE_ID.test(ruleId)) throw new RuleGuardInputError('ruleId', `rule id ${JSON.stringify(ruleId)}: use letters, digits, ".", "_", ":" and "-" (at most 200 characters)`);
 }
 
 async function signalGuard(client: Client, config: Config, ruleId: string, signal: string, payload: unknown, options: { name?: string; taskQueue?: string }): Promise<void> {
@@ -52,7 +51,7 @@ async function signalGuard(client: Client, config: Config, ruleId: string, signa
  * hour or 24 hours) the guard disables the rule and fires `rule.disabled` once.
  */
 export async function reportRuleSignals(client: Client, config: Config, ruleId: string, count: number, options: { name?: string; taskQueue?: string; at?: Date } = {}): Promise<void> {
-  if (!Number.isInteger(count) || count < 0) throw new RuleGuardInputError(`signal count ${JSON.stringify(count)}: give a whole number of signals, 0 or more`);
+  if (!Number.isInteger(count) || count < 0) throw new RuleGuardInputError('count', `signal count ${JSON.stringify(count)}: give a whole number of signals, 0 or more`);
   const at = (options.at ?? new Date()).toISOString();
   await signalGuard(client, config, ruleId, 'reportSignals', { count, at, limits: ruleLimits(config), ...(options.name ? { name: options.name } : {}) }, options);
 }

@@ -1,6 +1,6 @@
 // Sensor heartbeats: each starts or signals the sensor's watcher workflow; the watchers' state is read by query.
 import type { Client } from '@temporalio/client';
-import { SENSOR_WORKFLOW, durationMs, sensorWorkflowId, type Heartbeat, type SensorState } from '../dsl';
+import { ProblemsError, SENSOR_WORKFLOW, durationMs, sensorWorkflowId, type Heartbeat, type SensorState } from '../dsl';
 import { queryWatcher } from './client';
 import type { Config } from '../config/config';
 
@@ -13,10 +13,10 @@ export function sensorWindowMs(config: Config, sensorId: string): number {
 const SENSOR_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,199}$/;
 
 /** A sensor id that cannot be used. */
-export class SensorIdError extends Error {
+export class SensorIdError extends ProblemsError {
   constructor(id: string) {
-    super(`sensor id ${JSON.stringify(id)}: use letters, digits, ".", "_", ":" and "-" (at most 200 characters)`);
-    this.name = 'SensorIdError';
+    const message = `sensor id ${JSON.stringify(id)}: use letters, digits, ".", "_", ":" and "-" (at most 200 characters)`;
+    super([{ path: 'sensorId', message }], { type: 'SensorIdError', message });
   }
 }
 

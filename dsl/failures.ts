@@ -33,5 +33,11 @@ export const FAILURES = {
 /** A failure type of the table. */
 export type FailureName = keyof typeof FAILURES;
 
+/** Refusals that list problems but never end a step or run: a request, a hook body, a sensor or rule id. */
+export const REFUSAL_TYPES = ['RequestValidationError', 'HookBodyError', 'SensorIdError', 'RuleGuardInputError'] as const;
+
+/** The type of a `ProblemsError` (dsl/problems.ts): a failure type of the table, or a refusal that never reaches a workflow. */
+export type ProblemsType = Extract<FailureName, 'ChainValidationError' | 'EventValidationError'> | (typeof REFUSAL_TYPES)[number];
+
 /** The types Temporal never retries: the user's to fix. */
 export const NON_RETRYABLE_TYPES: readonly FailureName[] = (Object.keys(FAILURES) as FailureName[]).filter((name) => FAILURES[name].retried === 'no');

@@ -9,7 +9,7 @@ import { ChainValidationError, type Problem, type ValidationContext } from './pr
 import { TOKEN_ROOTS, TemplateError, formatPath, inspectTemplate, isTemplate, unsupportedTemplateFeatures } from './template';
 import { valueAt } from './value-at';
 
-export { ChainValidationError, type Problem, type ValidationContext } from './problems';
+export { ChainValidationError, ProblemsError, type Problem, type ValidationContext } from './problems';
 
 /** The outcome of validation. */
 export type Validation = { ok: true; chain: Chain; problems: [] } | { ok: false; problems: Problem[] };
