@@ -34,3 +34,17 @@ export function formatPath(path: readonly PropertyKey[]): string {
   }
   return out;
 }
+
+/** The value at a token's path: own properties only, `length` of an array, undefined where the path ends. */
+export
+function resolvePath(context: Record<string, unknown>, path: string[]): unknown {
+  let value: unknown = context;
+  for (const part of path) {
+    if (value === null || value === undefined) return undefined;
+    if (Array.isArray(value) && part === 'length') return value.length;
+    if (typeof value !== 'object') return undefined;
+    if (!Object.prototype.hasOwnProperty.call(value, part)) return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}

@@ -1,7 +1,7 @@
 // Handlebars tokens: one engine with riposte's helpers, rendering at string leaves, and missing-token tracking.
 import HandlebarsEngine from 'handlebars/dist/cjs/handlebars';
 import { columnsOf, toCsv, toHtmlTable, toTextTable } from './csv';
-import { RENDER_ITERATION_BUDGET, RENDER_OUTPUT_BUDGET, TemplateError, formatPath, isTruthy } from './template-plain';
+import { RENDER_ITERATION_BUDGET, RENDER_OUTPUT_BUDGET, TemplateError, formatPath, isTruthy, resolvePath as resolve } from './template-plain';
 
 export { RENDER_ITERATION_BUDGET, RENDER_OUTPUT_BUDGET, TOKEN_ROOTS, TemplateError, formatPath, isTruthy } from './template-plain';
 
@@ -286,17 +286,6 @@ function compile(text: string, escaping: Escaping): HandlebarsTemplateDelegate {
   return template;
 }
 
-function resolve(context: Record<string, unknown>, path: string[]): unknown {
-  let value: unknown = context;
-  for (const part of path) {
-    if (value === null || value === undefined) return undefined;
-    if (Array.isArray(value) && part === 'length') return value.length;
-    if (typeof value !== 'object') return undefined;
-    if (!Object.prototype.hasOwnProperty.call(value, part)) return undefined;
-    value = (value as Record<string, unknown>)[part];
-  }
-  return value;
-}
 
 const uriViews = new WeakMap<object, object>();
 

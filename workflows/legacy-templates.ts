@@ -7,7 +7,7 @@
 // `each`, `with`, comments) and renders them as Handlebars did. It renders no HTML or URI escaping:
 // escaping changes the text an activity is sent, never which activities run. New runs never come
 // here: their activities render with Handlebars itself.
-import { CATALOGUE, RENDER_ITERATION_BUDGET, RENDER_OUTPUT_BUDGET, formatPath, isTruthy, type ActionName, type ActionSpec, type Step } from '../dsl/model';
+import { CATALOGUE, RENDER_ITERATION_BUDGET, RENDER_OUTPUT_BUDGET, formatPath, isTruthy, resolvePath as resolve, type ActionName, type ActionSpec, type Step } from '../dsl/model';
 
 /** A template that failed to render, with its position. */
 export class LegacyTemplateError extends Error {
@@ -250,17 +250,6 @@ function collectUses(nodes: Node[], uses: Path[], optional: Path[]): void {
   }
 }
 
-function resolve(context: Record<string, unknown>, path: string[]): unknown {
-  let value: unknown = context;
-  for (const part of path) {
-    if (value === null || value === undefined) return undefined;
-    if (Array.isArray(value) && part === 'length') return value.length;
-    if (typeof value !== 'object') return undefined;
-    if (!Object.prototype.hasOwnProperty.call(value, part)) return undefined;
-    value = (value as Record<string, unknown>)[part];
-  }
-  return value;
-}
 
 /** Handlebars' property lookup: own properties only. */
 function lookup(value: unknown, key: unknown): unknown {
