@@ -86,7 +86,14 @@ const rows = {
   fanout: Array.from({ length: 210 }, (_, i) => ({ host: `h-${i}`, skip: i % 7 === 0 ? 'yes' : 'no' })),
 };
 
-const fixture = (name: string) => path.join(__dirname, 'fixtures', `replay-${name}.history.json`);
+/**
+ * The engines the fixtures were recorded on, oldest first: templates rendered in the workflow
+ * (fe8f74e), then in each step's activity with every action a scheduled activity (b229185).
+ * RIPOSTE_RECORD_FIXTURES=1 records the newest era again.
+ */
+const ERAS = ['', 'in-activity.'] as const;
+type Era = (typeof ERAS)[number];
+const fixture = (name: string, era: Era) => path.join(__dirname, 'fixtures', `replay-${name}.${era}history.json`);
 
 /** A recorded fixture: the workflow id (fan-out children's ids derive from it) and the history. */
 interface Recorded {
@@ -95,7 +102,7 @@ interface Recorded {
 }
 
 /** The histories a recording of `name` keeps: the run's, and for a fan-out its first child's. */
-const recordedFiles = (name: string) => (name === 'fanout' ? [fixture(name), fixture(`${name}-child`)] : [fixture(name)]);
+const recordedFiles = (name: string, era: Era) => (name === 'fanout' ? [fixture(name, era), fixture(`${name}-child`, era)] : [fixture(name, era)]);
 
 describe('replay', () => {
   it('replays the recorded history of the example chain', async () => {
@@ -115,7 +122,7 @@ describe('replay', () => {
 
   for (const name of Object.keys(recorded) as (keyof typeof recorded)[]) {
     it(`replays the recorded histories of chain "${recorded[name](0).name}"`, async () => {
-      for (const file of recordedFiles(name)) {
+      for (const file of ERAS.flatMap((era) => recordedFiles(name, era))) {
         const recording = JSON.parse(fs.readFileSync(file, 'utf8')) as Recorded;
         await expect(replay(historyFromJSON(recording.history), recording.workflowId), file).resolves.toBeUndefined();
       }
@@ -129,7 +136,7 @@ describe('replay', () => {
       const histories = await Promise.all(ids.map((id) => h.client.workflow.getHandle(id).fetchHistory()));
       // RIPOSTE_RECORD_FIXTURES=1 keeps these as the recorded fixtures (the example chain's has its own variable).
       if (process.env.RIPOSTE_RECORD_FIXTURES) {
-        histories.forEach((history, i) => fs.writeFileSync(recordedFiles(name)[i], JSON.stringify({ workflowId: ids[i], history: JSON.parse(historyToJSON(history)) } satisfies Recorded)));
+        histories.forEach((history, i) => fs.writeFileSync(recordedFiles(name, ERAS[ERAS.length - 1])[i], JSON.stringify({ workflowId: ids[i], history: JSON.parse(historyToJSON(history)) } satisfies Recorded)));
       }
       for (const [i, history] of histories.entries()) await expect(replay(history, ids[i])).resolves.toBeUndefined();
     });
