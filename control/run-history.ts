@@ -34,6 +34,17 @@ interface Scheduled {
   stepId?: string;
 }
 
+/** What sdk-core keeps in a local activity's marker besides its result. */
+interface LocalActivityMarker {
+  attempt?: number;
+  activity_type?: string;
+  /** Set when the activity failed and waits for a retry on a timer; the retry records a marker of its own. */
+  backoff?: unknown;
+}
+
+/** The marker sdk-core records for a local activity (the built-in actions on the embedded store run as one). */
+const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
+
 /** Fan-out children share the run's steps; their attempts count toward them. */
 const SEGMENT_WORKFLOW = 'runSegment';
 
@@ -98,6 +109,21 @@ async function readInto(client: Client, workflowId: string, runId: string | unde
       const entry = scheduled.get(key);
       const message = 'failure' in a ? await failure(a.failure) : 'the step was cancelled';
       if (entry?.stepId && message) stepOf(out, entry.stepId).lastFailure = message;
+    } else if (event.markerRecordedEventAttributes?.markerName === LOCAL_ACTIVITY_MARKER) {
+      // A local activity has no scheduled event and no input in history: its marker names the step in its summary ("<step id>: <action>").
+      const m = event.markerRecordedEventAttributes;
+      const data = await decodeFromPayloadsAtIndex<LocalActivityMarker>(converter, 0, m.details?.data?.payloads);
+      const summary = event.userMetadata?.summary ? await decodeFromPayloadsAtIndex<string>(converter, 0, [event.userMetadata.summary]) : undefined;
+      const type = data?.activity_type ?? '';
+      const suffix = `: ${type}`;
+      if (!isActionName(type) || typeof summary !== 'string' || !summary.endsWith(suffix)) continue;
+      const step = stepOf(out, summary.slice(0, -suffix.length));
+      if (data.backoff == null) {
+        step.executions++;
+        step.attempts += data.attempt ?? 1;
+      }
+      const message = await failure(m.failure);
+      if (message) step.lastFailure = message;
     } else if (event.startChildWorkflowExecutionInitiatedEventAttributes) {
       const a = event.startChildWorkflowExecutionInitiatedEventAttributes;
       if (a.workflowType?.name === SEGMENT_WORKFLOW && a.workflowId) children.push(a.workflowId);

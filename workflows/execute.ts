@@ -1,5 +1,5 @@
 // Executing one step for one result (or once), shared by the run workflow and its fan-out children.
-import type { ActivityOptions } from '@temporalio/common';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/common';
 import { ActivityFailure, ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import {
   CATALOGUE,
@@ -49,6 +49,17 @@ export function activityOptions(step: Step): ActivityOptions {
     summary: `${step.id}: ${step.action}`,
     ...(step.host ? { taskQueue: hostTaskQueue(step.host) } : {}),
   };
+}
+
+/** Local activity options of a built-in action on the embedded store: the same timeout, retries and summary. */
+export function localActivityOptions(step: Step): LocalActivityOptions {
+  const { startToCloseTimeout, retry, summary } = activityOptions(step);
+  return { startToCloseTimeout, retry, summary };
+}
+
+/** True when this execution of `step` runs as a local activity (see StepScope.storeWritesLocal). */
+export function runsLocally(scope: StepScope, step: Step): boolean {
+  return scope.storeWritesLocal === true && !step.host && (CATALOGUE[step.action as ActionName] as ActionSpec).local === true;
 }
 
 function failureMessage(err: unknown): string {
@@ -138,7 +149,8 @@ export function attempt(args: AttemptArgs): Promise<Attempt> {
 
 function failed(ports: Ports, err: unknown, missing: string[]): Attempt {
   if (ports.endsCancelled(err)) throw err;
-  if (err instanceof TemplateError || err instanceof LegacyTemplateError || err instanceof ChainValidationError || err instanceof ActivityFailure) {
+  // A local activity's final failure reaches the workflow as the activity's ApplicationFailure itself, not wrapped in an ActivityFailure.
+  if (err instanceof TemplateError || err instanceof LegacyTemplateError || err instanceof ChainValidationError || err instanceof ActivityFailure || err instanceof ApplicationFailure) {
     return { status: 'failed', error: failureMessage(err), missing };
   }
   throw err;
@@ -154,7 +166,7 @@ async function attemptInActivity(args: AttemptArgs): Promise<Attempt> {
     const base = actionRequest(scope, step, stepIndex, index, context.result as ResultRow, { params: {}, secretPaths: [] }, spec.inheritsIncident ? inheritedIncident(scope, steps, index) : undefined);
     const inWorkflow = action === 'job.run' || action === 'approval.request';
     if (!inWorkflow && !step.host) {
-      const result = await ports.action(step, { ...base, templates: templatesOf(scope, step, context, true) });
+      const result = await ports.action(step, { ...base, templates: templatesOf(scope, step, context, true) }, runsLocally(scope, step));
       if (!isStepResult(result)) return { status: 'completed', output: result ?? null, missing };
       missing = result.missing;
       if (result.status === 'completed') return { status: 'completed', output: withMissing(result.output, missing), missing };

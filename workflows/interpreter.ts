@@ -17,12 +17,16 @@ import {
   type StepStatus,
   type Timeframe,
 } from '../dsl/model';
-import { attempt, countStatuses, eachStatus, runEach, stepFailure } from './execute';
+import { attempt, countStatuses, eachStatus, runEach, runsLocally, stepFailure } from './execute';
 import type { Ports, SegmentInput, StepScope } from './ports';
 
 /** Past this many results, `each` steps fan out to child workflows so no history grows unbounded. */
 export const FANOUT_THRESHOLD = 200;
-/** Activity executions one child may schedule: keeps each child far below 10,240 history events. */
+/**
+ * Activity executions one child may schedule: keeps each child far below 10,240 history events. A
+ * scheduled activity leaves three events (scheduled, started, completed), a local activity one marker,
+ * so with store writes local (STORE_WRITES_LOCAL) a local execution counts a third.
+ */
 const CHILD_ACTIVITY_BUDGET = 1_200;
 /** Children running at once per fan-out. */
 const CHILD_WINDOW = 8;
@@ -31,6 +35,8 @@ export const PREVIEW = 100;
 
 /** The patch under which steps' activities render their own templates (see BENCHMARKS.md, "Design: templates in the activity"). */
 export const TEMPLATES_IN_ACTIVITY = 'templates-in-activity';
+/** The patch under which the built-in actions on the embedded store run as local activities (see BENCHMARKS.md). */
+export const STORE_WRITES_LOCAL = 'store-writes-local';
 
 /** A run in progress: what every step mode reads and writes. */
 interface Run {
@@ -101,6 +107,7 @@ export async function interpret(input: RunInput, ports: Ports): Promise<RunOutco
   if (ref) firstResults = await ports.engine.loadResults({ ref, offset: 0, limit: PREVIEW });
   // Asked here, after every command a run started before templates left the workflow made before its first step.
   const renderInActivity = ports.patched(TEMPLATES_IN_ACTIVITY);
+  const storeWritesLocal = renderInActivity && ports.patched(STORE_WRITES_LOCAL);
   // With results by reference, `results` holds the first page; `results.length` is the full count.
   const results: ResultRow[] = ref ? Object.assign(new Array<ResultRow>(total), firstResults) : firstResults;
 
@@ -114,7 +121,7 @@ export async function interpret(input: RunInput, ports: Ports): Promise<RunOutco
     run: { id: info.workflowId, runId: info.runId, startedAt, url: runUrl(input.uiUrl, info) },
     trigger: input.trigger ?? { type: 'manual' },
   };
-  const scope: StepScope = { chain, base, runId: info.workflowId, ...(resume ? { keyBase: resume.keyBase } : {}), startedAt, resultsRef: ref, renderInActivity };
+  const scope: StepScope = { chain, base, runId: info.workflowId, ...(resume ? { keyBase: resume.keyBase } : {}), startedAt, resultsRef: ref, renderInActivity, storeWritesLocal };
   const run: Run = { ports, chain, scope, firstResults, results, total, ref, steps, contextSteps: {}, status, incidentIds: [] };
   ports.onStatus(() => ({ currentStep: status.currentStep, progress: status.progress, steps }), scope);
   ports.upsertSearchAttributes([
@@ -219,7 +226,7 @@ async function runFanOut({ run, stepIndex }: Omit<StepArgs, 'step'>): Promise<nu
   const step = chain.steps[stepIndex];
   const segment: number[] = [];
   for (let j = stepIndex; j < chain.steps.length && chain.steps[j].mode === 'each'; j++) segment.push(j);
-  const perResult = segment.reduce((n, j) => n + (chain.steps[j].throttle && !scope.renderInActivity ? 2 : 1), 0);
+  const perResult = segment.reduce((n, j) => n + executionsPerResult(scope, chain.steps[j]), 0);
   const chunk = Math.max(25, Math.floor(CHILD_ACTIVITY_BUDGET / perResult));
   const chunks = Math.ceil(total / chunk);
   const tallies: Tallies = new Map();
@@ -247,6 +254,7 @@ async function runFanOut({ run, stepIndex }: Omit<StepArgs, 'step'>): Promise<nu
         firstResults: run.firstResults.slice(0, PREVIEW),
         ...(run.ref ? { resultsRef: run.ref } : { rows: run.results.slice(offset, offset + count) }),
         prior,
+        ...(scope.storeWritesLocal ? { storeWritesLocal: true } : {}),
       };
       const out = await ports.runSegment(child, { workflowId: `${scope.runId}/${step.id}/${k}`, summary: `${segment.map((j) => chain.steps[j].id).join(', ')}: results ${offset}-${offset + count - 1}` });
       for (const [id, s] of Object.entries(out.steps)) {
@@ -263,6 +271,12 @@ async function runFanOut({ run, stepIndex }: Omit<StepArgs, 'step'>): Promise<nu
   await Promise.all(Array.from({ length: Math.min(CHILD_WINDOW, chunks) }, lane));
   await recordTallies(run, segment, tallies);
   return stepIndex + segment.length;
+}
+
+/** What one result of `step` costs a child's budget: a throttle claim was an activity of its own on the old path; a local execution a third. */
+function executionsPerResult(scope: StepScope, step: Step): number {
+  if (!scope.renderInActivity) return step.throttle ? 2 : 1;
+  return runsLocally(scope, step) ? 1 / 3 : 1;
 }
 
 /** The records of a fan-out's steps from their children's tallies; the outputs stay in the store, the first page is read for tokens. */

@@ -49,12 +49,17 @@ export interface StepScope {
    * workflow); false on the path that replays runs started before, which decides `when` here.
    */
   renderInActivity: boolean;
+  /**
+   * True when the built-in actions on the embedded store (policy `local`) run as local activities:
+   * runs started since then; a fan-out child is told by its parent, whose chunks are sized for it.
+   */
+  storeWritesLocal?: boolean;
 }
 
 /** The calls the interpreter makes: activities, children, patches, status, search attributes and metrics. */
 export interface Ports {
-  /** Runs one execution of an activity-executed action; resolves to what the activity returned. */
-  action(step: Step, request: ActionRequest): Promise<unknown>;
+  /** Runs one execution of an activity-executed action (as a local activity when `local`); resolves to what the activity returned. */
+  action(step: Step, request: ActionRequest, local?: boolean): Promise<unknown>;
   engine: EngineActivities;
   runJob(args: JobRunArgs): Promise<WorkflowActionResult<JobRunOutput>>;
   requestApproval(args: ApprovalArgs): Promise<WorkflowActionResult<ApprovalOutput>>;
@@ -88,6 +93,8 @@ export interface SegmentInput {
   resultsRef?: ResultsRef;
   /** Records of earlier steps; `each` records of large fan-outs carry only `outputsRef`. */
   prior: Record<string, StepRecord>;
+  /** The parent runs store writes as local activities, and sized the chunk for it (absent in children started before). */
+  storeWritesLocal?: boolean;
 }
 
 /** Per step of the segment: counts, the first error, missing tokens, and whether the chunk stopped there. */

@@ -34,7 +34,7 @@ export async function runSegmentWith(input: SegmentInput, ports: Ports): Promise
   }
   const results = sparse(total, offset, rows);
   input.firstResults.forEach((r, i) => (results[i] ??= r));
-  const scope: StepScope = { chain, base: { ...input.base, results }, runId: input.runId, ...(input.keyBase ? { keyBase: input.keyBase } : {}), startedAt: input.startedAt, resultsRef: input.resultsRef, renderInActivity };
+  const scope: StepScope = { chain, base: { ...input.base, results }, runId: input.runId, ...(input.keyBase ? { keyBase: input.keyBase } : {}), startedAt: input.startedAt, resultsRef: input.resultsRef, renderInActivity, storeWritesLocal: renderInActivity && input.storeWritesLocal === true };
 
   const steps: Record<string, StepRecord> = {};
   for (const [id, record] of Object.entries(input.prior)) {

@@ -1,10 +1,10 @@
 // The interpreter's ports on Temporal: activities, children, patches, the status query, search attributes and metrics.
 import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
-import { defineQuery, executeChild, metricMeter, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { defineQuery, executeChild, metricMeter, patched, proxyActivities, proxyLocalActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ActionRequest, RunStatus, Step } from '../dsl/model';
 import { requestApproval, waitingApprovals } from './approval';
 import { engine, endsCancelled } from './engine';
-import { activityOptions } from './execute';
+import { activityOptions, localActivityOptions } from './execute';
 import type { Ports, SegmentInput, SegmentOutput } from './ports';
 import { runJob } from './run-job';
 
@@ -19,11 +19,13 @@ type StepActivity = (request: ActionRequest) => Promise<unknown>;
 /** The ports of the running workflow. Activity proxies are made once per step. */
 export function temporalPorts(): Ports {
   const proxies = new Map<Step, Record<string, StepActivity>>();
-  const proxyOf = (step: Step) => {
-    let proxy = proxies.get(step);
+  const localProxies = new Map<Step, Record<string, StepActivity>>();
+  const proxyOf = (step: Step, local: boolean) => {
+    const cache = local ? localProxies : proxies;
+    let proxy = cache.get(step);
     if (!proxy) {
-      proxy = proxyActivities<Record<string, StepActivity>>(activityOptions(step));
-      proxies.set(step, proxy);
+      proxy = local ? proxyLocalActivities<Record<string, StepActivity>>(localActivityOptions(step)) : proxyActivities<Record<string, StepActivity>>(activityOptions(step));
+      cache.set(step, proxy);
     }
     return proxy;
   };
@@ -33,7 +35,7 @@ export function temporalPorts(): Ports {
   };
   return {
     // Plain functions returning the SDK's promises: no extra microtask before a command (see attemptLegacy).
-    action: (step, request) => proxyOf(step)[step.action](request),
+    action: (step, request, local = false) => proxyOf(step, local)[step.action](request),
     engine,
     runJob: (args) => runJob(args),
     requestApproval: (args) => requestApproval(args.scope, args.step, args.stepIndex, args.rendered, args.index, args.context),

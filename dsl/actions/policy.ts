@@ -65,6 +65,12 @@ export interface ActionPolicy {
   destinationField?: string;
   /** The step may name a script executor `host` (script.run). */
   takesHost?: boolean;
+  /**
+   * A built-in action on the embedded store: it runs as a local activity on the worker that runs the
+   * workflow (no task queue round trip; history keeps one marker per execution with the step's
+   * summary and the activity's result). Peers are never called from a local activity.
+   */
+  local?: true;
   /** Carried out by the workflow itself (a child workflow, a durable wait), with no activity of its own name. */
   inWorkflow?: boolean;
 }

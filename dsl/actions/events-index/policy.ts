@@ -9,6 +9,7 @@ export const policy = {
   rows: 'result',
   timeout: '30s',
   retry: STORE_RETRY,
+  local: true,
   output: ['index', 'ids'],
   onceReading: { seed: FIRST_RESULT, reading: 'indexes the first result (with `update`, merges it into the one document)' },
 } as const satisfies ActionPolicy;

@@ -9,6 +9,7 @@ export const policy = {
   rows: 'results',
   timeout: '30s',
   retry: STORE_RETRY,
+  local: true,
   output: ['file', 'lines'],
   onceReading: { reading: 'appends every result, one line each (Smart Monitor has no Run Once switch for event logging: it writes the results of the search)' },
 } as const satisfies ActionPolicy;

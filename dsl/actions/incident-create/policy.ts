@@ -9,6 +9,7 @@ export const policy = {
   rows: 'result',
   timeout: '30s',
   retry: STORE_RETRY,
+  local: true,
   output: ['incident_id', 'created', 'index'],
   onceReading: { seed: 'Run Once – creates a single incident even if the search returns multiple results', reading: 'one incident for the whole result set; `result`, `resultFields` and the inventory fields read the first result, `results` holds them all' },
 } as const satisfies ActionPolicy;

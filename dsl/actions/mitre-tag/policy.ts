@@ -10,6 +10,7 @@ export const policy = {
   inheritsIncident: true,
   timeout: '30s',
   retry: STORE_RETRY,
+  local: true,
   output: ['index', 'ids', 'incident_id'],
   onceReading: { seed: FIRST_RESULT, reading: 'tags the first result: one document per technique' },
 } as const satisfies ActionPolicy;

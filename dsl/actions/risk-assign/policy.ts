@@ -9,6 +9,7 @@ export const policy = {
   rows: 'result',
   timeout: '30s',
   retry: STORE_RETRY,
+  local: true,
   output: ['index', 'ids'],
   onceReading: { reading: 'records one score, its fields rendered with the first result (Smart Monitor gives Risk Score Assignment no Run Once switch)' },
 } as const satisfies ActionPolicy;
