@@ -2,7 +2,7 @@
 import crypto from 'node:crypto';
 import { Client, Connection, InternalConnectionLikeSymbol, WorkflowFailedError, WorkflowNotFoundError, type ConnectionLike, type InternalConnectionLike, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId, type WorkflowHandleWithStartDetails } from '@temporalio/client';
 import { ApplicationFailure, type WorkflowIdReusePolicy } from '@temporalio/common';
-import { INLINE_RESULTS_LIMIT, RUN_WORKFLOW, assertValidChain, SEARCH_ATTRIBUTES, type Chain, type ResultRow, type ResultsRef, type RunInput, type RunOutcome, type RunResume, type RunStatus, type StepRecord, type Timeframe, type Trigger } from '../dsl';
+import { INLINE_RESULTS_LIMIT, RUN_WORKFLOW, assertValidChain, startSearchAttributes, type Chain, type ResultRow, type ResultsRef, type RunInput, type RunOutcome, type RunResume, type RunStatus, type StepRecord, type Timeframe, type Trigger } from '../dsl';
 import type { Config } from '../config/config';
 import { temporalConnectionOptions } from '../config/tls';
 import { dataConverter } from './codec';
@@ -104,7 +104,7 @@ export async function startRun(client: Client, options: StartRunOptions): Promis
     workflowId,
     args: [input],
     staticSummary: `${options.chain.name}: ${count} result(s)${resultsRef ? ' by reference' : ''}, ${options.chain.steps.length} step(s)${retry}`,
-    typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.job, value: options.chain.name }],
+    typedSearchAttributes: startSearchAttributes(options.chain, trigger.type),
     ...(options.workflowIdReusePolicy ? { workflowIdReusePolicy: options.workflowIdReusePolicy } : {}),
     ...(options.memo ? { memo: options.memo } : {}),
     // Eager workflow start: the server hands the first workflow task back with the start answer, to a

@@ -1,7 +1,7 @@
 // Makes Temporal Schedules match the scheduled jobs of the jobs directory: create, update, pause, delete.
 import crypto from 'node:crypto';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions, type ScheduleSpec } from '@temporalio/client';
-import { RUN_WORKFLOW, SEARCH_ATTRIBUTES, durationMs, type Chain, type RunInput } from '../dsl';
+import { RUN_WORKFLOW, startSearchAttributes, durationMs, type Chain, type RunInput } from '../dsl';
 import type { Config } from '../config/config';
 import type { JobCatalog } from '../config/jobs';
 
@@ -105,7 +105,7 @@ function desiredSchedule(config: Config, chain: Chain, options: SyncOptions): De
         taskQueue: config.temporal.taskQueue,
         args: [input],
         memo: { [FINGERPRINT_MEMO]: fingerprint },
-        typedSearchAttributes: [{ key: SEARCH_ATTRIBUTES.job, value: chain.name }],
+        typedSearchAttributes: startSearchAttributes(chain, 'schedule'),
         staticSummary: `${chain.name}: scheduled${chain.search ? ' search' : ''}, ${chain.steps.length} step(s)`,
       },
       policies: { overlap: OVERLAP[schedule.overlap], catchupWindow: '1m' },

@@ -5,7 +5,7 @@ export * from './actions/approval-request/model';
 export { MAX_JOB_DEPTH } from './actions/job-run/policy';
 export * from './duration';
 export * from './names';
-export * from './prepare';
+export * from './context';
 export * from './problems';
 export * from './request';
 export * from './run';

@@ -3,41 +3,11 @@ import { POLICIES, type ActionName } from './action-policies';
 import { BEFORE_RENDER } from './actions/literals';
 import type { ActionPolicy } from './actions/policy';
 import type { Chain, Step } from './chain';
-import type { ResultRow, StepRecord } from './run';
 import { formatPath, isTruthy, renderString, renderTree, withRenderBudget, type Escaping } from './template';
 import { literalSecretPaths } from './secret-refs';
 import { ChainValidationError } from './problems';
 
-/** The tokens every step of a run sees, before `result`, `index` and `steps` are added. */
-export interface BaseContext {
-  results: ResultRow[];
-  params: Record<string, unknown>;
-  globals: Record<string, unknown>;
-  job: { name: string; timeframe?: { from: string; to: string } };
-  run: { id: string; runId?: string; startedAt: string; url?: string };
-  trigger: Record<string, unknown>;
-}
-
-/**
- * `steps.<id>` as seen from result `index` (null in `once` mode): an `each` step's output for the same
- * result; from a `once` step, its first output plus `outputs`, the list of all.
- */
-export function stepsContext(steps: Record<string, StepRecord>, index: number | null): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [id, record] of Object.entries(steps)) {
-    if (record.mode === 'each') {
-      const outputs = record.outputs ?? [];
-      if (index !== null) out[id] = outputs[index] ?? {};
-      else out[id] = { ...((outputs.find((o) => o !== null) as object | undefined) ?? {}), outputs };
-    } else out[id] = record.output ?? {};
-  }
-  return out;
-}
-
-/** The full token context for one execution of a step. */
-export function stepContext(base: BaseContext, steps: Record<string, StepRecord>, index: number | null): Record<string, unknown> {
-  return { ...base, result: index === null ? base.results[0] ?? {} : base.results[index], index, steps: stepsContext(steps, index) };
-}
+export { stepContext, stepsContext, type BaseContext } from './context';
 
 /** A step ready to send, or skipped by its `when`. */
 export type PreparedStep =

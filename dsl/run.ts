@@ -200,6 +200,34 @@ export const SEARCH_ATTRIBUTES = {
   trigger: defineSearchAttributeKey('RiposteTrigger', SearchAttributeType.KEYWORD),
 } as const;
 
+/** A short, stable fingerprint of the chain that ran, to tell chain versions apart in the UI. */
+export function chainVersion(chain: unknown): string {
+  const text = JSON.stringify(chain);
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  const name = (chain as { name?: string })?.name ?? 'chain';
+  return `${name}@${(h2 >>> 0).toString(16).padStart(8, '0')}${(h1 >>> 0).toString(16).padStart(8, '0')}`;
+}
+
+/**
+ * The search attributes a run's start request carries (job, chain version, trigger type), so the
+ * run need not upsert them; a run started without them (by an older client) upserts them itself.
+ */
+export function startSearchAttributes(chain: { name: string }, trigger: string) {
+  return [
+    { key: SEARCH_ATTRIBUTES.job, value: chain.name },
+    { key: SEARCH_ATTRIBUTES.chain, value: chainVersion(chain) },
+    { key: SEARCH_ATTRIBUTES.trigger, value: trigger },
+  ];
+}
+
 /** The workflow type name of a chain run. */
 export const RUN_WORKFLOW = 'runChain';
 /** The default task queue. */

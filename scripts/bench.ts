@@ -81,6 +81,8 @@ interface Figures {
   hookP50: number;
   doneP50: number;
   doneP99: number;
+  /** The workflow id of the batch's last run. */
+  lastId: string;
 }
 
 async function batch(n: number, concurrency: number, one: () => Promise<Sample>): Promise<Figures> {
@@ -102,7 +104,7 @@ async function batch(n: number, concurrency: number, one: () => Promise<Sample>)
     hookArrivals.delete(s.id);
   }
   const total = samples.map((s) => s.total);
-  return { rps: (samples.length / wall) * 1000, firstP50: percentile(first, 50), hookP50: percentile(hook, 50), doneP50: percentile(total, 50), doneP99: percentile(total, 99) };
+  return { rps: (samples.length / wall) * 1000, firstP50: percentile(first, 50), hookP50: percentile(hook, 50), doneP50: percentile(total, 50), doneP99: percentile(total, 99), lastId: samples[samples.length - 1]?.id ?? '' };
 }
 
 /** When each run's first action began and when the HTTP peer received its webhook, by run id (epoch ms, any process). */
@@ -296,6 +298,12 @@ async function measureConfig(server: Server, kind: 'dev' | 'cluster', workers: n
         const f = await batch(SERIAL_RUNS, 1, one);
         put(table, 'start → first action call, p50, 1 in flight (ms)', side, f.firstP50);
         put(table, 'start → completion, p50, 1 in flight (ms)', side, f.doneP50);
+        if (r === 0 && SIDES.includes(side as Side)) {
+          // What one run costs the server: its history's events, and the workflow tasks among them.
+          const events = (await plain.workflow.getHandle(f.lastId).fetchHistory()).events ?? [];
+          put(table, 'history of one run, 1 in flight: events', side, events.length);
+          put(table, 'history of one run, 1 in flight: workflow tasks', side, events.filter((e) => e.workflowTaskCompletedEventAttributes).length);
+        }
       }
     }
   }

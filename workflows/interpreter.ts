@@ -2,6 +2,7 @@
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import {
   SEARCH_ATTRIBUTES,
+  startSearchAttributes,
   durationMs,
   isActionName,
   type BaseContext,
@@ -106,8 +107,10 @@ export async function interpret(input: RunInput, ports: Ports): Promise<RunOutco
   let firstResults: ResultRow[] = given;
   if (ref) firstResults = await ports.engine.loadResults({ ref, offset: 0, limit: PREVIEW });
   // Asked here, after every command a run started before templates left the workflow made before its first step.
-  const renderInActivity = ports.patched(TEMPLATES_IN_ACTIVITY);
-  const storeWritesLocal = renderInActivity && ports.patched(STORE_WRITES_LOCAL);
+  // A run started since store writes went local records that one patch, which implies templates in the
+  // activity; a run started before it replays as recorded: templates in the activity, or neither.
+  const storeWritesLocal = ports.patched(STORE_WRITES_LOCAL);
+  const renderInActivity = storeWritesLocal || ports.patched(TEMPLATES_IN_ACTIVITY);
   // With results by reference, `results` holds the first page; `results.length` is the full count.
   const results: ResultRow[] = ref ? Object.assign(new Array<ResultRow>(total), firstResults) : firstResults;
 
@@ -124,11 +127,9 @@ export async function interpret(input: RunInput, ports: Ports): Promise<RunOutco
   const scope: StepScope = { chain, base, runId: info.workflowId, ...(resume ? { keyBase: resume.keyBase } : {}), startedAt, resultsRef: ref, renderInActivity, storeWritesLocal };
   const run: Run = { ports, chain, scope, firstResults, results, total, ref, steps, contextSteps: {}, status, incidentIds: [] };
   ports.onStatus(() => ({ currentStep: status.currentStep, progress: status.progress, steps }), scope);
-  ports.upsertSearchAttributes([
-    { key: SEARCH_ATTRIBUTES.job, value: chain.name },
-    { key: SEARCH_ATTRIBUTES.chain, value: chainVersion(input.chain) },
-    { key: SEARCH_ATTRIBUTES.trigger, value: input.trigger?.type ?? 'manual' },
-  ]);
+  // A start request of today's clients carries these (startSearchAttributes); an older one's did not.
+  const attributes = startSearchAttributes(chain, input.trigger?.type ?? 'manual');
+  if (attributes.some((a) => info.searchAttributes?.[a.key.name] !== a.value)) ports.upsertSearchAttributes(attributes);
 
   let stepIndex = resume ? await carryResumed(run, resume) : 0;
   const large = ref !== undefined || total > FANOUT_THRESHOLD;
@@ -310,20 +311,4 @@ function jobTimeframe(timeframe: string | undefined, end: Date): Timeframe | und
 
 function runUrl(uiUrl: string | undefined, info: { namespace: string; workflowId: string; runId: string }): string | undefined {
   return uiUrl ? `${uiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(info.namespace)}/workflows/${encodeURIComponent(info.workflowId)}/${info.runId}/history` : undefined;
-}
-
-/** A short, stable fingerprint of the chain that ran, to tell chain versions apart in the UI. */
-export function chainVersion(chain: unknown): string {
-  const text = JSON.stringify(chain);
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 2654435761);
-    h2 = Math.imul(h2 ^ c, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  const name = (chain as { name?: string })?.name ?? 'chain';
-  return `${name}@${(h2 >>> 0).toString(16).padStart(8, '0')}${(h1 >>> 0).toString(16).padStart(8, '0')}`;
 }

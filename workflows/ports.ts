@@ -10,6 +10,8 @@ export interface RunIdentity {
   startTime: Date;
   /** When a Temporal Schedule meant the run to start. */
   scheduledTime?: Date;
+  /** The keyword search attributes the run was started with, by name. */
+  searchAttributes?: Record<string, unknown>;
 }
 
 /** The outcome of a workflow-executed action (job.run, approval.request): its output, or why it failed. */

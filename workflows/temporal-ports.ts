@@ -1,7 +1,7 @@
 // The interpreter's ports on Temporal: activities, children, patches, the status query, search attributes and metrics.
 import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, executeChild, metricMeter, patched, proxyActivities, proxyLocalActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { ActionRequest, RunStatus, Step } from '../dsl/model';
+import { SEARCH_ATTRIBUTES, type ActionRequest, type RunStatus, type Step } from '../dsl/model';
 import { requestApproval, waitingApprovals } from './approval';
 import { engine, endsCancelled } from './engine';
 import { activityOptions, localActivityOptions } from './execute';
@@ -45,7 +45,8 @@ export function temporalPorts(): Ports {
     identity() {
       const info = workflowInfo();
       const scheduled = info.typedSearchAttributes.get(SCHEDULED_START);
-      return { workflowId: info.workflowId, runId: info.runId, namespace: info.namespace, startTime: info.startTime, ...(scheduled instanceof Date ? { scheduledTime: scheduled } : {}) };
+      const searchAttributes = Object.fromEntries([SEARCH_ATTRIBUTES.job, SEARCH_ATTRIBUTES.chain, SEARCH_ATTRIBUTES.trigger].map((key) => [key.name, info.typedSearchAttributes.get(key)]));
+      return { workflowId: info.workflowId, runId: info.runId, namespace: info.namespace, startTime: info.startTime, searchAttributes, ...(scheduled instanceof Date ? { scheduledTime: scheduled } : {}) };
     },
     onStatus: (answer, scope) => setHandler(statusQuery, () => ({ ...answer(), ...waitingApprovals(scope) })),
     upsertSearchAttributes,

@@ -13,6 +13,7 @@ const PATCHES = ['templates-in-activity', 'store-writes-local'];
 /** Ports whose activities answer with `answer`; `patches` says which of riposte's patches the "history" has (default all). */
 function stubPorts(answer: (step: Step, request: ActionRequest) => unknown, options: { patches?: string[]; segment?: (input: SegmentInput) => SegmentOutput } = {}) {
   const calls: Call[] = [];
+  const asked: string[] = [];
   const engine: Partial<EngineActivities> = {
     async acquireThrottle(r) {
       calls.push({ port: 'acquireThrottle', step: r.key });
@@ -42,14 +43,17 @@ function stubPorts(answer: (step: Step, request: ActionRequest) => unknown, opti
       calls.push({ port: 'runSegment', input });
       return options.segment?.(input) ?? { steps: Object.fromEntries(input.stepIndexes.map((j) => [input.chain.steps[j].id, { counts: { completed: input.count }, errors: [], missing: [] }])) };
     },
-    patched: (id) => !PATCHES.includes(id) || (options.patches ?? PATCHES).includes(id),
+    patched: (id) => {
+      asked.push(id);
+      return !PATCHES.includes(id) || (options.patches ?? PATCHES).includes(id);
+    },
     endsCancelled: () => false,
     identity: () => ({ workflowId: 'run-1', runId: 'r', namespace: 'default', startTime: new Date('2026-12-01T12:00:00Z') }),
     onStatus: () => undefined,
     upsertSearchAttributes: () => undefined,
     count: () => undefined,
   };
-  return { ports, calls };
+  return { ports, calls, asked };
 }
 
 const completed = (output: unknown, missing: string[] = []): StepResult => ({ kind: 'step', status: 'completed', output, sent: {}, missing });
@@ -133,6 +137,17 @@ describe('interpreter, templates rendered by activities', () => {
     ]);
     expect(outcome.steps.tag).toMatchObject({ status: 'failed', counts: { completed: 7_997, failed: 3 }, outputsRef: { runId: 'run-1', stepId: 'tag', count: 8_000 }, error: '3 of 8000 results failed; result 0: refused' });
     expect(actions(calls)).toEqual([]);
+  });
+
+  it('asks one patch of a new run, and the older ones only of runs that lack it', async () => {
+    const patchesAsked = async (patches: string[]) => {
+      const { ports, asked } = stubPorts(() => completed({}), { patches });
+      await interpret(input({ name: 'unit', steps: [{ id: 'log', action: 'events.log', with: { message: 'm' } }] }, []), ports);
+      return asked.filter((id) => PATCHES.includes(id));
+    };
+    expect(await patchesAsked(PATCHES)).toEqual(['store-writes-local']);
+    expect(await patchesAsked(['templates-in-activity'])).toEqual(['store-writes-local', 'templates-in-activity']);
+    expect(await patchesAsked([])).toEqual(['store-writes-local', 'templates-in-activity']);
   });
 
   it('sizes chunks of scheduled activities, and of runs started before store writes were local, at 1,200 results', async () => {
