@@ -133,6 +133,18 @@ async function startPeer(delayMs = 0) {
   };
 }
 
+/** CPU seconds a process has used (user + system), from /proc; the children it waited for included. */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    // utime, stime, cutime, cstime are fields 14-17 of stat(5); here offset by the two fields before ") ".
+    return fields.slice(11, 15).reduce((n, f) => n + Number(f), 0) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 function peakRss(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024;
@@ -178,19 +190,22 @@ async function stopWorker(child: ChildProcess): Promise<void> {
 interface Server {
   address: string;
   label: string;
+  /** The server's process, for its CPU time (the dev server's Go process, or the cluster's). */
+  pid?: number;
   stop(): Promise<void>;
 }
 
 async function openServer(kind: 'dev' | 'cluster', log: (l: string) => void): Promise<Server> {
   if (kind === 'dev') {
     const dev = await startDevServer({ uiPort: null, log });
-    return { address: dev.address, label: 'dev server (temporal server start-dev, in memory, --sqlite-pragma journal_mode=WAL --sqlite-pragma synchronous=OFF)', stop: () => dev.stop() };
+    return { address: dev.address, label: 'dev server (temporal server start-dev, in memory, --sqlite-pragma journal_mode=WAL --sqlite-pragma synchronous=OFF)', pid: dev.process.pid, stop: () => dev.stop() };
   }
   const options = clusterOptions(process.env, log);
   const wasRunning = clusterPid(options) !== undefined;
   const cluster = await startCluster(options);
   return {
     address: cluster.address,
+    pid: clusterPid(options),
     label: `Temporal server ${TEMPORAL_SERVER_VERSION} on PostgreSQL (npm run cluster, 4 history shards)`,
     stop: async () => {
       if (!wasRunning) await stopCluster(options);
@@ -285,7 +300,13 @@ async function measureConfig(server: Server, kind: 'dev' | 'cluster', workers: n
       // Interleaved: each round measures every side once, so no side gets a warmer server.
       log(`bench: round ${r + 1} of ${ROUNDS}: ${RUNS} runs per side at ${CONCURRENCY} in flight, then ${SERIAL_RUNS} one at a time`);
       for (const side of SIDES) {
+        const cpu0 = process.cpuUsage();
+        const server0 = cpuSeconds(server.pid);
         const f = await batch(RUNS, CONCURRENCY, run[side]);
+        const cpu = process.cpuUsage(cpu0);
+        // With worker processes of their own, this process's CPU is only part of the workers'.
+        if (workers === 1) put(table, `CPU per run at ${CONCURRENCY} in flight: the worker's process, client and peer included (ms)`, side, (cpu.user + cpu.system) / 1000 / RUNS);
+        put(table, `CPU per run at ${CONCURRENCY} in flight: the Temporal server (ms)`, side, ((cpuSeconds(server.pid) - server0) * 1000) / RUNS);
         put(table, `runs per second (${CONCURRENCY} in flight)`, side, f.rps);
         put(table, `start → first action call, p50, ${CONCURRENCY} in flight (ms)`, side, f.firstP50);
         put(table, `start → HTTP peer receives the webhook (3rd step), p50, ${CONCURRENCY} in flight (ms)`, side, f.hookP50);

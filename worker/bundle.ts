@@ -12,16 +12,17 @@ export function workflowsPath(): string {
 /**
  * Bundler options every workflow bundle of riposte uses. Workflows import only the plain model
  * (dsl/model.ts), so zod never enters the bundle; cron-parser (used by chain validation only,
- * which never runs in a workflow) is left out should anything reach for it.
+ * which never runs in a workflow) is left out should anything reach for it. See sharedModel.
  */
 export function workflowBundlerOptions(): Pick<BundleOptions, 'ignoreModules' | 'preloadModules'> {
-  return { ignoreModules: ['cron-parser', 'handlebars'], preloadModules: [sharedModel()] };
+  return { ignoreModules: ['cron-parser', 'handlebars'], preloadModules: [sharedModel(), workflowsPath()] };
 }
 
 /**
- * The plain model, preloaded into the SDK's shared module cache: the reusable V8 context then
- * evaluates it once per worker thread instead of once per workflow (it holds the catalogue, the
- * failure table and the token reader, pure data and functions; the SDK deep-freezes it).
+ * Modules preloaded into the SDK's shared module cache: the reusable V8 context then evaluates them
+ * once per worker thread instead of once per workflow, and the SDK deep-freezes them. Both hold only
+ * constants, pure functions and per-run state in WeakMaps keyed by each run's own objects: the plain
+ * model (catalogue, failure table, token reader) and the workflows themselves.
  */
 function sharedModel(): string {
   const dir = path.join(__dirname, '..', 'dsl');

@@ -120,6 +120,7 @@ function parseExpressions(source: string, text: string, offset: number): Call {
   return call;
 }
 
+/** Parsed templates; the module is shared by every run of a worker thread (see worker/bundle.ts), so the cache is bounded. */
 const parsed = new Map<string, Node[]>();
 
 /** Parses a template into its nodes. */
