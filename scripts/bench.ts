@@ -443,18 +443,25 @@ async function measureMemory(server: Server, kind: 'dev' | 'cluster', bundles: {
     ['hand-written workflow (b)', bundles.baseline, (taskQueue, i) => client.workflow.start('baseline', { taskQueue, workflowId: `rss-b-${process.pid}-${taskQueue}-${i}`, args: [{ port: slowPeer.port, result: row }] })],
   ];
   if (LOCAL.length) sides.push([`hand-written, local ${LOCAL.join(', ')} (b′)`, bundles.baseline, (taskQueue, i) => client.workflow.start('baseline', { taskQueue, workflowId: `rss-b2-${process.pid}-${taskQueue}-${i}`, args: [{ port: slowPeer.port, result: row, local: LOCAL }] })]);
-  for (const [label, bundle, start] of sides) {
-    log(`bench: ${IN_FLIGHT} runs in flight on a worker process of its own: ${label}`);
-    const taskQueue = `bench-rss-${crypto.randomBytes(3).toString('hex')}`;
-    const child = await spawnWorker(taskQueue, bundle, env);
-    const idle = peakRss(child.pid!);
-    // The peak from here on: what counts is the worker under load, not its start-up.
-    fs.writeFileSync(`/proc/${child.pid}/clear_refs`, '5');
-    const handles = await Promise.all(Array.from({ length: IN_FLIGHT }, (_, i) => start(taskQueue, i)));
-    await Promise.all(handles.map((h) => h.result()));
-    const peak = peakRss(child.pid!);
-    await stopWorker(child);
-    out.push([`worker process peak RSS (VmHWM), ${IN_FLIGHT} runs in flight: ${label}`, `${peak.toFixed(0)} MB (idle ${idle.toFixed(0)} MB)`]);
+  // Interleaved rounds, like the engines: the peak moves by tens of MB from one measurement to the next.
+  const peaks = sides.map(() => ({ values: [] as number[] }));
+  const idles = sides.map(() => ({ values: [] as number[] }));
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [s, [label, bundle, start]] of sides.entries()) {
+      log(`bench: round ${r + 1} of ${ROUNDS}: ${IN_FLIGHT} runs in flight on a worker process of its own: ${label}`);
+      const taskQueue = `bench-rss-${crypto.randomBytes(3).toString('hex')}`;
+      const child = await spawnWorker(taskQueue, bundle, env);
+      idles[s].values.push(peakRss(child.pid!));
+      // The peak from here on: what counts is the worker under load, not its start-up.
+      fs.writeFileSync(`/proc/${child.pid}/clear_refs`, '5');
+      const handles = await Promise.all(Array.from({ length: IN_FLIGHT }, (_, i) => start(taskQueue, i)));
+      await Promise.all(handles.map((h) => h.result()));
+      peaks[s].values.push(peakRss(child.pid!));
+      await stopWorker(child);
+    }
+  }
+  for (const [s, [label]] of sides.entries()) {
+    out.push([`worker process peak RSS (VmHWM), ${IN_FLIGHT} runs in flight, MB: ${label}`, `${cell(peaks[s])} (idle ${median(idles[s].values).toFixed(0)})`]);
   }
   await connection.close();
   await slowPeer.close();

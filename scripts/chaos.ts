@@ -106,7 +106,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   // Both peers are on 127.0.0.1: the network policy allows exactly that address.
   const config = { connections: { 'chaos-smtp': { type: 'smtp', host: '127.0.0.1', port: smtp.port, starttls: 'never', from: 'riposte@example.org' } }, network: { allow: ['127.0.0.1'] } };
   fs.writeFileSync(path.join(dir, 'riposte.config.json'), JSON.stringify(config));
-  const taskQueue = 'chaos';
+  // A queue of its own: workers left over by an earlier invocation (on a cluster that keeps its state) never take these runs.
+  const taskQueue = `chaos-${tag}`;
   const built = path.join(__dirname, '..', 'cli', 'main.js');
   const cli = fs.existsSync(built) ? built : path.join(__dirname, '..', 'dist', 'cli', 'main.js');
   const chain = assertValidChain({
@@ -126,6 +127,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     workers[i] = options.eager && i === 0 ? fork(starter, [taskQueue, JSON.stringify(chain)], { env, stdio: ['ignore', 'ignore', 'ignore', 'ipc'] }) : spawn(process.execPath, [cli, 'worker', '--task-queue', taskQueue], { env, stdio: 'ignore' });
   };
   for (let i = 0; i < workerCount; i++) startWorker(i);
+  // Workers die with this process, however it ends.
+  const killWorkers = () => workers.forEach((w) => w?.kill('SIGKILL'));
+  process.once('exit', killWorkers);
 
   const connect = async () => new Client({ connection: await Connection.connect({ address: server.address }) });
   let client = await connect();
@@ -196,7 +200,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const subjects = Array.from({ length: ids.length }, (_, n) => `chaos ${n}`);
   const messageIds = (subject: string) => new Set(smtp.received.filter((m) => String(m.parsed.subject) === subject).map((m) => m.parsed.messageId));
 
-  for (const w of workers) w?.kill('SIGKILL');
+  killWorkers();
+  process.removeListener('exit', killWorkers);
   await smtp.close();
   await client.connection.close();
   // The cluster stays up when it was running before (`npm run cluster stop` stops it); the dev server always stops.

@@ -258,7 +258,8 @@ export interface Cluster {
 /**
  * Starts the server in the background (detached; logs in <dir>/server.log) unless it already
  * runs, waits until its frontend answers, and creates the namespace and search attributes.
- * Setting up the databases first is `setupCluster`.
+ * Builds the server and sets up its databases first when they are missing (`setupCluster`, which
+ * leaves databases at the right schema as they are).
  */
 export async function startCluster(o: ClusterOptions): Promise<Cluster> {
   const running = clusterPid(o);
@@ -267,8 +268,8 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     await ensureNamespace(o);
     return { address, namespace: o.namespace, pid: running, started: false, stop: () => stopCluster(o) };
   }
-  if (!fs.existsSync(serverBin())) throw new Error(`the Temporal server is not built: run \`npm run cluster setup\` first`);
   if (await temporalAnswers(address)) throw new Error(`something else answers on ${address}; set RIPOSTE_CLUSTER_PORT to another port`);
+  setupCluster(o);
   writeConfig(o);
   const out = fs.openSync(path.join(o.dir, 'server.log'), 'a');
   const child = spawn(serverBin(), ['--root', o.dir, '--config', 'config', '--env', 'riposte', '--allow-no-auth', 'start'], { detached: true, stdio: ['ignore', out, out] });

@@ -45,6 +45,9 @@ export async function startSmtpPeer(options: { refuse?: (n: number) => { code: n
       });
     },
   });
+  // A client that dies mid-session (a worker killed with SIGKILL) resets its connection: the server
+  // reports it as an 'error' event, which must not end the process that hosts the peer.
+  server.on('error', () => undefined);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.server.address() as { port: number }).port;
   return { port, received, close: () => new Promise<void>((r) => server.close(() => r())) };
