@@ -128,8 +128,10 @@ export async function interpret(input: RunInput, ports: Ports): Promise<RunOutco
   const run: Run = { ports, chain, scope, firstResults, results, total, ref, steps, contextSteps: {}, status, incidentIds: [] };
   ports.onStatus(() => ({ currentStep: status.currentStep, progress: status.progress, steps }), scope);
   // A start request of today's clients carries these (startSearchAttributes); an older one's did not.
+  // Skipped only under the patch: a worker from before it upserts them whatever the start carried.
   const attributes = startSearchAttributes(chain, input.trigger?.type ?? 'manual');
-  if (attributes.some((a) => info.searchAttributes?.[a.key.name] !== a.value)) ports.upsertSearchAttributes(attributes);
+  const carried = storeWritesLocal && attributes.every((a) => info.searchAttributes?.[a.key.name] === a.value);
+  if (!carried) ports.upsertSearchAttributes(attributes);
 
   let stepIndex = resume ? await carryResumed(run, resume) : 0;
   const large = ref !== undefined || total > FANOUT_THRESHOLD;

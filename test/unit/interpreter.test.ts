@@ -1,7 +1,7 @@
 // The interpreter's decisions against stub activities: no Temporal server, no worker, no database.
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { assertValidChain, type ActionRequest, type EngineActivities, type ResultRow, type RunInput, type Step, type StepResult } from '../../dsl';
+import { assertValidChain, chainVersion, type ActionRequest, type EngineActivities, type ResultRow, type RunInput, type Step, type StepResult } from '../../dsl';
 import { interpret } from '../../workflows/interpreter';
 import type { Ports, SegmentInput, SegmentOutput } from '../../workflows/ports';
 
@@ -14,6 +14,7 @@ const PATCHES = ['templates-in-activity', 'store-writes-local'];
 function stubPorts(answer: (step: Step, request: ActionRequest) => unknown, options: { patches?: string[]; segment?: (input: SegmentInput) => SegmentOutput } = {}) {
   const calls: Call[] = [];
   const asked: string[] = [];
+  const upserts: string[][] = [];
   const engine: Partial<EngineActivities> = {
     async acquireThrottle(r) {
       calls.push({ port: 'acquireThrottle', step: r.key });
@@ -50,10 +51,10 @@ function stubPorts(answer: (step: Step, request: ActionRequest) => unknown, opti
     endsCancelled: () => false,
     identity: () => ({ workflowId: 'run-1', runId: 'r', namespace: 'default', startTime: new Date('2026-12-01T12:00:00Z') }),
     onStatus: () => undefined,
-    upsertSearchAttributes: () => undefined,
+    upsertSearchAttributes: (pairs) => upserts.push(pairs.map((p) => p.key.name)),
     count: () => undefined,
   };
-  return { ports, calls, asked };
+  return { ports, calls, asked, upserts };
 }
 
 const completed = (output: unknown, missing: string[] = []): StepResult => ({ kind: 'step', status: 'completed', output, sent: {}, missing });
@@ -148,6 +149,21 @@ describe('interpreter, templates rendered by activities', () => {
     expect(await patchesAsked(PATCHES)).toEqual(['store-writes-local']);
     expect(await patchesAsked(['templates-in-activity'])).toEqual(['store-writes-local', 'templates-in-activity']);
     expect(await patchesAsked([])).toEqual(['store-writes-local', 'templates-in-activity']);
+  });
+
+  it('upserts the start search attributes only when the start did not carry them or the run is from before the patch', async () => {
+    const chain = { name: 'unit', steps: [{ id: 'log', action: 'events.log', with: { message: 'm' } }] };
+    const run = async (patches: string[], carried: boolean) => {
+      const { ports, upserts } = stubPorts(() => completed({}), { patches });
+      const valid = input(chain, []);
+      const searchAttributes = carried ? { RiposteJob: 'unit', RiposteChain: chainVersion(valid.chain), RiposteTrigger: 'manual' } : {};
+      await interpret(valid, { ...ports, identity: () => ({ ...ports.identity(), searchAttributes }) });
+      return upserts;
+    };
+    expect(await run(PATCHES, true)).toEqual([]);
+    expect(await run(PATCHES, false)).toEqual([['RiposteJob', 'RiposteChain', 'RiposteTrigger']]);
+    // A worker from before the patch upserted them whatever the start carried; its runs replay so.
+    expect(await run(['templates-in-activity'], true)).toEqual([['RiposteJob', 'RiposteChain', 'RiposteTrigger']]);
   });
 
   it('sizes chunks of scheduled activities, and of runs started before store writes were local, at 1,200 results', async () => {
