@@ -1,21 +1,12 @@
 // riposte.config.json: connections, store, globals and the Temporal address, each overridable from the environment.
 import path from 'node:path';
 import { z } from 'zod';
-import { ACTION_CONNECTION_TYPES, DEFAULT_ALLOWED_PORTS, DEFAULT_TASK_QUEUE, DURATION_PATTERN, PROTOTYPE_NAMES, formatPath, parseDuration } from '../dsl';
+import { ACTION_CONNECTION_TYPES, DEFAULT_ALLOWED_PORTS, DEFAULT_TASK_QUEUE, DURATION_PATTERN, PROTOTYPE_NAMES, formatPath, parseDuration, tlsFiles } from '../dsl';
 import { networkEntryProblem, type NetworkPolicy, type ProxyRoutes } from './network-policy';
 import { ConfigError, applyEnvironment, configText, layerTemporal, overriddenBy, readConfigFile, resolveTlsFiles, type ConfigFile } from './config-sources';
 
 export { ConfigError } from './config-sources';
 
-const tlsFiles = z
-  .object({
-    verify: z.boolean().default(true),
-    caFile: z.string().optional(),
-    certFile: z.string().optional(),
-    keyFile: z.string().optional(),
-    servername: z.string().optional(),
-  })
-  .strict();
 
 const httpConnection = z
   .object({

@@ -34,7 +34,11 @@ interface Scheduled {
   stepId?: string;
 }
 
-/** What sdk-core keeps in a local activity's marker besides its result. */
+/**
+ * What sdk-core keeps in a local activity's marker besides its result: its `LocalActivityMarkerData`
+ * (protos/local/temporal/sdk/core/external_data/external_data.proto), written as JSON in the
+ * marker's `data` details; the fields read here.
+ */
 interface LocalActivityMarker {
   attempt?: number;
   activity_type?: string;
@@ -42,7 +46,7 @@ interface LocalActivityMarker {
   backoff?: unknown;
 }
 
-/** The marker sdk-core records for a local activity (the built-in actions on the embedded store run as one). */
+/** The marker sdk-core records for a local activity (its LOCAL_ACTIVITY_MARKER_NAME); the built-in actions on the embedded store run as one. */
 const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
 
 /** Fan-out children share the run's steps; their attempts count toward them. */

@@ -15,4 +15,5 @@ export * from './attack-tactics';
 export * from './job-graph';
 export * from './triggers';
 export * from './actions/shared/insight-params';
+export { tlsFiles } from './actions/shared/common';
 export * from './actions/approval-request/params';

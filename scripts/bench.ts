@@ -15,7 +15,7 @@ import { assertValidChain, type ActionRequest, type Chain, type ResultRow } from
 import { loadConfig } from '../config/config';
 import { PREBUILT_BUNDLE, workflowBundlerOptions } from '../worker/bundle';
 import { readRun, startRun } from '../control/client';
-import { findTemporal, startDevServer } from '../worker/temporal-server';
+import { findTemporal, startDevServer, stopProcess } from '../worker/temporal-server';
 import { createWorker, quietRuntime } from '../worker/worker';
 import { clusterOptions, clusterPid, startCluster, stopCluster, TEMPORAL_SERVER_VERSION } from './cluster';
 
@@ -175,14 +175,7 @@ async function spawnWorker(taskQueue: string, bundle: string, env: NodeJS.Proces
   child.removeAllListeners('exit');
   return child;
 }
-async function stopWorker(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
-}
+const stopWorker = (child: ChildProcess) => stopProcess(child, 15_000);
 
 // ---------------------------------------------------------------------------------------------
 // One server

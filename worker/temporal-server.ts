@@ -110,6 +110,16 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
+/** Stops a child process: SIGTERM, then SIGKILL when it has not exited after `graceMs`. */
+export async function stopProcess(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
 /** Options for the embedded dev server. */
 export interface DevServerOptions {
   /** SQLite file that keeps the server's state; in memory when absent. */
@@ -160,13 +170,6 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  const stop = async () => {
-    if (child.exitCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(timer);
-  };
+  const stop = () => stopProcess(child, 5_000);
   return { address, uiUrl: options.uiPort === null ? undefined : `http://127.0.0.1:${options.uiPort ?? port + 1000}`, process: child, stop };
 }

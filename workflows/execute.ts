@@ -24,7 +24,7 @@ import {
   type StepTemplates,
   NON_RETRYABLE_TYPES,
 } from '../dsl/model';
-import { LegacyTemplateError, decideLegacy } from './legacy-templates';
+import { decideLegacy } from './legacy-templates';
 import type { Ports, StepScope } from './ports';
 
 export type { StepScope as Scope } from './ports';
@@ -150,7 +150,7 @@ export function attempt(args: AttemptArgs): Promise<Attempt> {
 function failed(ports: Ports, err: unknown, missing: string[]): Attempt {
   if (ports.endsCancelled(err)) throw err;
   // A local activity's final failure reaches the workflow as the activity's ApplicationFailure itself, not wrapped in an ActivityFailure.
-  if (err instanceof TemplateError || err instanceof LegacyTemplateError || err instanceof ChainValidationError || err instanceof ActivityFailure || err instanceof ApplicationFailure) {
+  if (err instanceof TemplateError || err instanceof ChainValidationError || err instanceof ActivityFailure || err instanceof ApplicationFailure) {
     return { status: 'failed', error: failureMessage(err), missing };
   }
   throw err;

@@ -7,19 +7,8 @@
 // `each`, `with`, comments) and renders them as Handlebars did. It renders no HTML or URI escaping:
 // escaping changes the text an activity is sent, never which activities run. New runs never come
 // here: their activities render with Handlebars itself.
-import { CATALOGUE, RENDER_ITERATION_BUDGET, RENDER_OUTPUT_BUDGET, formatPath, isTruthy, resolvePath as resolve, type ActionName, type ActionSpec, type Step } from '../dsl/model';
+import { CATALOGUE, RENDER_ITERATION_BUDGET, RENDER_OUTPUT_BUDGET, TemplateError, formatPath, isTruthy, resolvePath as resolve, type ActionName, type ActionSpec, type Step } from '../dsl/model';
 
-/** A template that failed to render, with its position. */
-export class LegacyTemplateError extends Error {
-  constructor(
-    message: string,
-    readonly line?: number,
-    readonly column?: number,
-  ) {
-    super(message);
-    this.name = 'TemplateError';
-  }
-}
 
 interface Path {
   type: 'path';
@@ -52,7 +41,7 @@ function parseExpressions(source: string, text: string, offset: number): Call {
   let i = 0;
   const fail = (why: string): never => {
     const at = lineColumn(text, offset + i);
-    throw new LegacyTemplateError(`bad token syntax: ${why}`, at.line, at.column);
+    throw new TemplateError(`bad token syntax: ${why}`, at.line, at.column);
   };
   const space = () => {
     while (i < source.length && /\s/.test(source[i])) i++;
@@ -159,14 +148,14 @@ function parse(text: string): Node[] {
       let close: number;
       if (text.startsWith('{{!--', open)) {
         close = text.indexOf('--}}', open);
-        if (close < 0) throw new LegacyTemplateError('bad token syntax: unclosed comment');
+        if (close < 0) throw new TemplateError('bad token syntax: unclosed comment');
         inner = '!';
         close += 2;
       } else {
         close = text.indexOf(closer, open + closer.length);
         if (close < 0) {
           const at = lineColumn(text, open);
-          throw new LegacyTemplateError('bad token syntax: unclosed {{', at.line, at.column);
+          throw new TemplateError('bad token syntax: unclosed {{', at.line, at.column);
         }
         inner = text.slice(open + closer.length, close);
       }
@@ -199,11 +188,11 @@ function parse(text: string): Node[] {
         }
         nodes.push({ type: 'block', call, program: inside.nodes, inverse });
       } else if (sigil === '/') {
-        if (inBlock === null) throw new LegacyTemplateError(`bad token syntax: {{/${content}}} closes no block`);
+        if (inBlock === null) throw new TemplateError(`bad token syntax: {{/${content}}} closes no block`);
         trimNext = trimAfter;
         return { nodes, end: 'close' };
       } else if (body.trim() === 'else' || body.trim() === '^' || body.trim().startsWith('else ')) {
-        if (inBlock === null) throw new LegacyTemplateError('bad token syntax: {{else}} outside a block');
+        if (inBlock === null) throw new TemplateError('bad token syntax: {{else}} outside a block');
         const chained = body.trim().startsWith('else ') ? parseExpressions(body.trim().slice(5), text, bodyOffset) : undefined;
         return { nodes, end: 'else', ...(chained ? { elseCall: chained } : {}) };
       } else {
@@ -212,7 +201,7 @@ function parse(text: string): Node[] {
       }
       trimNext = trimAfter;
     }
-    if (inBlock !== null) throw new LegacyTemplateError(`bad token syntax: {{#${inBlock}}} is not closed`);
+    if (inBlock !== null) throw new TemplateError(`bad token syntax: {{#${inBlock}}} is not closed`);
     return { nodes, end: 'eof' };
   };
   const nodes = program(null).nodes;
@@ -352,7 +341,7 @@ function renderNodes(nodes: Node[], frame: Frame, budget: Budget): string {
       } else if (name === 'each') {
         const entries: [string | number, unknown][] = Array.isArray(arg) ? arg.map((v, k) => [k, v]) : typeof arg === 'object' && arg !== null ? Object.entries(arg) : [];
         budget.iterations += entries.length;
-        if (budget.iterations > RENDER_ITERATION_BUDGET) throw new LegacyTemplateError(`rendering would take more than ${RENDER_ITERATION_BUDGET.toLocaleString('en')} {{#each}} iterations; loop over fewer results (nested {{#each}} multiply)`);
+        if (budget.iterations > RENDER_ITERATION_BUDGET) throw new TemplateError(`rendering would take more than ${RENDER_ITERATION_BUDGET.toLocaleString('en')} {{#each}} iterations; loop over fewer results (nested {{#each}} multiply)`);
         if (entries.length === 0) out += renderNodes(node.inverse, frame, budget);
         entries.forEach(([key, item], k) => {
           const data = { ...frame.data, index: k, key, first: k === 0, last: k === entries.length - 1 };
@@ -376,11 +365,11 @@ export function renderLegacy(text: string, context: Record<string, unknown>, str
   const missing = [...new Set(uses.filter((u) => resolve(context, u.parts) === undefined).map((u) => u.parts.join('.')))];
   if (strict && missing.length > 0) {
     const first = uses.find((u) => missing.includes(u.parts.join('.')))!;
-    throw new LegacyTemplateError(`token {{${missing[0]}}} names a missing field (strict chain)${missing.length > 1 ? `; also missing: ${missing.slice(1).join(', ')}` : ''}`, first.line, first.column);
+    throw new TemplateError(`token {{${missing[0]}}} names a missing field (strict chain)${missing.length > 1 ? `; also missing: ${missing.slice(1).join(', ')}` : ''}`, first.line, first.column);
   }
   const out = renderNodes(nodes, { contexts: [context], data: { root: context } }, budget);
   budget.chars += out.length;
-  if (budget.chars > RENDER_OUTPUT_BUDGET) throw new LegacyTemplateError(`rendering produced more than ${RENDER_OUTPUT_BUDGET / 1_048_576} MiB of text; render fewer results into this step (attach them as CSV instead)`);
+  if (budget.chars > RENDER_OUTPUT_BUDGET) throw new TemplateError(`rendering produced more than ${RENDER_OUTPUT_BUDGET / 1_048_576} MiB of text; render fewer results into this step (attach them as CSV instead)`);
   return { text: out, missing };
 }
 
@@ -398,9 +387,9 @@ function renderTreeLegacy(value: unknown, context: Record<string, unknown>, stri
       out.missing.forEach((m) => missing.add(m));
       return out.text;
     } catch (err) {
-      if (err instanceof LegacyTemplateError) {
+      if (err instanceof TemplateError) {
         const where = err.line !== undefined ? ` (line ${err.line}, column ${(err.column ?? 0) + 1})` : '';
-        throw new LegacyTemplateError(`${formatPath(path)}: ${err.message}${where}`, err.line, err.column);
+        throw new TemplateError(`${formatPath(path)}: ${err.message}${where}`, err.line, err.column);
       }
       throw err;
     }
@@ -415,7 +404,7 @@ export type LegacyDecision = { skip: true; missing: string[] } | { skip: false; 
 
 /**
  * Renders `when`, local params, `with` and the throttle key as the workflow did before templates
- * left it, so a replay schedules the activities its history holds. Throws LegacyTemplateError
+ * left it, so a replay schedules the activities its history holds. Throws TemplateError
  * where that workflow's rendering threw (the step failed without an activity).
  */
 export function decideLegacy(strict: boolean | undefined, step: Step, context: Record<string, unknown>): LegacyDecision {

@@ -28,7 +28,9 @@ function inlineSecretReferences(chain: unknown): Problem[] {
   };
   walk(chain, []);
   return found;
-}/** The run routes (a Fastify plugin). */
+}
+
+/** The run routes (a Fastify plugin). */
 export async function runRoutes(app: FastifyInstance, deps: RouteDeps): Promise<void> {
   const { config, client, store } = deps;
   app.post(

@@ -8,6 +8,20 @@ export const secretRef = z
     message: 'write a secret reference (env:NAME or enc:v1:...) or move it into a connection; a literal secret would be stored in workflow history',
   });
 
+/**
+ * A connection's TLS files (riposte's own and every peer connection that takes client
+ * certificates): verify the peer, the CA, client certificate and key, and the name to check.
+ */
+export const tlsFiles = z
+  .object({
+    verify: z.boolean().default(true),
+    caFile: z.string().optional(),
+    certFile: z.string().optional(),
+    keyFile: z.string().optional(),
+    servername: z.string().optional(),
+  })
+  .strict();
+
 /** Key-value fields copied into the document or incident; values may hold tokens. */
 export const additionalFields = z.record(z.string().min(1), z.unknown());
 

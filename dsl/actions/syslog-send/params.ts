@@ -1,5 +1,6 @@
 // Parameters of syslog.send (RFC 5424 message fields) and the syslog connection it brings to the configuration.
 import { z } from 'zod';
+import { tlsFiles } from '../shared/common';
 
 /** RFC 5424 section 6.2.1: facility names and codes (0-23). */
 export const FACILITIES = [
@@ -108,16 +109,7 @@ export const syslogConnection = z
     /** The HOSTNAME riposte writes, unless a step gives one: this worker's name as the collector should know it. */
     hostname: headerField('hostname', HEADER_LIMITS.hostname).optional(),
     maxMessageBytes: z.int().min(480).max(1_048_576).optional(),
-    tls: z
-      .object({
-        verify: z.boolean().default(true),
-        caFile: z.string().optional(),
-        certFile: z.string().optional(),
-        keyFile: z.string().optional(),
-        servername: z.string().optional(),
-      })
-      .strict()
-      .optional(),
+    tls: tlsFiles.optional(),
   })
   .strict();
 
