@@ -2,7 +2,7 @@
 import crypto from 'node:crypto';
 import { Client, Connection, InternalConnectionLikeSymbol, WorkflowFailedError, WorkflowNotFoundError, type ConnectionLike, type InternalConnectionLike, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId, type WorkflowHandleWithStartDetails } from '@temporalio/client';
 import { ApplicationFailure, type WorkflowIdReusePolicy } from '@temporalio/common';
-import { INLINE_RESULTS_LIMIT, RUN_WORKFLOW, assertValidChain, startSearchAttributes, type Chain, type ResultRow, type ResultsRef, type RunInput, type RunOutcome, type RunResume, type RunStatus, type StepRecord, type Timeframe, type Trigger } from '../dsl';
+import { ENGINE, INLINE_RESULTS_LIMIT, RUN_WORKFLOW, assertValidChain, startSearchAttributes, type Chain, type ResultRow, type ResultsRef, type RunInput, type RunOutcome, type RunResume, type RunStatus, type StepRecord, type Timeframe, type Trigger } from '../dsl';
 import type { Config } from '../config/config';
 import { temporalConnectionOptions } from '../config/tls';
 import { dataConverter } from './codec';
@@ -96,6 +96,7 @@ export async function startRun(client: Client, options: StartRunOptions): Promis
     globals: options.globals,
     uiUrl: options.uiUrl,
     ...(options.resume ? { resume: options.resume } : {}),
+    engine: ENGINE,
   };
   const count = resultsRef ? resultsRef.count : options.results.length;
   const retry = options.resume ? `; retry of ${options.resume.runId} from step ${options.resume.fromStep}` : '';

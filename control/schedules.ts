@@ -1,7 +1,7 @@
 // Makes Temporal Schedules match the scheduled jobs of the jobs directory: create, update, pause, delete.
 import crypto from 'node:crypto';
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions, type ScheduleSpec } from '@temporalio/client';
-import { RUN_WORKFLOW, startSearchAttributes, durationMs, type Chain, type RunInput } from '../dsl';
+import { ENGINE, RUN_WORKFLOW, startSearchAttributes, durationMs, type Chain, type RunInput } from '../dsl';
 import type { Config } from '../config/config';
 import type { JobCatalog } from '../config/jobs';
 
@@ -81,7 +81,7 @@ interface Desired {
 
 function desiredSchedule(config: Config, chain: Chain, options: SyncOptions): Desired {
   const schedule = chain.schedule!;
-  const input: RunInput = { chain, results: [], trigger: { type: 'schedule' }, globals: config.globals, ...(options.uiUrl ? { uiUrl: options.uiUrl } : {}) };
+  const input: RunInput = { chain, results: [], trigger: { type: 'schedule' }, globals: config.globals, ...(options.uiUrl ? { uiUrl: options.uiUrl } : {}), engine: ENGINE };
   const spec = specOf(schedule);
   // `active` shows as the paused state, so turning a job on or off reads as a pause or resume, not an update.
   const fingerprint = crypto

@@ -34,7 +34,22 @@ export interface RunInput {
   uiUrl?: string;
   /** Set on a retry (`riposte runs retry`): what the run carries over from the run it retries. */
   resume?: RunResume;
+  /**
+   * The engine generation of the client that started the run ({@link ENGINE}); absent in runs
+   * started before it existed. A run that carries it records no patch marker: it runs the way every
+   * patch of the interpreter describes, and its start carried the start search attributes
+   * (startSearchAttributes). See BENCHMARKS.md, "Design: the engine generation in the input".
+   */
+  engine?: number;
 }
+
+/**
+ * The engine generation a client writes into RunInput.engine: 4, after templates in the activity
+ * (2) and store writes as local activities (3), each of which a run started without `engine` still
+ * asks with patched(). Workers must be upgraded before the clients that start runs (the intake
+ * API, `riposte dev`, schedule sync): a worker that does not read the field patches as before.
+ */
+export const ENGINE = 4;
 
 /**
  * What a retry carries over from the run it retries. The steps before `fromStep` are not run

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
 import pg from 'pg';
 import { createActivities } from '../activities';
@@ -225,8 +226,10 @@ interface ConfigReport {
   other: [string, string][];
 }
 
-const SIDES = ['riposte', 'baseline', 'baseline2'] as const;
-type Side = (typeof SIDES)[number];
+const ALL_SIDES = ['riposte', 'baseline', 'baseline2'] as const;
+type Side = (typeof ALL_SIDES)[number];
+/** BENCH_SIDES=riposte (or baseline2, …) measures only those sides: for a CPU profile of one engine (`node --cpu-prof`). */
+const SIDES: readonly Side[] = process.env.BENCH_SIDES ? ALL_SIDES.filter((s) => process.env.BENCH_SIDES!.split(',').includes(s)) : ALL_SIDES;
 
 async function measureConfig(server: Server, kind: 'dev' | 'cluster', workers: number, bundles: { bench: string }, log: (l: string) => void): Promise<ConfigReport> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'riposte-bench-'));
@@ -312,10 +315,14 @@ async function measureConfig(server: Server, kind: 'dev' | 'cluster', workers: n
         const f = await batch(SERIAL_RUNS, 1, one);
         put(table, 'start → first action call, p50, 1 in flight (ms)', side, f.firstP50);
         put(table, 'start → completion, p50, 1 in flight (ms)', side, f.doneP50);
-        if (r === 0 && SIDES.includes(side as Side)) {
+        if (r === 0 && (SIDES as readonly string[]).includes(side)) {
           // What one run costs the server: its history's events, and the workflow tasks among them.
-          const events = (await plain.workflow.getHandle(f.lastId).fetchHistory()).events ?? [];
+          const history = await plain.workflow.getHandle(f.lastId).fetchHistory();
+          const events = history.events ?? [];
           put(table, 'history of one run, 1 in flight: events', side, events.length);
+          const json = historyToJSON(history);
+          put(table, 'history of one run, 1 in flight: size as JSON (bytes)', side, json.length);
+          if (process.env.BENCH_DUMP_HISTORY) fs.writeFileSync(path.join(process.env.BENCH_DUMP_HISTORY, `${side}.json`), json);
           put(table, 'history of one run, 1 in flight: workflow tasks', side, events.filter((e) => e.workflowTaskCompletedEventAttributes).length);
         }
       }

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validateChain, type RunOutcome } from '../dsl';
+import { ENGINE, validateChain, type RunInput, type RunOutcome } from '../dsl';
 import { installationContext, loadJobs } from '../config/jobs';
 import { startHarness, type Harness } from './helpers';
 
@@ -56,6 +56,11 @@ describe('job.run', () => {
     expect(report.status).toBe('completed');
     expect(report.steps.child.output).toEqual({ runId: `${report.runId}/job/child/once`, status: 'completed', steps: { index: 'completed' } });
     expect(await h.store.listDocuments('enriched')).toEqual([expect.objectContaining({ tag: 'from-parent', host: '', count: 0, trigger: 'job', parent: 'parent-job', depth: 1 })]);
+    // The parent's generation travels on: the child run records no patch marker either.
+    const child = await h.client.workflow.getHandle(`${report.runId}/job/child/once`).fetchHistory();
+    const input = h.client.options.loadedDataConverter.payloadConverter.fromPayload<RunInput>(child.events![0].workflowExecutionStartedEventAttributes!.input!.payloads![0]);
+    expect(input.engine).toBe(ENGINE);
+    expect(child.events!.filter((e) => e.markerRecordedEventAttributes && e.markerRecordedEventAttributes.markerName !== 'core_local_activity')).toEqual([]);
   });
 
   it('hands each result to its own child run with passResults in each mode', async () => {

@@ -88,11 +88,13 @@ const rows = {
 
 /**
  * The engines the fixtures were recorded on, oldest first: templates rendered in the workflow
- * (fe8f74e), then in each step's activity with every action a scheduled activity (b229185).
- * RIPOSTE_RECORD_FIXTURES=1 records the newest era again.
+ * (fe8f74e); in each step's activity with every action a scheduled activity (b229185); store writes
+ * as local activities under their patch (ea7c46d); and that same worker running starts that carry
+ * RunInput.engine, which it did not read (a rolling upgrade that reached the clients first).
+ * RIPOSTE_RECORD_FIXTURES=<era> records that era from today's engine (a new era gets a new name).
  */
-const ERAS = ['', 'in-activity.'] as const;
-type Era = (typeof ERAS)[number];
+const ERAS = ['', 'in-activity.', 'store-local.', 'store-local-engine.'] as const;
+type Era = (typeof ERAS)[number] | `${string}.`;
 const fixture = (name: string, era: Era) => path.join(__dirname, 'fixtures', `replay-${name}.${era}history.json`);
 
 /** A recorded fixture: the workflow id (fan-out children's ids derive from it) and the history. */
@@ -134,9 +136,10 @@ describe('replay', () => {
       expect(report.status).toBe('completed');
       const ids = name === 'fanout' ? [workflowId, `${workflowId}/incident/0`] : [workflowId];
       const histories = await Promise.all(ids.map((id) => h.client.workflow.getHandle(id).fetchHistory()));
-      // RIPOSTE_RECORD_FIXTURES=1 keeps these as the recorded fixtures (the example chain's has its own variable).
-      if (process.env.RIPOSTE_RECORD_FIXTURES) {
-        histories.forEach((history, i) => fs.writeFileSync(recordedFiles(name, ERAS[ERAS.length - 1])[i], JSON.stringify({ workflowId: ids[i], history: JSON.parse(historyToJSON(history)) } satisfies Recorded)));
+      // RIPOSTE_RECORD_FIXTURES=<era> keeps these as that era's fixtures (the example chain's has its own variable).
+      const era = process.env.RIPOSTE_RECORD_FIXTURES;
+      if (era) {
+        histories.forEach((history, i) => fs.writeFileSync(recordedFiles(name, `${era.replace(/\.$/, '')}.`)[i], JSON.stringify({ workflowId: ids[i], history: JSON.parse(historyToJSON(history)) } satisfies Recorded)));
       }
       for (const [i, history] of histories.entries()) await expect(replay(history, ids[i])).resolves.toBeUndefined();
     });

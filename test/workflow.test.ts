@@ -150,6 +150,11 @@ describe('step control', () => {
     expect(types).toEqual(['incident.create', 'mitre.tag']);
     const summaries = markers.map((e) => converter.fromPayload(e.userMetadata!.summary!));
     expect(summaries).toEqual(['incident: incident.create', 'tag: mitre.tag']);
+    // The start carried the engine generation and the start search attributes: no patch marker, no
+    // TemporalChangeVersion upsert, and one upsert only, the incident's.
+    expect(history.events!.filter((e) => e.markerRecordedEventAttributes && e.markerRecordedEventAttributes.markerName !== 'core_local_activity')).toEqual([]);
+    const upserted = history.events!.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes).map((e) => Object.keys(e.upsertWorkflowSearchAttributesEventAttributes!.searchAttributes!.indexedFields!).sort());
+    expect(upserted).toEqual([['RiposteIncidentIds', 'RiposteSeverity']]);
   });
 
   it('answers the status query with the current step and outputs so far', async () => {

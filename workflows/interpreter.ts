@@ -39,6 +39,44 @@ export const TEMPLATES_IN_ACTIVITY = 'templates-in-activity';
 /** The patch under which the built-in actions on the embedded store run as local activities (see BENCHMARKS.md). */
 export const STORE_WRITES_LOCAL = 'store-writes-local';
 
+/** How a run executes, decided before its first step (see {@link generationOf}). */
+export interface Generation {
+  /** Each step's activity renders its templates (TEMPLATES_IN_ACTIVITY). */
+  renderInActivity: boolean;
+  /** The built-in actions on the embedded store run as local activities (STORE_WRITES_LOCAL). */
+  storeWritesLocal: boolean;
+}
+
+/**
+ * The generation of a run or fan-out child, from its input's `engine` and its patches.
+ *
+ * - Without `engine` (started before RunInput.engine existed): the patches decide, as they always
+ *   did. `store-writes-local` is asked first; `templates-in-activity` only when it answers false.
+ * - With `engine`, on its first execution: everything on, and no patch asked, so no marker and no
+ *   `TemporalChangeVersion` upsert reach history.
+ * - With `engine`, on replay: the patches are asked in the same order. patched() sends no command
+ *   on replay; it answers true where a worker that did not read `engine` recorded the marker. That
+ *   worker's markers are consumed where it asked them, and its generation is followed. A history
+ *   with neither marker was recorded without patches: everything on.
+ */
+export function generationOf(engine: number | undefined, ports: Ports): Generation {
+  if (engine !== undefined && !ports.replaying()) return { renderInActivity: true, storeWritesLocal: true };
+  const storeWritesLocal = ports.patched(STORE_WRITES_LOCAL);
+  const renderInActivity = storeWritesLocal || ports.patched(TEMPLATES_IN_ACTIVITY);
+  if (engine !== undefined && !renderInActivity) return { renderInActivity: true, storeWritesLocal: true };
+  return { renderInActivity, storeWritesLocal };
+}
+
+/**
+ * An older patch (schedule-rule-check, retry-resume): asked as before by a run without `engine`;
+ * true for a run with it, and still asked on replay, to consume a marker an older worker recorded.
+ */
+function olderPatch(engine: number | undefined, ports: Ports, id: string): boolean {
+  if (engine === undefined) return ports.patched(id);
+  if (ports.replaying()) ports.patched(id);
+  return true;
+}
+
 /** A run in progress: what every step mode reads and writes. */
 interface Run {
   ports: Ports;
@@ -80,13 +118,13 @@ export async function interpret(input: RunInput, ports: Ports): Promise<RunOutco
   // rule's schedules: the guard disables a rule and a person re-enables it at any moment, neither
   // through a sync, so only a check at start is never stale; the skipped run and its reason show in
   // the UI. Events and the intake API check before they start anything.
-  if (input.trigger?.type === 'schedule' && chain.rule !== undefined && ports.patched('schedule-rule-check')) {
+  if (input.trigger?.type === 'schedule' && chain.rule !== undefined && olderPatch(input.engine, ports, 'schedule-rule-check')) {
     const disabled = await ports.engine.disabledRule({ rule: chain.rule });
     if (disabled) return { steps: {}, skipped: disabled };
   }
   // A retry carries the earlier run's records of the steps before its restart point (see RunResume).
   // Runs started before retries existed never set `resume`, so their replay never reaches the patch.
-  const resume = input.resume && ports.patched('retry-resume') ? input.resume : undefined;
+  const resume = input.resume && olderPatch(input.engine, ports, 'retry-resume') ? input.resume : undefined;
   let ref = input.resultsRef;
   let given = input.results ?? [];
   // A search job given no results finds its own over its time window; a retry is given the earlier run's.
@@ -107,10 +145,7 @@ export async function interpret(input: RunInput, ports: Ports): Promise<RunOutco
   let firstResults: ResultRow[] = given;
   if (ref) firstResults = await ports.engine.loadResults({ ref, offset: 0, limit: PREVIEW });
   // Asked here, after every command a run started before templates left the workflow made before its first step.
-  // A run started since store writes went local records that one patch, which implies templates in the
-  // activity; a run started before it replays as recorded: templates in the activity, or neither.
-  const storeWritesLocal = ports.patched(STORE_WRITES_LOCAL);
-  const renderInActivity = storeWritesLocal || ports.patched(TEMPLATES_IN_ACTIVITY);
+  const { storeWritesLocal, renderInActivity } = generationOf(input.engine, ports);
   // With results by reference, `results` holds the first page; `results.length` is the full count.
   const results: ResultRow[] = ref ? Object.assign(new Array<ResultRow>(total), firstResults) : firstResults;
 
@@ -124,14 +159,27 @@ export async function interpret(input: RunInput, ports: Ports): Promise<RunOutco
     run: { id: info.workflowId, runId: info.runId, startedAt, url: runUrl(input.uiUrl, info) },
     trigger: input.trigger ?? { type: 'manual' },
   };
-  const scope: StepScope = { chain, base, runId: info.workflowId, ...(resume ? { keyBase: resume.keyBase } : {}), startedAt, resultsRef: ref, renderInActivity, storeWritesLocal };
+  const scope: StepScope = {
+    chain,
+    base,
+    runId: info.workflowId,
+    ...(resume ? { keyBase: resume.keyBase } : {}),
+    startedAt,
+    resultsRef: ref,
+    renderInActivity,
+    storeWritesLocal,
+    ...(input.engine !== undefined ? { engine: input.engine } : {}),
+  };
   const run: Run = { ports, chain, scope, firstResults, results, total, ref, steps, contextSteps: {}, status, incidentIds: [] };
   ports.onStatus(() => ({ currentStep: status.currentStep, progress: status.progress, steps }), scope);
   // A start request of today's clients carries these (startSearchAttributes); an older one's did not.
   // Skipped only under the patch: a worker from before it upserts them whatever the start carried.
-  const attributes = startSearchAttributes(chain, input.trigger?.type ?? 'manual');
-  const carried = storeWritesLocal && attributes.every((a) => info.searchAttributes?.[a.key.name] === a.value);
-  if (!carried) ports.upsertSearchAttributes(attributes);
+  // A start with `engine` carried them, so the run does not fingerprint its chain again to check.
+  if (!storeWritesLocal || input.engine === undefined) {
+    const attributes = startSearchAttributes(chain, input.trigger?.type ?? 'manual');
+    const carried = storeWritesLocal && attributes.every((a) => info.searchAttributes?.[a.key.name] === a.value);
+    if (!carried) ports.upsertSearchAttributes(attributes);
+  }
 
   let stepIndex = resume ? await carryResumed(run, resume) : 0;
   const large = ref !== undefined || total > FANOUT_THRESHOLD;
@@ -258,6 +306,7 @@ async function runFanOut({ run, stepIndex }: Omit<StepArgs, 'step'>): Promise<nu
         ...(run.ref ? { resultsRef: run.ref } : { rows: run.results.slice(offset, offset + count) }),
         prior,
         ...(scope.storeWritesLocal ? { storeWritesLocal: true } : {}),
+        ...(scope.engine !== undefined ? { engine: scope.engine } : {}),
       };
       const out = await ports.runSegment(child, { workflowId: `${scope.runId}/${step.id}/${k}`, summary: `${segment.map((j) => chain.steps[j].id).join(', ')}: results ${offset}-${offset + count - 1}` });
       for (const [id, s] of Object.entries(out.steps)) {

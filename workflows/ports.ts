@@ -56,6 +56,8 @@ export interface StepScope {
    * runs started since then; a fan-out child is told by its parent, whose chunks are sized for it.
    */
   storeWritesLocal?: boolean;
+  /** The run's RunInput.engine: the jobs it starts and its fan-out children carry it on. */
+  engine?: number;
 }
 
 /** The calls the interpreter makes: activities, children, patches, status, search attributes and metrics. */
@@ -68,6 +70,8 @@ export interface Ports {
   /** Runs a fan-out chunk as a child workflow. */
   runSegment(input: SegmentInput, options: { workflowId: string; summary: string }): Promise<SegmentOutput>;
   patched(id: string): boolean;
+  /** True while the workflow replays events its history already holds (workflowInfo().unsafe.isReplaying). */
+  replaying(): boolean;
   /** True when `err` is the run's own cancellation reaching a step (see endsCancelled). */
   endsCancelled(err: unknown): boolean;
   identity(): RunIdentity;
@@ -97,6 +101,8 @@ export interface SegmentInput {
   prior: Record<string, StepRecord>;
   /** The parent runs store writes as local activities, and sized the chunk for it (absent in children started before). */
   storeWritesLocal?: boolean;
+  /** The parent's RunInput.engine (absent in children started before it). */
+  engine?: number;
 }
 
 /** Per step of the segment: counts, the first error, missing tokens, and whether the chunk stopped there. */

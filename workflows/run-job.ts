@@ -1,7 +1,7 @@
 // job.run: another job of the jobs directory runs as a child of this run, waited for or left to run on its own.
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ActivityFailure, ChildWorkflowFailure, ParentClosePolicy, executeChild, startChild } from '@temporalio/workflow';
-import { CATALOGUE, JOB_NAME_PATTERN, MAX_JOB_DEPTH, RUN_WORKFLOW, type ActionParams, type Chain, type JobRunOutput, type RunInput, type RunOutcome, type Step, type Trigger } from '../dsl/model';
+import { CATALOGUE, ENGINE, JOB_NAME_PATTERN, MAX_JOB_DEPTH, RUN_WORKFLOW, type ActionParams, type Chain, type JobRunOutput, type RunInput, type RunOutcome, type Step, type Trigger } from '../dsl/model';
 import { endsCancelled, engine } from './engine';
 import type { JobRunArgs } from './ports';
 
@@ -73,6 +73,8 @@ export async function runJob({ scope, step, rendered, index, result }: JobRunArg
     params: params.params,
     trigger: { type: 'job', id: workflowId, depth, parent: { job: scope.chain.name, runId: scope.runId, step: step.id, index } },
     globals: scope.base.globals,
+    // A run of this generation starts its jobs as one; a run started before it starts them as it did.
+    ...(scope.engine !== undefined ? { engine: ENGINE } : {}),
   };
   const options = { workflowId, args: [input] as [RunInput], staticSummary: `${chain.name}: started by ${scope.chain.name} step ${step.id}` };
   try {

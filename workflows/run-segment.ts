@@ -1,7 +1,7 @@
 // A fan-out child: runs a segment of consecutive `each` steps for one chunk of a large result set.
 import type { StepRecord } from '../dsl/model';
 import { countStatuses, runEach } from './execute';
-import { STORE_WRITES_LOCAL, TEMPLATES_IN_ACTIVITY } from './interpreter';
+import { generationOf, TEMPLATES_IN_ACTIVITY, type Generation } from './interpreter';
 import type { Ports, SegmentInput, SegmentOutput, StepScope } from './ports';
 import { temporalPorts } from './temporal-ports';
 
@@ -23,8 +23,9 @@ export async function runSegmentWith(input: SegmentInput, ports: Ports): Promise
   const { chain, offset, count, total } = input;
   const engine = ports.engine;
   // Local only when the parent sized the chunk for it and the worker that first ran this child could run it so.
-  const storeWritesLocal = input.storeWritesLocal === true && ports.patched(STORE_WRITES_LOCAL);
-  const renderInActivity = storeWritesLocal || ports.patched(TEMPLATES_IN_ACTIVITY);
+  const generation: Generation =
+    input.storeWritesLocal === true ? generationOf(input.engine, ports) : { storeWritesLocal: false, renderInActivity: ports.patched(TEMPLATES_IN_ACTIVITY) };
+  const { storeWritesLocal, renderInActivity } = generation;
   let rows = input.rows ?? [];
   if (input.resultsRef) {
     rows = [];
@@ -36,7 +37,7 @@ export async function runSegmentWith(input: SegmentInput, ports: Ports): Promise
   }
   const results = sparse(total, offset, rows);
   input.firstResults.forEach((r, i) => (results[i] ??= r));
-  const scope: StepScope = { chain, base: { ...input.base, results }, runId: input.runId, ...(input.keyBase ? { keyBase: input.keyBase } : {}), startedAt: input.startedAt, resultsRef: input.resultsRef, renderInActivity, storeWritesLocal };
+  const scope: StepScope = { chain, base: { ...input.base, results }, runId: input.runId, ...(input.keyBase ? { keyBase: input.keyBase } : {}), startedAt: input.startedAt, resultsRef: input.resultsRef, renderInActivity, storeWritesLocal, ...(input.engine !== undefined ? { engine: input.engine } : {}) };
 
   const steps: Record<string, StepRecord> = {};
   for (const [id, record] of Object.entries(input.prior)) {

@@ -41,6 +41,7 @@ export function temporalPorts(): Ports {
     requestApproval: (args) => requestApproval(args.scope, args.step, args.stepIndex, args.rendered, args.index, args.context),
     runSegment: (input: SegmentInput, options) => executeChild<(input: SegmentInput) => Promise<SegmentOutput>>('runSegment', { args: [input], workflowId: options.workflowId, staticSummary: options.summary }),
     patched,
+    replaying: () => workflowInfo().unsafe.isReplaying,
     endsCancelled,
     identity() {
       const info = workflowInfo();

@@ -1,7 +1,7 @@
 // The interpreter's decisions against stub activities: no Temporal server, no worker, no database.
 import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
-import { assertValidChain, chainVersion, type ActionRequest, type EngineActivities, type ResultRow, type RunInput, type Step, type StepResult } from '../../dsl';
+import { ENGINE, assertValidChain, chainVersion, type ActionRequest, type EngineActivities, type ResultRow, type RunInput, type Step, type StepResult } from '../../dsl';
 import { interpret } from '../../workflows/interpreter';
 import type { Ports, SegmentInput, SegmentOutput } from '../../workflows/ports';
 
@@ -11,7 +11,7 @@ type Call = { port: string; step?: string; request?: ActionRequest; input?: Segm
 const PATCHES = ['templates-in-activity', 'store-writes-local'];
 
 /** Ports whose activities answer with `answer`; `patches` says which of riposte's patches the "history" has (default all). */
-function stubPorts(answer: (step: Step, request: ActionRequest) => unknown, options: { patches?: string[]; segment?: (input: SegmentInput) => SegmentOutput } = {}) {
+function stubPorts(answer: (step: Step, request: ActionRequest) => unknown, options: { patches?: string[]; replaying?: boolean; segment?: (input: SegmentInput) => SegmentOutput } = {}) {
   const calls: Call[] = [];
   const asked: string[] = [];
   const upserts: string[][] = [];
@@ -23,6 +23,10 @@ function stubPorts(answer: (step: Step, request: ActionRequest) => unknown, opti
     async loadStepOutputs(r) {
       calls.push({ port: 'loadStepOutputs', step: r.stepId });
       return [{ incident_id: 'first' }];
+    },
+    async disabledRule(r) {
+      calls.push({ port: 'disabledRule', step: r.rule });
+      return null;
     },
     async renderStep(request) {
       calls.push({ port: 'renderStep', step: request.stepId, request });
@@ -48,6 +52,7 @@ function stubPorts(answer: (step: Step, request: ActionRequest) => unknown, opti
       asked.push(id);
       return !PATCHES.includes(id) || (options.patches ?? PATCHES).includes(id);
     },
+    replaying: () => options.replaying ?? false,
     endsCancelled: () => false,
     identity: () => ({ workflowId: 'run-1', runId: 'r', namespace: 'default', startTime: new Date('2026-12-01T12:00:00Z') }),
     onStatus: () => undefined,
@@ -58,7 +63,8 @@ function stubPorts(answer: (step: Step, request: ActionRequest) => unknown, opti
 }
 
 const completed = (output: unknown, missing: string[] = []): StepResult => ({ kind: 'step', status: 'completed', output, sent: {}, missing });
-const input = (chain: object, results: ResultRow[]): RunInput => ({ chain: assertValidChain(chain), results, trigger: { type: 'manual' } });
+/** A run's input as a client from before RunInput.engine wrote it; `engine` adds the field today's clients write. */
+const input = (chain: object, results: ResultRow[], engine?: number): RunInput => ({ chain: assertValidChain(chain), results, trigger: { type: 'manual' }, ...(engine !== undefined ? { engine } : {}) });
 const actions = (calls: Call[]) => calls.filter((c) => c.port === 'action');
 
 describe('interpreter, templates rendered by activities', () => {
@@ -177,6 +183,46 @@ describe('interpreter, templates rendered by activities', () => {
     const tag = { name: 'unit', steps: [{ id: 'tag', action: 'mitre.tag', mode: 'each', with: { techniques: ['T1078'] } }] };
     expect(await chunks(hook)).toEqual([[1_200, true], [1_200, true], [100, true]]);
     expect(await chunks(tag, ['templates-in-activity'])).toEqual([[1_200, false], [1_200, false], [100, false]]);
+  });
+});
+
+describe('interpreter, runs whose start carries the engine generation', () => {
+  const logChain = { name: 'unit', steps: [{ id: 'log', action: 'events.log', with: { message: 'm' } }] };
+
+  it('asks no patch and upserts no start search attribute on a first execution, and runs store writes locally', async () => {
+    const { ports, asked, upserts, calls } = stubPorts(() => completed({}));
+    const scheduled: RunInput = { ...input({ ...logChain, rule: 'R-1' }, [], ENGINE), trigger: { type: 'schedule' }, resume: { runId: 'old', keyBase: 'old', fromStep: 'log', steps: {} } };
+    await interpret(scheduled, ports);
+    expect(asked).toEqual([]);
+    expect(upserts).toEqual([]);
+    // The older patches hold too: the rule guard is asked, the retry keeps the earlier run's keys.
+    expect(calls.map((c) => `${c.port} ${c.step}`)).toEqual(['disabledRule R-1', 'action log']);
+    expect(actions(calls)[0].local).toBe(true);
+    expect(actions(calls)[0].request!.idempotencyKey).toBe('old/log/once');
+  });
+
+  it('replays each generation a worker that did not read the field recorded, consuming its markers in the order it asked them', async () => {
+    const replay = async (patches: string[]) => {
+      const { ports, asked, calls } = stubPorts(() => completed({}), { patches, replaying: true });
+      await interpret({ ...input({ ...logChain, rule: 'R-1' }, [], ENGINE), trigger: { type: 'schedule' } }, ports);
+      return { asked, local: actions(calls)[0].local ?? false, ruleChecked: calls.some((c) => c.port === 'disabledRule') };
+    };
+    // Recorded by a worker of today's generation: no marker; asking sends no command on replay.
+    expect(await replay([])).toEqual({ asked: ['schedule-rule-check', 'store-writes-local', 'templates-in-activity'], local: true, ruleChecked: true });
+    // By a worker with store writes local that ignored the field.
+    expect(await replay(['store-writes-local'])).toEqual({ asked: ['schedule-rule-check', 'store-writes-local'], local: true, ruleChecked: true });
+    // By a worker from before store writes were local: every action a scheduled activity.
+    expect(await replay(['templates-in-activity'])).toEqual({ asked: ['schedule-rule-check', 'store-writes-local', 'templates-in-activity'], local: false, ruleChecked: true });
+  });
+
+  it('hands the generation to its fan-out children', async () => {
+    const { ports, calls } = stubPorts(() => completed({}));
+    const rows = Array.from({ length: 300 }, (_, i) => ({ i }));
+    await interpret(input({ name: 'unit', steps: [{ id: 'tag', action: 'mitre.tag', mode: 'each', with: { techniques: ['T1078'] } }] }, rows, ENGINE), ports);
+    expect(calls.filter((c) => c.port === 'runSegment').map((c) => [c.input!.engine, c.input!.storeWritesLocal])).toEqual([[ENGINE, true]]);
+    const old = stubPorts(() => completed({}));
+    await interpret(input({ name: 'unit', steps: [{ id: 'tag', action: 'mitre.tag', mode: 'each', with: { techniques: ['T1078'] } }] }, rows), old.ports);
+    expect(old.calls.filter((c) => c.port === 'runSegment').map((c) => c.input!.engine)).toEqual([undefined]);
   });
 });
 
