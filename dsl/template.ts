@@ -158,6 +158,19 @@ export function withRenderBudget<T>(fn: () => T): T {
  * partial could recurse), and helpers riposte does not have. Returns one message per problem.
  */
 export function unsupportedTemplateFeatures(text: string): string[] {
+  let found = unsupported.get(text);
+  if (!found) {
+    found = findUnsupportedFeatures(text);
+    if (unsupported.size > 2_000) unsupported.clear();
+    unsupported.set(text, found);
+  }
+  return [...found];
+}
+
+/** Per template text, what {@link unsupportedTemplateFeatures} found: a chain is validated at every start. */
+const unsupported = new Map<string, string[]>();
+
+function findUnsupportedFeatures(text: string): string[] {
   const problems: string[] = [];
   const at = (node: AstNode) => `line ${node.loc.start.line}, column ${node.loc.start.column + 1}`;
   const callName = (path: Expression) => (path.type === 'PathExpression' ? (path as hbs.AST.PathExpression).original : '');

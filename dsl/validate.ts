@@ -286,9 +286,29 @@ export function validateChainText(text: string, context: ValidationContext = {})
   return validateChain(value, context);
 }
 
-/** Returns the valid chain or throws {@link ChainValidationError} with every problem. */
+/**
+ * Chains {@link assertValidChain} returned. They are frozen, so what was validated is what runs, and
+ * handing one back (every start validates its chain, and the intake API starts the same loaded
+ * chain for every request) returns it as it is.
+ */
+const validated = new WeakSet<object>();
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/**
+ * Returns the valid chain, frozen, or throws {@link ChainValidationError} with every problem. A chain
+ * this returned before is valid again, unless `context` asks for checks against configuration.
+ */
 export function assertValidChain(value: unknown, context: ValidationContext = {}): Chain {
+  if (typeof value === 'object' && value !== null && validated.has(value) && Object.keys(context).length === 0) return value as Chain;
   const result = validateChain(value, context);
   if (!result.ok) throw new ChainValidationError(result.problems);
+  validated.add(deepFreeze(result.chain));
   return result.chain;
 }

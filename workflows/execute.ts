@@ -90,12 +90,15 @@ function inheritedIncident(scope: StepScope, steps: Record<string, StepRecord>, 
 
 const rootWords = new WeakMap<object, Set<string>>();
 
+/** Each token root with the pattern that finds it as a word of a template (compiled once; no `g` flag, so no state). */
+const ROOT_PATTERNS: readonly (readonly [string, RegExp])[] = TOKEN_ROOTS.map((root) => [root, new RegExp(`(^|[^\\w.$@-])${root}(?![\\w$-])`)] as const);
+
 /** The token roots a step's templates name, read once per step object. */
 function rootsNamed(step: Step): Set<string> {
   let roots = rootWords.get(step);
   if (!roots) {
     const text = JSON.stringify([step.when ?? '', step.with, step.throttle?.key ?? '']);
-    roots = new Set(TOKEN_ROOTS.filter((root) => new RegExp(`(^|[^\\w.$@-])${root}(?![\\w$-])`).test(text)));
+    roots = new Set(ROOT_PATTERNS.filter(([, pattern]) => pattern.test(text)).map(([root]) => root));
     rootWords.set(step, roots);
   }
   return roots;
@@ -156,23 +159,46 @@ function failed(ports: Ports, err: unknown, missing: string[]): Attempt {
   throw err;
 }
 
-async function attemptInActivity(args: AttemptArgs): Promise<Attempt> {
-  const { ports, scope, steps, step, stepIndex, index } = args;
-  const action = step.action as ActionName;
-  const spec: ActionSpec = CATALOGUE[action];
+/** The request of one execution without its parameters, which its templates give. */
+function baseRequest(args: AttemptArgs, context: Record<string, unknown>): ActionRequest {
+  const { scope, steps, step, stepIndex, index } = args;
+  const spec: ActionSpec = CATALOGUE[step.action as ActionName];
+  return actionRequest(scope, step, stepIndex, index, context.result as ResultRow, { params: {}, secretPaths: [] }, spec.inheritsIncident ? inheritedIncident(scope, steps, index) : undefined);
+}
+
+/** What the step's activity decided and did. */
+function activityOutcome(result: unknown): Attempt {
+  if (!isStepResult(result)) return { status: 'completed', output: result ?? null, missing: [] };
+  const missing = result.missing;
+  if (result.status === 'completed') return { status: 'completed', output: withMissing(result.output, missing), missing };
+  return { status: result.status, ...(result.output !== undefined ? { output: result.output } : {}), missing };
+}
+
+/**
+ * An action's own activity renders, decides and runs the step. No async function here: the SDK's
+ * promise hook takes a stack trace of every promise a workflow makes, and this path makes one
+ * besides the activity's own.
+ */
+function attemptInActivity(args: AttemptArgs): Promise<Attempt> {
+  const { ports, scope, steps, step, index } = args;
+  if (step.action === 'job.run' || step.action === 'approval.request' || step.host) return attemptRendered(args);
+  let request: ActionRequest;
+  try {
+    const context = stepContext(scope.base, steps, index);
+    request = { ...baseRequest(args, context), templates: templatesOf(scope, step, context, true) };
+  } catch (err) {
+    return Promise.resolve().then(() => failed(ports, err, []));
+  }
+  return ports.action(step, request, runsLocally(scope, step)).then(activityOutcome, (err: unknown) => failed(ports, err, []));
+}
+
+/** A step the workflow executes, or one on a script host (which has no store to render with): rendered first by the engine. */
+async function attemptRendered(args: AttemptArgs): Promise<Attempt> {
+  const { ports, scope, steps, step, index } = args;
   const context = stepContext(scope.base, steps, index);
   let missing: string[] = [];
   try {
-    const base = actionRequest(scope, step, stepIndex, index, context.result as ResultRow, { params: {}, secretPaths: [] }, spec.inheritsIncident ? inheritedIncident(scope, steps, index) : undefined);
-    const inWorkflow = action === 'job.run' || action === 'approval.request';
-    if (!inWorkflow && !step.host) {
-      const result = await ports.action(step, { ...base, templates: templatesOf(scope, step, context, true) }, runsLocally(scope, step));
-      if (!isStepResult(result)) return { status: 'completed', output: result ?? null, missing };
-      missing = result.missing;
-      if (result.status === 'completed') return { status: 'completed', output: withMissing(result.output, missing), missing };
-      return { status: result.status, ...(result.output !== undefined ? { output: result.output } : {}), missing };
-    }
-    // A step the workflow executes, or one on a script host (which has no store to render with): rendered first.
+    const base = baseRequest(args, context);
     const rendered: RenderedStep = await ports.engine.renderStep({ ...base, templates: templatesOf(scope, step, context, true) });
     missing = rendered.missing;
     if (rendered.status !== 'ready') return { status: rendered.status, ...(rendered.output !== undefined ? { output: rendered.output } : {}), missing };

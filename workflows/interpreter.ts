@@ -18,7 +18,7 @@ import {
   type StepStatus,
   type Timeframe,
 } from '../dsl/model';
-import { attempt, countStatuses, eachStatus, runEach, runsLocally, stepFailure } from './execute';
+import { attempt, countStatuses, eachStatus, runEach, runsLocally, stepFailure, type Attempt } from './execute';
 import type { Ports, SegmentInput, StepScope } from './ports';
 
 /** Past this many results, `each` steps fan out to child workflows so no history grows unbounded. */
@@ -187,7 +187,8 @@ export async function interpret(input: RunInput, ports: Ports): Promise<RunOutco
     const step = chain.steps[stepIndex];
     status.currentStep = step.id;
     status.progress = undefined;
-    if (step.mode === 'once') stepIndex = await runOnceStep({ run, step, stepIndex });
+    // A `once` step is awaited here, not in a function of its own: one promise fewer per step for the SDK's promise hook.
+    if (step.mode === 'once') stepIndex = recordOnce({ run, step, stepIndex }, await attempt({ ports, scope, steps: run.contextSteps, step, stepIndex, index: null }));
     else if (!large) stepIndex = await runInlineEach({ run, step, stepIndex });
     else stepIndex = await runFanOut({ run, stepIndex });
   }
@@ -236,9 +237,8 @@ interface StepArgs {
   stepIndex: number;
 }
 
-/** A `once` step: one execution. Returns the index of the next step. */
-async function runOnceStep({ run, step, stepIndex }: StepArgs): Promise<number> {
-  const a = await attempt({ ports: run.ports, scope: run.scope, steps: run.contextSteps, step, stepIndex, index: null });
+/** Records a `once` step's one execution. Returns the index of the next step. */
+function recordOnce({ run, step, stepIndex }: StepArgs, a: Attempt): number {
   record(run, step, { status: a.status, action: step.action, mode: 'once', output: a.output ?? null, ...(a.error ? { error: a.error } : {}), ...(a.missing.length ? { missingTokens: a.missing } : {}) });
   if (a.status === 'failed' && step.onError === 'fail') throw stepFailure(step, a.error, run.steps);
   return stepIndex + 1;
