@@ -120,11 +120,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     ],
   });
   const workers: (ChildProcess | undefined)[] = [];
+  // The end of the starting worker's stderr, for the error when it exits before every run started.
+  let starterStderr = '';
   const starter = path.join(__dirname, fs.existsSync(path.join(__dirname, 'chaos-worker.ts')) ? 'chaos-worker.ts' : 'chaos-worker.js');
   const startWorker = (i: number) => {
     const env = { ...process.env, TEMPORAL_ADDRESS: server.address, RIPOSTE_STORE_URL: storeUrl, RIPOSTE_DATA_DIR: dir, RIPOSTE_CONFIG: path.join(dir, 'riposte.config.json') };
     // With eager starts, worker 1 also starts the runs, on its own connection: their first workflow task goes straight to it.
-    workers[i] = options.eager && i === 0 ? fork(starter, [taskQueue, JSON.stringify(chain)], { env, stdio: ['ignore', 'ignore', 'ignore', 'ipc'] }) : spawn(process.execPath, [cli, 'worker', '--task-queue', taskQueue], { env, stdio: 'ignore' });
+    workers[i] = options.eager && i === 0 ? fork(starter, [taskQueue, JSON.stringify(chain)], { env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] }) : spawn(process.execPath, [cli, 'worker', '--task-queue', taskQueue], { env, stdio: 'ignore' });
+    workers[i]!.stderr?.on('data', (chunk: Buffer) => (starterStderr = (starterStderr + chunk.toString()).slice(-2_000)));
   };
   for (let i = 0; i < workerCount; i++) startWorker(i);
   // Workers die with this process, however it ends.
@@ -148,7 +151,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           if (++answered === options.runs) resolve();
         }
       });
-      first.once('exit', (code) => reject(new Error(`the starting worker exited (${code}) before every run started`)));
+      first.once('exit', (code) => reject(new Error(`the starting worker exited (${code}) before every run started; its stderr ended with:\n${starterStderr.trim() || '(nothing)'}`)));
     });
     first.removeAllListeners('exit');
     ids.sort((a, b) => Number(a.split('-').pop()) - Number(b.split('-').pop()));
