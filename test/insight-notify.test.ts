@@ -91,7 +91,7 @@ describe('summary actions', () => {
     expect(JSON.parse(peer.received[0].body)).toMatchObject({
       '@type': 'MessageCard',
       title: 'INSIGHT-1042: Initial Access with Execution',
-      sections: [{ facts: expect.arrayContaining([{ name: 'Entity', value: '_ip 10.0.4.20 (ws-042)' }, { name: 'MITRE tactics', value: SAMPLE_TACTICS }]) }],
+      sections: [{ markdown: false, facts: expect.arrayContaining([{ name: 'Entity', value: '_ip 10.0.4.20 (ws-042)' }, { name: 'MITRE tactics', value: SAMPLE_TACTICS }]) }],
       potentialAction: [{ '@type': 'OpenUri', targets: [{ os: 'default', uri: SAMPLE_LINK }] }],
     });
     expect(JSON.parse(peer.received[1].body)).toMatchObject({
@@ -101,7 +101,11 @@ describe('summary actions', () => {
           contentType: 'application/vnd.microsoft.card.adaptive',
           content: {
             type: 'AdaptiveCard',
-            body: [{ type: 'TextBlock', text: 'INSIGHT-1042: Initial Access with Execution' }, { type: 'FactSet', facts: expect.arrayContaining([{ title: 'Entity', value: '_ip 10.0.4.20 (ws-042)' }]) }],
+            // Insight text in text runs, which Teams never reads as Markdown.
+            body: expect.arrayContaining([
+              { type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: 'INSIGHT-1042: Initial Access with Execution', weight: 'Bolder', size: 'Medium' }] },
+              { type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: 'Entity: ', weight: 'Bolder' }, { type: 'TextRun', text: '_ip 10.0.4.20 (ws-042)' }] },
+            ]),
             actions: [{ type: 'Action.OpenUrl', title: 'Open the Insight', url: SAMPLE_LINK }],
           },
         },

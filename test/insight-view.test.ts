@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { insightRecords, insightView, readInsight, tacticById, tacticByName, utcTimestamp, type Insight } from '../dsl';
 import { insightJson } from '../activities/shared/insight/insight';
 import { insightSummary } from '../activities/shared/insight/summary';
+import { adaptiveCard, messageCard } from '../activities/teams-notify';
 import { parseEvent } from '../control/events';
 import { CLOUD_SIEM_URL, publishedInsight, sampleInsight, vendorFixture } from './insight-fixtures';
 
@@ -113,6 +114,13 @@ describe('the view of an Insight', () => {
       const summary = insightSummary(view);
       expect({ name, html: summary.html.includes('<script>') }).toEqual({ name, html: false });
       expect({ name, mrkdwn: /<!here>|<@U/.test(summary.mrkdwn) }).toEqual({ name, mrkdwn: false });
+      // Teams: the Adaptive Card shows Insight text in text runs only (no Markdown, no mention);
+      // the MessageCard, which has no literal mode, keeps no character Teams reads as Markdown or HTML.
+      const body = (adaptiveCard(summary) as { attachments: { content: { body: { type: string; inlines?: { type: string; text: string }[] }[] } }[] }).attachments[0].content.body;
+      expect({ name, elements: [...new Set(body.map((e) => e.type))], runs: [...new Set(body.flatMap((e) => e.inlines ?? []).map((r) => r.type))] }).toEqual({ name, elements: ['RichTextBlock'], runs: ['TextRun'] });
+      const legacy = messageCard(summary) as { title: string; summary: string; sections: { markdown: boolean; facts: { name: string; value: string }[] }[] };
+      const shown = [legacy.title, legacy.summary, ...legacy.sections[0].facts.flatMap((f) => [f.name, f.value])].join('\n');
+      expect({ name, formatting: shown.match(/[\\*[\]`#<>~&]/g) ?? [], markdown: legacy.sections[0].markdown }).toEqual({ name, formatting: [], markdown: false });
     }
   });
 });

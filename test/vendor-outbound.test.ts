@@ -61,7 +61,7 @@ describe('teams.notify', () => {
     expect(delivered).toHaveLength(2);
     const [card, legacy] = delivered.map((d) => d.body);
     expect(teamsWorkflowsProblems(card)).toEqual([]);
-    expect(card).toMatchObject({ type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: { type: 'AdaptiveCard', body: [{ type: 'TextBlock', text: 'INSIGHT-1042: Initial Access with Execution' }, { type: 'FactSet' }] } }] });
+    expect(card).toMatchObject({ type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', content: { type: 'AdaptiveCard', body: expect.arrayContaining([{ type: 'RichTextBlock', inlines: [expect.objectContaining({ type: 'TextRun', text: 'INSIGHT-1042: Initial Access with Execution' })] }]) } }] });
     expect(legacy).toMatchObject({ '@type': 'MessageCard', title: 'INSIGHT-1042: Initial Access with Execution' });
   });
 

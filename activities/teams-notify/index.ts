@@ -31,15 +31,34 @@ function facts(s: InsightSummary): { label: string; value: string }[] {
   ];
 }
 
+/**
+ * The characters Teams reads as formatting in a MessageCard: the Markdown of its "Format cards in
+ * Microsoft Teams" page (bold and italic, headings, strike-through, code, links and images, which
+ * need `[`) and the HTML it says connector cards take (tags and entities). Microsoft documents no way to show a
+ * MessageCard field literally (the Outlook card reference says only "be sure to escape Markdown
+ * special characters", without saying how, and backslash escapes render differently on its
+ * mobile clients), so each becomes the full-width form of the same character, which no Markdown
+ * or HTML parser reads. `_` stays: Cloud SIEM writes it in every entity type (`_ip`), and italics
+ * carry no link.
+ */
+const MESSAGECARD_FORMATTING = /[\\*[\]`#<>~&]/g;
+
+/** Text from an Insight as a MessageCard shows it: the same words, no formatting, link, HTML or mention. */
+export function plainMessageCardText(text: string): string {
+  return text.replace(MESSAGECARD_FORMATTING, (c) => String.fromCodePoint(c.codePointAt(0)! + 0xfee0));
+}
+
 /** The legacy Office 365 connector card, for incoming webhooks that still take it (`card: "messagecard"`). */
 export function messageCard(s: InsightSummary): object {
+  const plain = (text: string) => plainMessageCardText(clip(text));
   return {
     '@type': 'MessageCard',
     '@context': 'https://schema.org/extensions',
-    summary: clip(s.title),
+    summary: plain(s.title),
     themeColor: THEME_BY_SEVERITY[String(s.severity)] ?? THEME_BY_SEVERITY.MEDIUM,
-    title: clip(s.title),
-    sections: [{ facts: facts(s).map((f) => ({ name: f.label, value: f.value })) }],
+    title: plain(s.title),
+    // `markdown: false` is documented in the Bot Framework's O365ConnectorCardSection ("Use markdown for all text contents. Default value is true"); what Teams does with it is not, hence the plain text too.
+    sections: [{ markdown: false, facts: facts(s).map((f) => ({ name: f.label, value: plainMessageCardText(f.value) })) }],
     ...(httpUrl(s.link) ? { potentialAction: [{ '@type': 'OpenUri', name: 'Open the Insight', targets: [{ os: 'default', uri: httpUrl(s.link) }] }] } : {}),
   };
 }
@@ -50,13 +69,19 @@ export function messageCard(s: InsightSummary): object {
  * "Send Adaptive Cards using an incoming webhook"): `type: "message"` with one attachment of
  * content type `application/vnd.microsoft.card.adaptive`. Workflows webhooks accept this format
  * only, so it is the default.
+ *
+ * Teams reads Markdown in a TextBlock and in a FactSet's titles and values ("Format cards in
+ * Microsoft Teams"), and a mention is written `<at>…</at>` there. Text from the Insight therefore
+ * goes into RichTextBlock text runs, of which the Adaptive Card schema says "Markdown is not
+ * supported" (TextRun.text, schema 1.4), as in approval.request's card: an Insight named
+ * `[Review](https://…)` shows those characters, and the only link is the button.
  */
 export function adaptiveCard(s: InsightSummary): object {
   const link = httpUrl(s.link);
   return adaptiveCardMessage(
     [
-      { type: 'TextBlock', text: clip(s.title), weight: 'Bolder', size: 'Medium', wrap: true },
-      { type: 'FactSet', facts: facts(s).map((f) => ({ title: f.label, value: f.value })) },
+      { type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: clip(s.title), weight: 'Bolder', size: 'Medium' }] },
+      ...facts(s).map((f) => ({ type: 'RichTextBlock', inlines: [{ type: 'TextRun', text: `${f.label}: `, weight: 'Bolder' }, { type: 'TextRun', text: f.value }] })),
     ],
     link ? [{ type: 'Action.OpenUrl', title: 'Open the Insight', url: link }] : undefined,
   );
