@@ -502,11 +502,20 @@ function cell(c: Cell | undefined): string {
   if (c.values.length === 1) return fmt(m);
   return `${fmt(m)} (${fmt(Math.min(...c.values))}–${fmt(Math.max(...c.values))})`;
 }
+/**
+ * The ratio of two sides, round by round: the two were measured one after the other in each round,
+ * so a round's ratio is not moved by the machine getting faster or slower between rounds, which
+ * the ratio of the two medians would be. The cell is the median of the rounds' ratios, with their
+ * spread.
+ */
 function ratio(table: Map<string, Cell>, measure: string, a: string, b: string): string {
-  const x = median(table.get(a)?.values ?? []);
-  const y = median(table.get(b)?.values ?? []);
+  const xs = table.get(a)?.values ?? [];
+  const ys = table.get(b)?.values ?? [];
   // Lower is better for riposte in every ratio: runs per second are b/a.
-  return fmt(measure.startsWith('runs per second') ? y / x : x / y, 2);
+  const rounds = Array.from({ length: Math.min(xs.length, ys.length) }, (_, r) => (measure.startsWith('runs per second') ? ys[r] / xs[r] : xs[r] / ys[r]));
+  if (rounds.length === 0) return 'n/a';
+  const m = fmt(median(rounds), 2);
+  return rounds.length === 1 ? m : `${m} (${fmt(Math.min(...rounds), 2)}–${fmt(Math.max(...rounds), 2)})`;
 }
 
 function printConfig(r: ConfigReport, serverLabel: string) {
@@ -540,7 +549,7 @@ async function main() {
   console.log(`command: npm run bench -- ${process.argv.slice(2).join(' ') || '(defaults)'}`);
   console.log(`rounds: ${ROUNDS}, interleaved (riposte, b, b′ in turn); cells are median (min–max) over the rounds; ${RUNS} runs per side and round at ${CONCURRENCY} in flight, ${SERIAL_RUNS} one at a time`);
   console.log(`riposte (a): the 3-step chain through runChain${EAGER ? ', started eagerly on the worker of this process' : ''}; (b): the hand-written workflow, activities, ordinary start; (b′): the same workflow with ${LOCAL.length ? `${LOCAL.join(', ')} as local activities` : 'no local activities'}${EAGER ? ', started eagerly' : ''}`);
-  console.log(`ratios: lower is better for riposte (runs per second: b/a)`);
+  console.log(`ratios: lower is better for riposte (runs per second: b/a); each is the median of the rounds' ratios (min–max), a round's sides measured one after the other`);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'riposte-bench-bundles-'));
   log('bench: bundling the benchmark workflows (riposte + hand-written) and the hand-written one alone');
   const bundles = {
