@@ -1,4 +1,7 @@
 // sns.publish in MockActivityEnvironment against a loopback SNS endpoint that checks every SigV4 signature: the Publish call, its answer, and failures.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsXmlError, snsPublishAnswer, verifySigV4, type Verified } from '../aws-peer';
 import { insightTrigger, sampleInsight } from '../insight-fixtures';
@@ -27,6 +30,7 @@ beforeAll(async () => {
   c = await startConnectors((config) => {
     config.connections.aws = { type: 'aws', accessKeyId: KEYS.accessKeyId, secretAccessKey: 'env:RIPOSTE_UNIT_AWS_SECRET', endpoint: peer.url };
     config.connections['aws-wrong'] = { type: 'aws', accessKeyId: KEYS.accessKeyId, secretAccessKey: 'env:RIPOSTE_UNIT_AWS_WRONG', endpoint: peer.url };
+    config.connections['aws-nokeys'] = { type: 'aws', endpoint: peer.url };
   });
 });
 afterAll(async () => {
@@ -38,6 +42,23 @@ const publish = (connection: string, extra: Record<string, unknown> = {}) =>
   preparedRequest<'sns.publish'>({ name: 'sns-job', steps: [{ id: 'sns', action: 'sns.publish', connection, with: { topicArn: TOPIC, ...extra } }] }, [], null, { trigger: insightTrigger(sampleInsight()) });
 
 describe('sns.publish', () => {
+  it('refuses to let the SDK fetch credentials from a metadata endpoint the network policy refuses, before anything is sent', async () => {
+    // The chain's metadata endpoint pointed at a loopback address the policy refuses (only 127.0.0.1 is allowed): no request leaves loopback, whatever happens.
+    const saved = { ...process.env };
+    for (const k of Object.keys(process.env)) if (k.startsWith('AWS_')) delete process.env[k];
+    process.env.HOME = fs.mkdtempSync(path.join(os.tmpdir(), 'riposte-aws-home-'));
+    process.env.AWS_EC2_METADATA_SERVICE_ENDPOINT = 'http://127.0.0.2:9';
+    accepted.length = 0;
+    try {
+      const refused = await c.run(publish('aws-nokeys')).catch((err: Error) => err);
+      expect(refused).toMatchObject({ type: 'DestinationRefusedError', nonRetryable: true });
+      expect((refused as Error).message).toMatch(/the connection names no keys, so the AWS SDK would fetch credentials from the instance metadata service \(AWS_EC2_METADATA_SERVICE_ENDPOINT\): .*127\.0\.0\.2.*network\.allow.*accessKeyId and secretAccessKey/);
+      expect(accepted).toEqual([]);
+    } finally {
+      process.env = saved;
+    }
+  });
+
   it('publishes the Insight as Cloud SIEM sent it, signed with the connection\'s keys for the topic\'s region, and outputs SNS\'s MessageId', async () => {
     accepted.length = 0;
     await expect(c.run(publish('aws', { subject: 'CSE Insight' }))).resolves.toEqual({ messageId: 'msg-1' });
