@@ -28,9 +28,9 @@ let securePort: number;
 // Test peers listen on 127.0.0.1 only: the network policy allows exactly that.
 const env: Record<string, string> = { RIPOSTE_NETWORK_ALLOW: '127.0.0.1', RIPOSTE_TEST_SMTP_PW: SMTP_PASSWORD, RIPOSTE_TEST_SMTP_BAD_PW: WRONG_PASSWORD, RIPOSTE_TEST_AWS_KEY: AWS.accessKeyId, RIPOSTE_TEST_AWS_SECRET: AWS.secretAccessKey };
 
-async function riposte(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function riposte(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], { cwd: dir, env: { ...process.env, RIPOSTE_DATA_DIR: dir, ...env } });
+    const { stdout, stderr } = await exec(process.execPath, [CLI, ...args], { cwd: dir, env: { ...process.env, RIPOSTE_DATA_DIR: dir, ...env, ...extraEnv } });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -45,8 +45,8 @@ interface Report {
   checks: { check: string; ok: boolean; detail: string }[];
 }
 
-async function test(name: string): Promise<{ code: number; report: Report; stdout: string }> {
-  const out = await riposte(['connection', 'test', name, '--json']);
+async function test(name: string, extraEnv: Record<string, string> = {}): Promise<{ code: number; report: Report; stdout: string }> {
+  const out = await riposte(['connection', 'test', name, '--json'], extraEnv);
   return { code: out.code, report: JSON.parse(out.stdout || '{}') as Report, stdout: out.stdout + out.stderr };
 }
 
@@ -88,6 +88,7 @@ beforeAll(async () => {
         lite: { type: 'database', driver: 'sqlite', file: path.join(dir, 'lite.db') },
         aws: { type: 'aws', region: 'eu-west-1', accessKeyId: 'env:RIPOSTE_TEST_AWS_KEY', secretAccessKey: 'env:RIPOSTE_TEST_AWS_SECRET', stsEndpoint: sts.url },
         'aws-wrong': { type: 'aws', region: 'eu-west-1', accessKeyId: 'AKIDWRONGWRONGWRONG1', secretAccessKey: 'env:RIPOSTE_TEST_AWS_SECRET', stsEndpoint: sts.url },
+        'aws-nokeys': { type: 'aws', region: 'eu-west-1', stsEndpoint: sts.url },
         vendor: { type: 'apikey', key: 'env:RIPOSTE_TEST_SMTP_PW', url: `${web.url}/api/v2` },
         'vendor-nourl': { type: 'apikey', key: 'k' },
         unset: { type: 'smtp', host: '127.0.0.1', port: smtp.port, auth: { user: 'soc', pass: 'env:RIPOSTE_TEST_NOT_SET' }, from: 'riposte@example.org' },
@@ -173,6 +174,17 @@ describe('riposte connection test', () => {
     const wrong = await test('aws-wrong');
     expect(wrong.code).toBe(1);
     expect(wrong.report.checks[0].detail).toContain('The security token included in the request is invalid');
+  });
+
+  it('checks where the SDK would fetch credentials for a connection without keys, and reports the refusal with its fix', async () => {
+    // Nothing local holds credentials (a home without ~/.aws); the metadata endpoint is a loopback address the policy refuses.
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'riposte-aws-home-'));
+    const before = sts.received.length;
+    const { code, report } = await test('aws-nokeys', { HOME: home, AWS_EC2_METADATA_SERVICE_ENDPOINT: 'http://127.0.0.2:9', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: '' });
+    expect(code).toBe(1);
+    expect(report.checks[0]).toMatchObject({ check: 'default credentials', ok: false });
+    expect(report.checks[0].detail).toMatch(/the connection names no keys, so the AWS SDK would fetch credentials from the instance metadata service \(AWS_EC2_METADATA_SERVICE_ENDPOINT\): .*127\.0\.0\.2.*network\.allow/);
+    expect(sts.received.length).toBe(before);
   });
 
   it('reaches an apikey connection at its url, and says what to give when it has none', async () => {

@@ -23,9 +23,8 @@ export async function runSegmentWith(input: SegmentInput, ports: Ports): Promise
   const { chain, offset, count, total } = input;
   const engine = ports.engine;
   // Local only when the parent sized the chunk for it and the worker that first ran this child could run it so.
-  const generation: Generation =
+  const { storeWritesLocal, renderInActivity }: Generation =
     input.storeWritesLocal === true ? generationOf(input.engine, ports) : { storeWritesLocal: false, renderInActivity: ports.patched(TEMPLATES_IN_ACTIVITY) };
-  const { storeWritesLocal, renderInActivity } = generation;
   let rows = input.rows ?? [];
   if (input.resultsRef) {
     rows = [];
