@@ -12,7 +12,7 @@ import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
 import pg from 'pg';
 import { createActivities } from '../activities';
 import { Store } from '../store/store';
-import { assertValidChain, type ActionRequest, type Chain, type ResultRow } from '../dsl';
+import { assertValidChain, startSearchAttributes, type ActionRequest, type Chain, type ResultRow } from '../dsl';
 import { loadConfig } from '../config/config';
 import { PREBUILT_BUNDLE, workflowBundlerOptions } from '../worker/bundle';
 import { readRun, startRun } from '../control/client';
@@ -23,12 +23,13 @@ import { clusterOptions, clusterPid, startCluster, stopCluster, TEMPORAL_SERVER_
 // ---------------------------------------------------------------------------------------------
 // Options
 
-const USAGE = `usage: npm run bench -- [--server dev|cluster|both] [--workers 1|2|1,2] [--rounds N] [--eager on|off] [--local a,b|none] [--only engines,fanout,nested,bulk,memory] [--quick]
+const USAGE = `usage: npm run bench -- [--server dev|cluster|both] [--workers 1|2|1,2] [--rounds N] [--eager on|off] [--local a,b|none] [--visible on|off] [--only engines,fanout,nested,bulk,memory] [--quick]
   --server   the dev server riposte starts (in memory), the full Temporal server of \`npm run cluster\` (PostgreSQL), or both (default dev)
   --workers  worker processes on the task queue: 1 (in this process) or 2 (plus one process of its own); a list runs each (default 1)
   --rounds   interleaved rounds per figure, reported as median (min–max) (default 3)
   --eager    riposte and the second baseline start runs eagerly on this process's worker (default on)
   --local    actions the second baseline runs as local activities (default incident.create,mitre.tag: the store writes)
+  --visible  the second baseline also sets riposte's search attributes (at start, and the incident's), counts its metrics and answers a status query (default on)
   --quick    small sizes, one round: a check that everything runs, not a measurement
   sizes: BENCH_RUNS (per side and round, 64 in flight), BENCH_CONCURRENCY, BENCH_SERIAL_RUNS, BENCH_FANOUT, BENCH_IN_FLIGHT, BENCH_BULK_ROWS, BENCH_NESTED`;
 
@@ -50,6 +51,8 @@ const serverFlag = flag('--server') ?? 'dev';
 const SERVERS = (serverFlag === 'both' ? ['dev', 'cluster'] : [serverFlag]) as ('dev' | 'cluster')[];
 const WORKERS = (flag('--workers') ?? '1').split(',').map(Number);
 const EAGER = (flag('--eager') ?? 'on') === 'on';
+/** b′ uses the Temporal features a riposte run uses besides local activities and eager start: search attributes, workflow metrics, a query. */
+const VISIBLE = (flag('--visible') ?? 'on') === 'on';
 const localFlag = flag('--local') ?? 'incident.create,mitre.tag';
 const LOCAL = localFlag === 'none' ? [] : localFlag.split(',').filter(Boolean);
 const ONLY = new Set((flag('--only') ?? process.env.BENCH_ONLY ?? 'engines,fanout,nested,bulk,memory').split(','));
@@ -285,7 +288,9 @@ async function measureConfig(server: Server, kind: 'dev' | 'cluster', workers: n
     const t0 = now();
     const workflowId = `bench-b-${process.pid}-${seq++}`;
     const client = eager ? eagerClient : plain;
-    return sample(workflowId, t0, client.workflow.start('baseline', { taskQueue, workflowId, args: [{ port: peer.port, result: row, local }], ...(eager ? { requestEagerStart: true } : {}) }));
+    const visible = VISIBLE && local.length > 0;
+    const args = [{ port: peer.port, result: row, local, ...(visible ? { visible } : {}) }];
+    return sample(workflowId, t0, client.workflow.start('baseline', { taskQueue, workflowId, args, ...(visible ? { typedSearchAttributes: startSearchAttributes({ name: 'bench-baseline' }, 'manual') } : {}), ...(eager ? { requestEagerStart: true } : {}) }));
   };
   const run: Record<Side, () => Promise<Sample>> = { riposte: riposte(EAGER), baseline: baseline([], false), baseline2: baseline(LOCAL, EAGER) };
 
@@ -442,7 +447,14 @@ async function measureMemory(server: Server, kind: 'dev' | 'cluster', bundles: {
     ['riposte (a), the worker of `riposte worker`', PREBUILT_BUNDLE, (taskQueue) => startRun(client, { chain, results: [row], taskQueue })],
     ['hand-written workflow (b)', bundles.baseline, (taskQueue, i) => client.workflow.start('baseline', { taskQueue, workflowId: `rss-b-${process.pid}-${taskQueue}-${i}`, args: [{ port: slowPeer.port, result: row }] })],
   ];
-  if (LOCAL.length) sides.push([`hand-written, local ${LOCAL.join(', ')} (b′)`, bundles.baseline, (taskQueue, i) => client.workflow.start('baseline', { taskQueue, workflowId: `rss-b2-${process.pid}-${taskQueue}-${i}`, args: [{ port: slowPeer.port, result: row, local: LOCAL }] })]);
+  if (LOCAL.length) sides.push([`hand-written, local ${LOCAL.join(', ')} (b′)`, bundles.baseline, (taskQueue, i) =>
+        client.workflow.start('baseline', {
+          taskQueue,
+          workflowId: `rss-b2-${process.pid}-${taskQueue}-${i}`,
+          args: [{ port: slowPeer.port, result: row, local: LOCAL, ...(VISIBLE ? { visible: true } : {}) }],
+          ...(VISIBLE ? { typedSearchAttributes: startSearchAttributes({ name: 'bench-baseline' }, 'manual') } : {}),
+        }),
+    ]);
   // Interleaved rounds, like the engines: the peak moves by tens of MB from one measurement to the next.
   const peaks = sides.map(() => ({ values: [] as number[] }));
   const idles = sides.map(() => ({ values: [] as number[] }));
@@ -548,7 +560,7 @@ async function main() {
   console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${version}; load average at the start ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   console.log(`command: npm run bench -- ${process.argv.slice(2).join(' ') || '(defaults)'}`);
   console.log(`rounds: ${ROUNDS}, interleaved (riposte, b, b′ in turn); cells are median (min–max) over the rounds; ${RUNS} runs per side and round at ${CONCURRENCY} in flight, ${SERIAL_RUNS} one at a time`);
-  console.log(`riposte (a): the 3-step chain through runChain${EAGER ? ', started eagerly on the worker of this process' : ''}; (b): the hand-written workflow, activities, ordinary start; (b′): the same workflow with ${LOCAL.length ? `${LOCAL.join(', ')} as local activities` : 'no local activities'}${EAGER ? ', started eagerly' : ''}`);
+  console.log(`riposte (a): the 3-step chain through runChain${EAGER ? ', started eagerly on the worker of this process' : ''}; (b): the hand-written workflow, activities, ordinary start; (b′): the same workflow with ${LOCAL.length ? `${LOCAL.join(', ')} as local activities` : 'no local activities'}${EAGER ? ', started eagerly' : ''}${VISIBLE && LOCAL.length ? `, riposte's search attributes (at start and the incident's), metrics and status query` : ''}`);
   console.log(`ratios: lower is better for riposte (runs per second: b/a); each is the median of the rounds' ratios (min–max), a round's sides measured one after the other`);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'riposte-bench-bundles-'));
   log('bench: bundling the benchmark workflows (riposte + hand-written) and the hand-written one alone');
