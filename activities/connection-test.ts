@@ -9,7 +9,7 @@ import { connectionKeys } from './sns-publish';
 import { transportFor } from './email-send';
 import { openDatabase, resolveLogin } from './shared/databases';
 import { callPeer } from './shared/http';
-import { checkDefaultCredentials } from './shared/aws-credentials';
+import { defaultCredentialsRefusal } from './shared/aws-credentials';
 import { connectChecked, policyAgents, refusalIn, type NetworkPolicy } from './shared/network';
 import { UserError } from '../config/user-error';
 
@@ -203,7 +203,8 @@ async function testAws(name: string, c: AwsConnection, network: NetworkPolicy): 
   const results: CheckResult[] = [];
   const identity = async (label: string, credentials?: typeof keys) => {
     try {
-      if (!credentials) checkDefaultCredentials(network);
+      const refused = credentials ? undefined : defaultCredentialsRefusal(network);
+      if (refused) throw refused;
       const who = await sts(credentials).send(new GetCallerIdentityCommand({}));
       results.push({ check: label, ok: true, detail: `STS GetCallerIdentity: ${who.Arn} (account ${who.Account})` });
       return true;

@@ -53,6 +53,17 @@ const WORKERS = (flag('--workers') ?? '1').split(',').map(Number);
 const EAGER = (flag('--eager') ?? 'on') === 'on';
 /** b′ uses the Temporal features a riposte run uses besides local activities and eager start: search attributes, workflow metrics, a query. */
 const VISIBLE = (flag('--visible') ?? 'on') === 'on';
+
+/** The start options of a hand-written run: b′ (local actions given) is visible as a riposte run is when VISIBLE. */
+function baselineStart(taskQueue: string, workflowId: string, port: number, local: string[] = []) {
+  const visible = VISIBLE && local.length > 0;
+  return {
+    taskQueue,
+    workflowId,
+    args: [{ port, result: row, ...(local.length ? { local } : {}), ...(visible ? { visible } : {}) }],
+    ...(visible ? { typedSearchAttributes: startSearchAttributes({ name: 'bench-baseline' }, 'manual') } : {}),
+  };
+}
 const localFlag = flag('--local') ?? 'incident.create,mitre.tag';
 const LOCAL = localFlag === 'none' ? [] : localFlag.split(',').filter(Boolean);
 const ONLY = new Set((flag('--only') ?? process.env.BENCH_ONLY ?? 'engines,fanout,nested,bulk,memory').split(','));
@@ -288,9 +299,7 @@ async function measureConfig(server: Server, kind: 'dev' | 'cluster', workers: n
     const t0 = now();
     const workflowId = `bench-b-${process.pid}-${seq++}`;
     const client = eager ? eagerClient : plain;
-    const visible = VISIBLE && local.length > 0;
-    const args = [{ port: peer.port, result: row, local, ...(visible ? { visible } : {}) }];
-    return sample(workflowId, t0, client.workflow.start('baseline', { taskQueue, workflowId, args, ...(visible ? { typedSearchAttributes: startSearchAttributes({ name: 'bench-baseline' }, 'manual') } : {}), ...(eager ? { requestEagerStart: true } : {}) }));
+    return sample(workflowId, t0, client.workflow.start('baseline', { ...baselineStart(taskQueue, workflowId, peer.port, local), ...(eager ? { requestEagerStart: true } : {}) }));
   };
   const run: Record<Side, () => Promise<Sample>> = { riposte: riposte(EAGER), baseline: baseline([], false), baseline2: baseline(LOCAL, EAGER) };
 
@@ -445,16 +454,11 @@ async function measureMemory(server: Server, kind: 'dev' | 'cluster', bundles: {
   const out: [string, string][] = [];
   const sides: [string, string, (taskQueue: string, i: number) => Promise<WorkflowHandle>][] = [
     ['riposte (a), the worker of `riposte worker`', PREBUILT_BUNDLE, (taskQueue) => startRun(client, { chain, results: [row], taskQueue })],
-    ['hand-written workflow (b)', bundles.baseline, (taskQueue, i) => client.workflow.start('baseline', { taskQueue, workflowId: `rss-b-${process.pid}-${taskQueue}-${i}`, args: [{ port: slowPeer.port, result: row }] })],
+    ['hand-written workflow (b)', bundles.baseline, (taskQueue, i) => client.workflow.start('baseline', baselineStart(taskQueue, `rss-b-${process.pid}-${taskQueue}-${i}`, slowPeer.port))],
   ];
-  if (LOCAL.length) sides.push([`hand-written, local ${LOCAL.join(', ')} (b′)`, bundles.baseline, (taskQueue, i) =>
-        client.workflow.start('baseline', {
-          taskQueue,
-          workflowId: `rss-b2-${process.pid}-${taskQueue}-${i}`,
-          args: [{ port: slowPeer.port, result: row, local: LOCAL, ...(VISIBLE ? { visible: true } : {}) }],
-          ...(VISIBLE ? { typedSearchAttributes: startSearchAttributes({ name: 'bench-baseline' }, 'manual') } : {}),
-        }),
-    ]);
+  if (LOCAL.length) {
+    sides.push([`hand-written, local ${LOCAL.join(', ')} (b′)`, bundles.baseline, (taskQueue, i) => client.workflow.start('baseline', baselineStart(taskQueue, `rss-b2-${process.pid}-${taskQueue}-${i}`, slowPeer.port, LOCAL))]);
+  }
   // Interleaved rounds, like the engines: the peak moves by tens of MB from one measurement to the next.
   const peaks = sides.map(() => ({ values: [] as number[] }));
   const idles = sides.map(() => ({ values: [] as number[] }));

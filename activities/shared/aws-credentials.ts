@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { normalHost } from '../../config/network-policy';
 import { checkDestination, NetworkPolicyRefusal, type NetworkPolicy } from './network';
 
 /** A remote credentials endpoint of the default chain. */
@@ -15,7 +16,7 @@ export interface CredentialEndpoint {
 function endpointOf(url: string, what: string): CredentialEndpoint | undefined {
   try {
     const u = new URL(url);
-    return { host: u.hostname.replace(/^\[|\]$/g, ''), port: Number(u.port) || (u.protocol === 'https:' ? 443 : 80), what };
+    return { host: normalHost(u.hostname), port: Number(u.port) || (u.protocol === 'https:' ? 443 : 80), what };
   } catch {
     return undefined;
   }
@@ -48,17 +49,15 @@ export function defaultChainEndpoint(env: NodeJS.ProcessEnv = process.env): Cred
 }
 
 /**
- * Throws the network policy's refusal when the SDK's default chain would fetch credentials from
- * an endpoint the policy refuses (the metadata addresses are link-local: refused unless
- * `network.allow` lists them). The SDK's credential providers connect without riposte's agents,
- * so the decision is taken here, before it runs.
+ * The network policy's refusal when the SDK's default chain would fetch credentials from an
+ * endpoint the policy refuses (the metadata addresses are link-local: refused unless
+ * `network.allow` lists them); undefined when it may. The SDK's credential providers connect
+ * without riposte's agents, so the decision is taken here, before it runs.
  */
-export function checkDefaultCredentials(policy: NetworkPolicy, env: NodeJS.ProcessEnv = process.env): void {
+export function defaultCredentialsRefusal(policy: NetworkPolicy, env: NodeJS.ProcessEnv = process.env): NetworkPolicyRefusal | undefined {
   const endpoint = defaultChainEndpoint(env);
-  if (!endpoint) return;
+  if (!endpoint) return undefined;
   const decision = checkDestination(policy, { host: endpoint.host, port: endpoint.port });
-  if (!decision.allowed) {
-    const refusal = decision.refusal;
-    throw new NetworkPolicyRefusal({ ...refusal, message: `the connection names no keys, so the AWS SDK would fetch credentials from ${endpoint.what}: ${refusal.message}; or give the connection accessKeyId and secretAccessKey` });
-  }
+  if (decision.allowed) return undefined;
+  return new NetworkPolicyRefusal({ ...decision.refusal, message: `the connection names no keys, so the AWS SDK would fetch credentials from ${endpoint.what}: ${decision.refusal.message}; or give the connection accessKeyId and secretAccessKey` });
 }

@@ -8,8 +8,8 @@ import { withStoredEnrichments } from '../shared/insight/enrichments';
 import { originOf, type ActivityDeps } from '../shared/deps';
 import { retryAfterMs } from '../shared/http';
 import { connectionOf, insightJson, insightOf, vendorInsightOf, type AwsConnection } from '../shared/insight/insight';
-import { checkDefaultCredentials } from '../shared/aws-credentials';
-import { destinationRefused, policyAgents, refusalIn, type NetworkPolicy, type NetworkPolicyRefusal } from '../shared/network';
+import { defaultCredentialsRefusal } from '../shared/aws-credentials';
+import { destinationRefused, policyAgents, refusalIn, type NetworkPolicy } from '../shared/network';
 import { maskSecrets, resolveSecret } from '../shared/secrets';
 
 /** SNS refuses messages above 256 KiB. */
@@ -65,14 +65,9 @@ async function credentialsFor(request: ActionRequest<'sns.publish'>, c: AwsConne
   const where = `connections.${request.connection}`;
   const keys = connectionKeys(request.connection ?? '', c, secrets);
   const roleArn = request.params.roleArn ?? c.roleArn;
-  if (!keys) {
-    // The SDK's default chain (environment, shared files, container or instance profile) signs instead: its endpoint is checked first.
-    try {
-      checkDefaultCredentials(network);
-    } catch (err) {
-      throw destinationRefused(origin, err as NetworkPolicyRefusal);
-    }
-  }
+  // Without keys the SDK's default chain (environment, shared files, container or instance profile) signs: its endpoint is checked first.
+  const refused = keys ? undefined : defaultCredentialsRefusal(network);
+  if (refused) throw destinationRefused(origin, refused);
   if (!roleArn) return keys;
   // Without keys the SDK's default chain is the caller of AssumeRole.
   const sts = new STSClient({ region, maxAttempts: 1, requestHandler: policyAgents(network), ...(c.stsEndpoint ? { endpoint: c.stsEndpoint } : {}), ...(keys ? { credentials: keys } : {}) });

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkDefaultCredentials, defaultChainEndpoint } from '../../activities/shared/aws-credentials';
+import { defaultChainEndpoint, defaultCredentialsRefusal } from '../../activities/shared/aws-credentials';
 
 /** An environment with nothing local for the chain: a home without ~/.aws. */
 const bare = (extra: Record<string, string> = {}) => ({ HOME: fs.mkdtempSync(path.join(os.tmpdir(), 'riposte-aws-home-')), ...extra });
@@ -25,10 +25,10 @@ describe('the default credential chain', () => {
   });
 
   it('is refused by the default policy when it would reach the metadata service, and passes once network.allow lists it', () => {
-    expect(() => checkDefaultCredentials({ allow: [] }, bare())).toThrow(
+    expect(defaultCredentialsRefusal({ allow: [] }, bare())?.message).toMatch(
       /the connection names no keys, so the AWS SDK would fetch credentials from the instance metadata service: .*169\.254\.169\.254.*network\.allow.*; or give the connection accessKeyId and secretAccessKey/,
     );
-    expect(() => checkDefaultCredentials({ allow: ['169.254.169.254'] }, bare())).not.toThrow();
-    expect(() => checkDefaultCredentials({ allow: [] }, bare({ AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 'x' }))).not.toThrow();
+    expect(defaultCredentialsRefusal({ allow: ['169.254.169.254'] }, bare())).toBeUndefined();
+    expect(defaultCredentialsRefusal({ allow: [] }, bare({ AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 'x' }))).toBeUndefined();
   });
 });
