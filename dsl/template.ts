@@ -285,18 +285,93 @@ export function inspectTemplate(text: string): { uses: TokenUse[]; optional: Tok
   return found;
 }
 
-const compiled = new Map<string, HandlebarsTemplateDelegate>();
+/**
+ * A template of literal text and plain value tokens only (`{{a.b}}`, `{{{a.b}}}`): the text
+ * pieces, and for each token its path and whether Handlebars would escape it in an HTML field.
+ */
+type PlainTemplate = (string | { path: string[]; escaped: boolean })[];
 
-function compile(text: string, escaping: Escaping): HandlebarsTemplateDelegate {
-  const cacheKey = `${escaping}\u0000${text}`;
-  let template = compiled.get(cacheKey);
-  if (!template) {
-    inspectTemplate(text);
-    template = hb().compile(text, { noEscape: escaping === 'text' });
-    if (compiled.size > 2_000) compiled.clear();
-    compiled.set(cacheKey, template);
+/**
+ * Names a plain token may not read: Handlebars' built-in helpers (its compiler calls them
+ * directly), and `constructor` and `__proto__`, which its prototype access rules treat apart.
+ * A token naming one is rendered by Handlebars itself.
+ */
+const NOT_PLAIN = new Set(['helperMissing', 'blockHelperMissing', 'each', 'if', 'unless', 'with', 'log', 'lookup', 'constructor', '__proto__']);
+
+/**
+ * The plain form of a parsed template, or undefined when it holds anything else (helpers, blocks,
+ * comments, `this`, `../`, `@data`, literals). Handlebars renders such a token as
+ * `lookupProperty` down the path (own properties only, as riposte renders with prototype access
+ * off), then the value as text, `escapeExpression`d when escaped in an HTML field: so does
+ * {@link renderPlain}, without the per-call setup of a compiled template (which wraps every
+ * registered helper on each call).
+ */
+function plainTemplate(program: hbs.AST.Program): PlainTemplate | undefined {
+  const plan: PlainTemplate = [];
+  for (const node of program.body) {
+    if (node.type === 'ContentStatement') {
+      plan.push((node as hbs.AST.ContentStatement).value);
+      continue;
+    }
+    if (node.type !== 'MustacheStatement') return undefined;
+    const m = node as hbs.AST.MustacheStatement;
+    if (m.params.length > 0 || (m.hash && m.hash.pairs.length > 0) || m.path.type !== 'PathExpression') return undefined;
+    const path = m.path as hbs.AST.PathExpression;
+    if (path.data || path.depth > 0 || path.parts.length === 0 || /^(this\b|\.)/.test(path.original) || path.original.includes('../')) return undefined;
+    if (path.parts.some((part) => NOT_PLAIN.has(part))) return undefined;
+    if (path.parts.length === 1 && Object.prototype.hasOwnProperty.call(hb().helpers, path.parts[0])) return undefined;
+    plan.push({ path: path.parts, escaped: m.escaped });
   }
-  return template;
+  return plan;
+}
+
+/** Renders a plain template as Handlebars would; undefined when a token reads a function (Handlebars would call it). */
+function renderPlain(plan: PlainTemplate, data: unknown, html: boolean): string | undefined {
+  let out = '';
+  for (const piece of plan) {
+    if (typeof piece === 'string') {
+      out += piece;
+      continue;
+    }
+    let value = data;
+    for (const name of piece.path) {
+      if (value === null || value === undefined) break;
+      const found = (value as Record<string, unknown>)[name];
+      value = found === null || found === undefined || Object.prototype.hasOwnProperty.call(value, name) ? found : undefined;
+    }
+    if (typeof value === 'function') return undefined;
+    if (html && piece.escaped) out += hb().escapeExpression(value as string);
+    else if (value !== null && value !== undefined) out += value as string;
+  }
+  return out;
+}
+
+interface Compiled {
+  plain: PlainTemplate | undefined;
+  template?: HandlebarsTemplateDelegate;
+}
+const compiled = new Map<string, Compiled>();
+
+function compile(text: string, escaping: Escaping): Compiled {
+  const cacheKey = `${escaping}\u0000${text}`;
+  let entry = compiled.get(cacheKey);
+  if (!entry) {
+    inspectTemplate(text);
+    entry = { plain: plainTemplate(parse(text)) };
+    if (compiled.size > 2_000) compiled.clear();
+    compiled.set(cacheKey, entry);
+  }
+  return entry;
+}
+
+/** True when the template is rendered without Handlebars' runtime (text and plain value tokens only). */
+export function isPlainTemplate(text: string): boolean {
+  return isTemplate(text) && compile(text, 'text').plain !== undefined;
+}
+
+function handlebarsTemplate(entry: Compiled, text: string, escaping: Escaping): HandlebarsTemplateDelegate {
+  entry.template ??= hb().compile(text, { noEscape: escaping === 'text' });
+  return entry.template;
 }
 
 
@@ -344,7 +419,8 @@ export interface RenderOptions {
 export function renderString(text: string, context: Record<string, unknown>, options: RenderOptions = {}): { text: string; missing: string[] } {
   if (!isTemplate(text)) return { text, missing: [] };
   const escaping = options.escaping ?? 'text';
-  const template = compile(text, escaping === 'html' ? 'html' : 'text');
+  const compiledEscaping = escaping === 'html' ? 'html' : 'text';
+  const entry = compile(text, compiledEscaping);
   const { uses } = inspectTemplate(text);
   const missing = [...new Set(uses.filter((u) => resolve(context, u.path) === undefined).map((u) => u.path.join('.')))];
   if (options.strict && missing.length > 0) {
@@ -354,7 +430,8 @@ export function renderString(text: string, context: Record<string, unknown>, opt
   let out: string;
   try {
     const data = escaping === 'html' ? { ...context, __escaping: 'html' } : escaping === 'uri' ? uriContext(context) : context;
-    out = template(data, { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false });
+    const plain = entry.plain && renderPlain(entry.plain, data, escaping === 'html');
+    out = plain ?? handlebarsTemplate(entry, text, compiledEscaping)(data, { allowProtoPropertiesByDefault: false, allowProtoMethodsByDefault: false });
   } catch (err) {
     if (err instanceof TemplateError) throw err;
     throw new TemplateError(`token failed to render: ${(err as Error).message}`);

@@ -1,6 +1,8 @@
 // Tokens: helpers, escaping by field, missing fields and strict chains.
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TemplateError, renderString, renderTree } from '../../dsl';
+import { TemplateError, isPlainTemplate, renderString, renderTree, type Escaping } from '../../dsl';
 
 const context = {
   result: { src_ip: '10.0.0.5', user: 'Alice', count: 7, note: 'a,"b"\nc' },
@@ -50,5 +52,49 @@ describe('tokens', () => {
 
   it('names the field and position of a template error', () => {
     expect(() => renderTree({ title: 'x {{#each}}' }, context, {}, ['with'])).toThrow(/with\.title: bad token syntax/);
+  });
+});
+
+describe('plain templates (text and value tokens only)', () => {
+  // Rendered without Handlebars' runtime; each must read exactly as Handlebars renders it. The same
+  // text followed by an empty block is not plain, so Handlebars renders it: the two must agree.
+  const hostile = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'hostile-values.json'), 'utf8')) as Record<string, string>;
+  const values: unknown[] = [...Object.values(hostile), '', 0, -1.5, false, true, null, ['a', 'b<'], [], { a: 1 }, 'a & b < c > d " e \' f ` g = h', '%2F..%2F', 'x'.repeat(300)];
+  const contexts = values.map((value) => ({
+    result: { v: value, 'with space': value, nested: { v: value }, list: [value, value] },
+    results: [{ v: value }, { v: 'second' }],
+    params: { v: value },
+    globals: { soc: 'soc@example.org' },
+  }));
+  const plain = [
+    '{{result.v}}',
+    '{{{result.v}}}',
+    'ip={{result.v}}; again {{ result.v }} and {{{result.nested.v}}}.',
+    '{{result.[with space]}}',
+    '{{result.list.[0]}}/{{result.list.[1]}}/{{result.list}}',
+    '{{results.[0].v}} of {{results.length}}',
+    '{{result.v.length}} {{result.v.toString}} {{result.list.length}}',
+    '{{result.missing.deeper}}|{{nothing}}|{{result.v.x.y}}',
+    '{{params.v}}-{{globals.soc}}',
+    'a {{~result.v~}} b\n  {{~ result.nested.v}}',
+    '\\{{result.v}} {{result.v}}',
+    '{{result}} {{results}}',
+  ];
+  const notPlain = ['{{upper result.v}}', '{{#if result.v}}x{{/if}}', '{{this.result.v}}', '{{@root.result.v}}', '{{result.constructor}}', '{{result.v.__proto__}}', '{{! note }}{{result.v}}', '{{json}}', '{{lookup}}'];
+
+  it('takes the plain path for text and value tokens, and Handlebars for everything else', () => {
+    for (const text of plain) expect(isPlainTemplate(text), text).toBe(true);
+    for (const text of notPlain) expect(isPlainTemplate(text), text).toBe(false);
+  });
+
+  it('renders every value of the hostile corpus as Handlebars does, in text, HTML and URL fields', () => {
+    for (const escaping of ['text', 'html', 'uri'] as Escaping[]) {
+      for (const context of contexts) {
+        for (const text of [...plain, ...notPlain.slice(2, -2)]) {
+          const viaHandlebars = renderString(`${text}{{#if 1}}{{/if}}`, context, { escaping });
+          expect(renderString(text, context, { escaping }), `${escaping} ${text} ${JSON.stringify(context.result.v)}`).toEqual(viaHandlebars);
+        }
+      }
+    }
   });
 });
