@@ -1,9 +1,9 @@
 // Builds riposte's Temporal worker: the chain workflow plus every connector.
 import fs from 'node:fs';
-import { NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type Logger, type WorkerOptions } from '@temporalio/worker';
 import { ACTION_DURATION_BUCKETS, createActivities } from '../activities';
 import { Store } from '../store/store';
-import { temporalLogger } from './sdk-log';
+import { levelGated, temporalLogger } from './sdk-log';
 import type { Config } from '../config/config';
 import { temporalConnectionOptions } from '../config/tls';
 import { dataConverter } from '../control/codec';
@@ -43,7 +43,10 @@ export function quietRuntime(options: { metricsAddress?: string; logLevel?: stri
     });
   } catch {
     /* already installed */
+    return;
   }
+  const runtime = Runtime.instance() as { logger: Logger };
+  runtime.logger = levelGated(runtime.logger);
 }
 
 /** Connects a worker to the configured Temporal server. */
