@@ -479,6 +479,9 @@ async function measureMemory(server: Server, kind: 'dev' | 'cluster', bundles: {
   for (const [s, [label]] of sides.entries()) {
     out.push([`worker process peak RSS (VmHWM), ${IN_FLIGHT} runs in flight, MB: ${label}`, `${cell(peaks[s])} (idle ${median(idles[s].values).toFixed(0)})`]);
   }
+  // Riposte against each hand-written workflow, round by round (the sides of a round measured one after the other).
+  const byLabel = new Map(sides.map(([label], s) => [label, peaks[s]]));
+  for (const [label] of sides.slice(1)) out.push([`peak RSS ratio, riposte (a) / ${label}, per round`, ratio(byLabel, 'peak RSS', sides[0][0], label)]);
   await connection.close();
   await slowPeer.close();
   if (kind === 'cluster') await dropSchema(pgSchema);
