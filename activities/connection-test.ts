@@ -1,11 +1,10 @@
 // `riposte connection test`: checks a configured connection the way its actions reach it, sending no notification.
 import fs from 'node:fs';
 import tls from 'node:tls';
-import { GetCallerIdentityCommand, AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { ACTION_NAMES, CATALOGUE, type Chain } from '../dsl';
 import type { ApiKeyConnection, AwsConnection, Config, DatabaseConnection, HttpConnection, SmtpConnection } from '../config/config';
 import { maskSecrets, resolveSecret } from './shared/secrets';
-import { connectionKeys } from './sns-publish';
+import { awsSts, connectionKeys } from './sns-publish';
 import { transportFor } from './email-send';
 import { openDatabase, resolveLogin } from './shared/databases';
 import { callPeer } from './shared/http';
@@ -153,7 +152,7 @@ async function testHttp(name: string, c: HttpConnection, cfg: Config): Promise<C
 
 async function testSmtp(name: string, c: SmtpConnection, network: NetworkPolicy): Promise<CheckResult[]> {
   const secrets: string[] = [];
-  const transport = transportFor(name, c, secrets, network);
+  const transport = await transportFor(name, c, secrets, network);
   const what = `${c.host}:${c.port}${c.secure ? ' (implicit TLS)' : c.starttls === 'never' ? '' : ` (STARTTLS ${c.starttls})`}`;
   try {
     // verify() connects, reads the greeting, says EHLO, upgrades to TLS as configured and logs in; it sends no message.
@@ -199,6 +198,7 @@ async function testAws(name: string, c: AwsConnection, network: NetworkPolicy): 
   const secrets: string[] = [];
   const region = c.region ?? 'us-east-1';
   const keys = connectionKeys(name, c, secrets);
+  const { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } = await awsSts();
   const sts = (credentials?: typeof keys) => new STSClient({ region, maxAttempts: 1, requestHandler: policyAgents(network), ...(c.stsEndpoint ? { endpoint: c.stsEndpoint } : {}), ...(credentials ? { credentials } : {}) });
   const results: CheckResult[] = [];
   const identity = async (label: string, credentials?: typeof keys) => {

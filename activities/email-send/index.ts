@@ -2,7 +2,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { domainToASCII } from 'node:url';
-import nodemailer from 'nodemailer';
 import addressparser from 'nodemailer/lib/addressparser';
 import type { SendMailOptions, Transporter } from 'nodemailer';
 import { z } from 'zod';
@@ -14,6 +13,9 @@ import { connectChecked, destinationRefused, refusalIn, type NetworkPolicy } fro
 import { maskSecrets, resolveSecret } from '../shared/secrets';
 import { insightOf } from '../shared/insight/insight';
 import { insightSummary } from '../shared/insight/summary';
+
+/** nodemailer loads with the first e-mail, not with every worker (its address parser, used to check recipients, is a file of its own). */
+const mailer = async () => (await import('nodemailer')).default;
 
 type Output = ActionOutputs['email.send'];
 
@@ -33,9 +35,10 @@ export function messageIdFor(idempotencyKey: string, from?: string): string {
 }
 
 /** The nodemailer transport of an smtp connection, through the network policy; the resolved password is added to `secrets` for masking. */
-export function transportFor(name: string, c: SmtpConnection, secrets: string[], network: NetworkPolicy): Transporter {
+export async function transportFor(name: string, c: SmtpConnection, secrets: string[], network: NetworkPolicy): Promise<Transporter> {
   const pass = c.auth ? resolveSecret(c.auth.pass, `connections.${name}.auth.pass`) : undefined;
   if (pass) secrets.push(pass);
+  const nodemailer = await mailer();
   return nodemailer.createTransport({
     host: c.host,
     port: c.port,
@@ -203,7 +206,7 @@ export function sendEmailAction(deps: ActivityDeps) {
         const secrets: string[] = [];
         let transport = transports.get(name);
         if (!transport) {
-          transport = transportFor(name, connection, secrets, deps.config.network);
+          transport = await transportFor(name, connection, secrets, deps.config.network);
           transports.set(name, transport);
         }
         let info: { accepted?: (string | { address: string })[]; rejected?: (string | { address: string })[] };
@@ -224,7 +227,7 @@ export function sendEmailAction(deps: ActivityDeps) {
 
 /** The message exactly as the SMTP server would receive it, built by nodemailer's stream transport; nothing is sent. */
 export async function previewEmail(deps: ActivityDeps, request: ActionRequest<'email.send'>, sentAt = new Date()): Promise<{ envelope: { from: string; to: string[] }; message: string }> {
-  const stream = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
+  const stream = (await mailer()).createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
   const info = (await stream.sendMail(await composeEmail(deps, request, sentAt))) as unknown as { envelope: { from: string; to: string[] }; message: Buffer };
   return { envelope: { from: info.envelope.from, to: info.envelope.to }, message: info.message.toString('utf8') };
 }

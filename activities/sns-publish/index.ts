@@ -1,7 +1,6 @@
 // sns.publish: the Insight JSON published to an SNS topic through the AWS SDK, with access keys or an assumed role.
 import crypto from 'node:crypto';
-import { PublishCommand, SNSClient, type PublishCommandInput, type SNSClientConfig } from '@aws-sdk/client-sns';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import type { PublishCommandInput, SNSClientConfig } from '@aws-sdk/client-sns';
 import type { ActionOutputs, ActionRequest } from '../../dsl';
 import { actionFailure } from '../shared/errors';
 import { withStoredEnrichments } from '../shared/insight/enrichments';
@@ -11,6 +10,10 @@ import { connectionOf, insightJson, insightOf, vendorInsightOf, type AwsConnecti
 import { defaultCredentialsRefusal } from '../shared/aws-credentials';
 import { destinationRefused, policyAgents, refusalIn, type NetworkPolicy } from '../shared/network';
 import { maskSecrets, resolveSecret } from '../shared/secrets';
+
+/** The AWS SDK loads with the first SNS step or connection test, not with every worker (about 5 MB of a worker's heap). */
+export const awsSns = () => import('@aws-sdk/client-sns');
+export const awsSts = () => import('@aws-sdk/client-sts');
 
 /** SNS refuses messages above 256 KiB. */
 const MAX_MESSAGE_BYTES = 262_144;
@@ -69,6 +72,7 @@ async function credentialsFor(request: ActionRequest<'sns.publish'>, c: AwsConne
   const refused = keys ? undefined : defaultCredentialsRefusal(network);
   if (refused) throw destinationRefused(origin, refused);
   if (!roleArn) return keys;
+  const { AssumeRoleCommand, STSClient } = await awsSts();
   // Without keys the SDK's default chain is the caller of AssumeRole.
   const sts = new STSClient({ region, maxAttempts: 1, requestHandler: policyAgents(network), ...(c.stsEndpoint ? { endpoint: c.stsEndpoint } : {}), ...(keys ? { credentials: keys } : {}) });
   try {
@@ -146,6 +150,7 @@ export async function captureSnsPublish(deps: ActivityDeps, request: ActionReque
       : { accessKeyId: 'ASSUMED-ROLE-KEY', secretAccessKey: 'dry-run-stand-in', sessionToken: 'dry-run-stand-in' };
   let captured: CapturedAwsRequest | undefined;
   const sentinel = new Error('captured');
+  const { PublishCommand, SNSClient } = await awsSns();
   const sns = new SNSClient({
     ...call.client,
     credentials: keys,
@@ -178,6 +183,7 @@ export function publishSnsAction(deps: ActivityDeps) {
     const secrets: string[] = [];
     const credentials = await credentialsFor(request, call.connection, call.region, secrets, deps.config.network);
     // Every connection the SDK opens goes through agents that apply the network policy.
+    const { PublishCommand, SNSClient } = await awsSns();
     const sns = new SNSClient({ ...call.client, requestHandler: policyAgents(deps.config.network), ...(credentials ? { credentials } : {}) });
 
     try {
