@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import pg from 'pg';
+import type pg from 'pg';
 
 /** A minimal SQL connection the store is written against. */
 export interface SqlDriver {
@@ -72,7 +72,9 @@ export async function openSql(url: string): Promise<SqlDriver> {
     const schema = parsed.searchParams.get('schema');
     parsed.searchParams.delete('schema');
     if (schema && !/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`store URL: schema "${schema}" must be a lower-case SQL identifier`);
-    const pool = new pg.Pool({ connectionString: parsed.toString(), max: 10, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
+    // pg loads with the first PostgreSQL store, not in every process (a store on SQLite never needs it).
+    const { Pool } = (await import('pg')).default;
+    const pool = new Pool({ connectionString: parsed.toString(), max: 10, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
     pool.on('error', () => undefined);
     if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     return new PostgresDriver(pool);

@@ -1,6 +1,6 @@
 // A search query on PostgreSQL with the job's window bound as parameters (`:from`/`:to` or `$1`/`$2`).
 import { ApplicationFailure } from '@temporalio/activity';
-import { Client, DatabaseError, type ClientConfig } from 'pg';
+import type { ClientConfig } from 'pg';
 import { actionFailure } from '../shared/errors';
 import { destinationRefused, refusalIn, resolveChecked, type NetworkPolicy } from '../shared/network';
 
@@ -61,6 +61,7 @@ export async function queryPostgres(options: { where: string; login: ClientConfi
     if (refusal) throw destinationRefused(options.where, refusal);
     throw actionFailure('PeerUnreachableError', `${options.where}: cannot reach the database: ${(err as { code?: string }).code ?? 'name resolution failed'}`);
   }
+  const { Client, DatabaseError } = (await import('pg')).default;
   const client = new Client({ ...options.login, host: address, connectionTimeoutMillis: 10_000, statement_timeout: 120_000, application_name: 'riposte search' });
   client.on('error', () => undefined);
   try {

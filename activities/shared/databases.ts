@@ -4,7 +4,6 @@ import fs from 'node:fs';
 import net from 'node:net';
 import Database from 'better-sqlite3';
 import type { ExecuteValues } from 'mysql2/promise';
-import pg from 'pg';
 import type { DatabaseConnection } from '../../config/config';
 import { actionFailure } from './errors';
 import { resolveChecked, type NetworkPolicy } from './network';
@@ -120,7 +119,8 @@ async function postgres(c: DatabaseConnection, login: DatabaseLogin, network: Ne
   const port = c.port ?? 5432;
   // The network policy checks what the host resolves to; pg then connects to that address, no second lookup.
   const address = await resolveChecked(network, c.host ?? '', port);
-  const client = new pg.Client({
+  const { Client } = (await import('pg')).default;
+  const client = new Client({
     host: address,
     port,
     database: c.database,
