@@ -36,8 +36,9 @@ describe('the SDK logger', () => {
 
   it('reads the level at each call, so a worker configured for trace writes the SDK trace lines', () => {
     const gated = levelGated(temporalLogger());
-    lines('warn');
+    const quiet = lines('warn');
     gated.info('not written');
+    expect(quiet.read()).toEqual([]);
     const out = lines('trace');
     gated.trace('Got workflow activation', { workflowId: 'brute-force-1', runId: 'abc' });
     expect(out.read()).toEqual([expect.objectContaining({ level: 'trace', msg: 'Got workflow activation', component: 'temporal', runId: 'brute-force-1', temporalRunId: 'abc' })]);

@@ -45,6 +45,7 @@ export function quietRuntime(options: { metricsAddress?: string; logLevel?: stri
     /* already installed */
     return;
   }
+  // Every Worker takes the Runtime's logger when it is created, so the gate sits in front of them all.
   const runtime = Runtime.instance() as { logger: Logger };
   runtime.logger = levelGated(runtime.logger);
 }
