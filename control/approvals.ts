@@ -49,7 +49,7 @@ export async function findApproval(store: Store, runId: string, stepId: string, 
   if (once) return once;
   const pending = (await store.approvals.list({ runId, status: 'pending', limit: 1_000 })).filter((a) => a.stepId === stepId);
   if (pending.length === 1) return pending[0];
-  if (pending.length > 1) throw new ApprovalDoorError('invalid', `step "${stepId}" of run ${runId} waits for ${pending.length} results (indexes ${pending.map((a) => a.index).join(', ')}); name one with its index`);
+  if (pending.length > 1) throw new ApprovalDoorError('invalid', `step "${stepId}" of run ${runId} waits for ${pending.length} results (indexes ${pending.map((a) => a.index).sort((x, y) => (x ?? -1) - (y ?? -1)).join(', ')}); name one with its index`);
   throw new ApprovalDoorError('not-found', `run ${runId} has no pending approval for step "${stepId}"`);
 }
 

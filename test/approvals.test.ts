@@ -401,7 +401,7 @@ describe('approval.request', () => {
     await asked(handle.workflowId, 0);
     await asked(handle.workflowId, 1);
     const ambiguous = await api('POST', '/v1/approvals/decisions', ALICE, { run: handle.workflowId, step: 'ask', decision: 'approve' });
-    expect(ambiguous).toEqual({ status: 400, body: { error: `step "ask" of run ${handle.workflowId} waits for 2 results (indexes 1, 0); name one with its index` } });
+    expect(ambiguous).toEqual({ status: 400, body: { error: `step "ask" of run ${handle.workflowId} waits for 2 results (indexes 0, 1); name one with its index` } });
     expect((await api('POST', '/v1/approvals/decisions', ALICE, { run: handle.workflowId, step: 'ask', index: 1, decision: 'approve' })).status).toBe(200);
     expect((await api('POST', '/v1/approvals/decisions', ALICE, { run: handle.workflowId, step: 'ask', index: 0, decision: 'reject' })).status).toBe(200);
     const report = await finished(handle);
