@@ -12,7 +12,7 @@ import { destinationRefused, policyAgents, refusalIn, type NetworkPolicy } from 
 import { maskSecrets, resolveSecret } from '../shared/secrets';
 
 /** The AWS SDK loads with the first SNS step or connection test, not with every worker (about 5 MB of a worker's heap). */
-export const awsSns = () => import('@aws-sdk/client-sns');
+const awsSns = () => import('@aws-sdk/client-sns');
 export const awsSts = () => import('@aws-sdk/client-sts');
 
 /** SNS refuses messages above 256 KiB. */

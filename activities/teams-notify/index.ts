@@ -73,8 +73,9 @@ export function messageCard(s: InsightSummary): object {
  * Teams reads Markdown in a TextBlock and in a FactSet's titles and values ("Format cards in
  * Microsoft Teams"), and a mention is written `<at>…</at>` there. Text from the Insight therefore
  * goes into RichTextBlock text runs, of which the Adaptive Card schema says "Markdown is not
- * supported" (TextRun.text in microsoft/AdaptiveCards schemas/1.4.0/adaptive-card.json, whose TextRun also takes the `weight` and `size` used here), as in approval.request's card: an Insight named
- * `[Review](https://…)` shows those characters, and the only link is the button.
+ * supported" (TextRun.text in microsoft/AdaptiveCards schemas/1.4.0/adaptive-card.json, whose
+ * TextRun also takes the `weight` and `size` used here), as in approval.request's card: an
+ * Insight named `[Review](https://…)` shows those characters, and the only link is the button.
  */
 export function adaptiveCard(s: InsightSummary): object {
   const link = httpUrl(s.link);
