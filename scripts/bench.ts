@@ -232,6 +232,16 @@ function put(table: Table, measure: string, side: string, value: number) {
   m.get(side)!.values.push(value);
 }
 
+/**
+ * The sides of round `r` in the order they are measured: as given in even rounds, reversed in odd
+ * ones (a b b′, then b′ b a). This machine's speed drifts within a round, and a side's batch leaves
+ * the server and the worker in a state the next side meets (history to persist, garbage to
+ * collect); alternating the order gives each side both positions, so neither effect favours one.
+ */
+function inRoundOrder<T>(sides: readonly T[], r: number): T[] {
+  return r % 2 === 0 ? [...sides] : [...sides].reverse();
+}
+
 interface ConfigReport {
   server: 'dev' | 'cluster';
   workers: number;
@@ -307,9 +317,10 @@ async function measureConfig(server: Server, kind: 'dev' | 'cluster', workers: n
     log(`bench: warming up`);
     for (const side of SIDES) await batch(40, 8, run[side]);
     for (let r = 0; r < ROUNDS; r++) {
-      // Interleaved: each round measures every side once, so no side gets a warmer server.
+      // Interleaved: each round measures every side once, in alternating order (inRoundOrder), so no
+      // side gets a warmer server or a steadier moment of the machine.
       log(`bench: round ${r + 1} of ${ROUNDS}: ${RUNS} runs per side at ${CONCURRENCY} in flight, then ${SERIAL_RUNS} one at a time`);
-      for (const side of SIDES) {
+      for (const side of inRoundOrder(SIDES, r)) {
         const cpu0 = process.cpuUsage();
         const server0 = cpuSeconds(server.pid);
         const f = await batch(RUNS, CONCURRENCY, run[side]);
@@ -325,7 +336,7 @@ async function measureConfig(server: Server, kind: 'dev' | 'cluster', workers: n
       }
       const serial: [string, () => Promise<Sample>][] = [...SIDES.map((s) => [s, run[s]] as [string, () => Promise<Sample>])];
       if (EAGER) serial.push(['riposte, no eager start', riposte(false)], ['baseline2, no eager start', baseline(LOCAL, false)]);
-      for (const [side, one] of serial) {
+      for (const [side, one] of inRoundOrder(serial, r)) {
         const f = await batch(SERIAL_RUNS, 1, one);
         put(table, 'start → first action call, p50, 1 in flight (ms)', side, f.firstP50);
         put(table, 'start → completion, p50, 1 in flight (ms)', side, f.doneP50);
@@ -463,7 +474,7 @@ async function measureMemory(server: Server, kind: 'dev' | 'cluster', bundles: {
   const peaks = sides.map(() => ({ values: [] as number[] }));
   const idles = sides.map(() => ({ values: [] as number[] }));
   for (let r = 0; r < ROUNDS; r++) {
-    for (const [s, [label, bundle, start]] of sides.entries()) {
+    for (const [s, [label, bundle, start]] of inRoundOrder([...sides.entries()], r)) {
       log(`bench: round ${r + 1} of ${ROUNDS}: ${IN_FLIGHT} runs in flight on a worker process of its own: ${label}`);
       const taskQueue = `bench-rss-${crypto.randomBytes(3).toString('hex')}`;
       const child = await spawnWorker(taskQueue, bundle, env);
