@@ -577,7 +577,7 @@ async function main() {
   console.log(`riposte benchmark — ${new Date().toISOString()}`);
   console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${version}; load average at the start ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   console.log(`command: npm run bench -- ${process.argv.slice(2).join(' ') || '(defaults)'}`);
-  console.log(`rounds: ${ROUNDS}, interleaved (riposte, b, b′ in turn); cells are median (min–max) over the rounds; ${RUNS} runs per side and round at ${CONCURRENCY} in flight, ${SERIAL_RUNS} one at a time`);
+  console.log(`rounds: ${ROUNDS}, interleaved (riposte, b, b′ in turn, the order reversed every other round); cells are median (min–max) over the rounds; ${RUNS} runs per side and round at ${CONCURRENCY} in flight, ${SERIAL_RUNS} one at a time`);
   console.log(`riposte (a): the 3-step chain through runChain${EAGER ? ', started eagerly on the worker of this process' : ''}; (b): the hand-written workflow, activities, ordinary start; (b′): the same workflow with ${LOCAL.length ? `${LOCAL.join(', ')} as local activities` : 'no local activities'}${EAGER ? ', started eagerly' : ''}${VISIBLE && LOCAL.length ? `, riposte's search attributes (at start and the incident's), metrics and status query` : ''}`);
   console.log(`ratios: lower is better for riposte (runs per second: b/a); each is the median of the rounds' ratios (min–max), a round's sides measured one after the other`);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'riposte-bench-bundles-'));
