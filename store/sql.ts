@@ -40,6 +40,17 @@ class SqliteDriver implements SqlDriver {
   }
 }
 
+/**
+ * The advisory lock that serialises the store's DDL on PostgreSQL, so workers opening a fresh
+ * database at once do not race on CREATE SCHEMA or CREATE TABLE ... IF NOT EXISTS (the loser of
+ * that race fails with "relation already exists"). Taken with `pg_advisory_xact_lock` as the first
+ * statement of one multi-statement query, which PostgreSQL runs as one transaction: the lock is
+ * released when that transaction commits, after the tables are visible to the next worker. A
+ * session lock released by the query's last statement would let the next worker in before the
+ * commit.
+ */
+export const MIGRATION_LOCK = 7210;
+
 function numbered(sql: string): string {
   let n = 0;
   return sql.replace(/\?/g, () => `$${++n}`);
@@ -76,7 +87,7 @@ export async function openSql(url: string): Promise<SqlDriver> {
     const { Pool } = (await import('pg')).default;
     const pool = new Pool({ connectionString: parsed.toString(), max: 10, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
     pool.on('error', () => undefined);
-    if (schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    if (schema) await pool.query(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK}); CREATE SCHEMA IF NOT EXISTS ${schema}`);
     return new PostgresDriver(pool);
   }
   return new SqliteDriver(url.replace(/^sqlite:(\/\/)?/, ''));

@@ -1,5 +1,5 @@
 // The store: incidents, indexed documents (mitre, risk, events), response-limiter claims, approvals, and what runs keep for a while.
-import { openSql, type SqlDriver } from './sql';
+import { MIGRATION_LOCK, openSql, type SqlDriver } from './sql';
 import { ApprovalStore, approvalsDdl } from './approvals';
 
 /** An incident as the store keeps it. */
@@ -129,9 +129,9 @@ export class Store {
 
   private async migrate(): Promise<void> {
     if (this.sql.kind === 'postgres') {
-      // Two processes opening a fresh database at once must not race on CREATE TABLE.
+      // Two processes opening a fresh database at once must not race on CREATE TABLE (see MIGRATION_LOCK).
       const columns = AGED_TABLES.map((t) => `ALTER TABLE ${t} ADD COLUMN IF NOT EXISTS created_at BIGINT;`).join(' ');
-      await this.sql.exec(`SELECT pg_advisory_lock(7210); ${ddl('postgres')} ${approvalsDdl()} ${columns} ${RETENTION_INDEXES} SELECT pg_advisory_unlock(7210);`);
+      await this.sql.exec(`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK}); ${ddl('postgres')} ${approvalsDdl()} ${columns} ${RETENTION_INDEXES}`);
       return;
     }
     await this.sql.exec(`${ddl('sqlite')} ${approvalsDdl()}`);

@@ -1,6 +1,7 @@
 // The store behaves the same on SQLite and on the PostgreSQL server running on this machine.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../store/store';
+import pg from 'pg';
 import { storeBackends } from './store-backends';
 
 const backends = storeBackends('store');
@@ -59,5 +60,30 @@ describe.each(backends)('the store on %s', (_name, url) => {
     expect(await store.acquireThrottle('k', 'run-b', 60_000, now + 20)).toEqual({ acquired: false, until: now + 60_000 });
     expect((await store.acquireThrottle('k', 'run-b', 60_000, now + 60_000)).acquired).toBe(true);
     expect((await store.acquireThrottle('other', 'run-c', 60_000, now)).acquired).toBe(true);
+  });
+});
+
+describe('the store on a fresh PostgreSQL database opened by several workers at once', () => {
+  // Workers on several machines start together against a database no worker has set up yet.
+  const schemas = Array.from({ length: 6 }, (_, i) => `riposte_store_race_${process.pid}_${i}`);
+  afterAll(async () => {
+    const client = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
+    await client.connect();
+    for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await client.end();
+  });
+
+  it('lets every one of them open it, and the tables are made once', async () => {
+    for (const schema of schemas) {
+      const url = `postgres://postgres@127.0.0.1:5432/test?schema=${schema}`;
+      const opened = await Promise.allSettled(Array.from({ length: 6 }, () => Store.open(url)));
+      const failures = opened.flatMap((o) => (o.status === 'rejected' ? [String(o.reason)] : []));
+      for (const o of opened) if (o.status === 'fulfilled') await o.value.close();
+      expect(failures).toEqual([]);
+      const store = await Store.open(url);
+      const made = await store.createIncident({ idempotencyKey: 'k', index: 'incidents', job: 'ssh', runId: 'run-1', stepId: 'incident', title: 't', severity: 'high', document: {} });
+      expect(made.created).toBe(true);
+      await store.close();
+    }
   });
 });
