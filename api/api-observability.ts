@@ -14,6 +14,12 @@ export interface ObservedApiDeps {
 
 /** How long a readiness check waits for Temporal or the store before calling it unreachable. */
 const READY_TIMEOUT_MS = 3_000;
+/**
+ * The Temporal check's gRPC deadline, a little after the answer's: the client retries an
+ * unreachable server's call with backoff and does not stop when its caller gives up, so the
+ * deadline is what ends those retries.
+ */
+const READY_DEADLINE_MS = READY_TIMEOUT_MS + 500;
 
 async function within<T>(ms: number, what: string, work: () => Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -63,6 +69,20 @@ export function observeApi(app: FastifyInstance, deps: ObservedApiDeps): Registr
     async () => ({ status: 'ok' }),
   );
 
+  // Checks still running after their answer: the API's close waits for them, since a retry of the
+  // client's that fires once the connection is closed throws outside any caller.
+  const checking = new Set<Promise<unknown>>();
+  app.addHook('onClose', async () => {
+    await Promise.allSettled([...checking]);
+  });
+  const tracked = (work: () => Promise<unknown>) => () => {
+    const running = work();
+    checking.add(running);
+    const done = () => checking.delete(running);
+    running.then(done, done);
+    return running;
+  };
+
   app.get(
     '/readyz',
     {
@@ -85,7 +105,10 @@ export function observeApi(app: FastifyInstance, deps: ObservedApiDeps): Registr
         }
       };
       const [temporal, store] = await Promise.all([
-        check('temporal', () => deps.client.workflowService.getSystemInfo({})),
+        check(
+          'temporal',
+          tracked(() => deps.client.connection.withDeadline(Date.now() + READY_DEADLINE_MS, () => deps.client.workflowService.getSystemInfo({}))),
+        ),
         check('store', () => deps.store.ping()),
       ]);
       const ready = temporal === 'ok' && store === 'ok';

@@ -134,6 +134,10 @@ describe('the intake API', () => {
     // Nothing listens on port 1 of the loopback: the lazy connection fails when first used.
     const connection = Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 1_000 });
     const unreachable = await createApi({ config: h.config, client: new Client({ connection }), store });
+    // The client retries the unanswered check with backoff: none of its retries may outlive the API's close.
+    const uncaught: unknown[] = [];
+    const onUncaught = (err: unknown) => uncaught.push(err);
+    process.on('uncaughtException', onUncaught);
     try {
       const base = await listenApi(unreachable, '127.0.0.1:0');
       const answer = await fetch(`${base}/readyz`);
@@ -147,5 +151,9 @@ describe('the intake API', () => {
       await unreachable.close();
       await connection.close().catch(() => undefined);
     }
+    // Past the client's next retry (its backoff reaches 2.4 s by then): a retry on the closed connection would throw here.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    process.off('uncaughtException', onUncaught);
+    expect(uncaught.map(String)).toEqual([]);
   });
 });
