@@ -1,7 +1,7 @@
 // The store behaves the same on SQLite and on the PostgreSQL server running on this machine.
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../store/store';
-import pg from 'pg';
 import { storeBackends } from './store-backends';
 
 const backends = storeBackends('store');
