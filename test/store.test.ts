@@ -1,8 +1,7 @@
 // The store behaves the same on SQLite and on the PostgreSQL server running on this machine.
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../store/store';
-import { storeBackends } from './store-backends';
+import { dropSchemas, storeBackends } from './store-backends';
 
 const backends = storeBackends('store');
 
@@ -66,12 +65,7 @@ describe.each(backends)('the store on %s', (_name, url) => {
 describe('the store on a fresh PostgreSQL database opened by several workers at once', () => {
   // Workers on several machines start together against a database no worker has set up yet.
   const schemas = Array.from({ length: 6 }, (_, i) => `riposte_store_race_${process.pid}_${i}`);
-  afterAll(async () => {
-    const client = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
-    await client.connect();
-    for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    await client.end();
-  });
+  afterAll(() => dropSchemas(schemas));
 
   it('lets every one of them open it, and the tables are made once', async () => {
     for (const schema of schemas) {
